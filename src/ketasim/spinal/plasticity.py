@@ -1,0 +1,393 @@
+"""Ca2+-driven synaptic gain of dorsal-horn neurons: an early, reversible and a late, persistent phase.
+
+Central sensitization (M4, M7) is modelled as a synaptic *gain* that Ca2+ influx into the
+projection (WDR) neuron drives. Two published calcium rules are the templates:
+
+* **Early phase** (phosphorylation-like, reversible over hours): Shouval, Bear & Cooper 2002
+  calcium-control rule, ``dW/dt = eta(c) * (Omega(c) - W)``, with
+  ``Omega(c) = 0.25 + sig(c - a2, b2) - 0.25 sig(c - a1, b1)`` and
+  ``eta(c) = 1 / (P1 / (P2 + c**P3) + P4)`` (shouval2002; parameters as implemented in
+  folmez/CaDP-MatLab, reference notes §5.1). At rest ``W -> 0.25`` with tau ~ 2.8 h.
+  Moderate calcium (between a1 and a2) depresses (LTD window), high calcium potentiates.
+* **Late phase** (trafficking / gene-expression-like, persistent): Graupner & Brunel 2012
+  bistable efficacy ``tau drho/dt = -rho(1-rho)(rho*-rho) + gp (1-rho) H(c-theta_p)
+  - gd rho H(c-theta_d)`` (graupner2012, "DP" parameter set), deterministic. A population of
+  ``n_classes`` synapse classes with log-normally spread thresholds turns the all-or-none
+  switch of one synapse into a graded population potentiation ``rho_bar`` in [0, 1]; once
+  switched UP, a class stays UP without drive (bistability = persistence).
+
+The calcium signal ``c`` (umol/L above rest) is the intracellular Ca2+ of the spinal model's
+WDR neuron (NMDA Ca2+ fraction plus L-type current), low-pass filtered with ``tau_ca_ms``
+(Shouval's 50 ms), then scaled by ``ca_scale`` (our calibration, see `CalciumGainSpec`). Both
+rules read the same ``c``: Shouval's thresholds are in umol/L; Graupner-Brunel thresholds are
+expressed in the same units via ``late_theta_d_um`` and ``late_theta_p_um``.
+
+The gain that the spinal circuit sees is::
+
+    G = (1 + early_amp * (W - W_rest) / (1 - W_rest)) * (1 + (late_max - 1) * rho_bar)
+
+``late_max`` is calibrated so that high-frequency conditioning gives the rat spinal LTP of
+173 % at 1 h (benrath2005); ``early_amp`` is our estimate (stated below).
+
+Units: time in ms for traces (kernel time step), in s for the averaged (slow) model rates;
+calcium in umol/L.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numba as nb
+import numpy as np
+import xarray as xr
+from scipy.special import ndtri
+
+from ketasim.core.errors import InputError
+from ketasim.core.provenance import stamp
+from ketasim.spinal.sensitization_sources import BENRATH2005, GRAUPNER2012, SHOUVAL2002
+
+__all__ = [
+    "EarlyPhaseSpec", "LatePhaseSpec", "CalciumGainSpec", "omega", "eta",
+    "integrate_calcium_gain", "calcium_drive_stats", "gain_from_state", "DEFAULT_GAIN_SPEC",
+]
+
+
+@dataclass(frozen=True)
+class EarlyPhaseSpec:
+    """Shouval, Bear & Cooper 2002 calcium-control rule (deterministic 2002 version).
+
+    Values [V-code] folmez/CaDP-MatLab ``Omega_calcium.m``/``eta_calcium.m`` (reference notes
+    §5.1): a1 0.35 uM, a2 0.55 uM, b1 = b2 = 80 /uM; P1 0.1 s, P2 = P1 * 1e-4, P3 3, P4 1 s.
+    """
+
+    a1_um: float = 0.35  # shouval2002
+    a2_um: float = 0.55  # shouval2002
+    b1_per_um: float = 80.0  # shouval2002
+    b2_per_um: float = 80.0  # shouval2002
+    p1_s: float = 0.1  # shouval2002
+    p2: float = 0.1 * 1e-4  # shouval2002 (P2 = P1 * 1e-4; the repo notes a typo in the paper)
+    p3: float = 3.0  # shouval2002
+    p4_s: float = 1.0  # shouval2002
+
+
+@dataclass(frozen=True)
+class LatePhaseSpec:
+    """Graupner & Brunel 2012 bistable efficacy, "DP" set (reference notes §5.2 [V-code]).
+
+    theta_d : theta_p = 1 : 1.3 and gamma_d 200, gamma_p 321.808, tau 150 s, rho* 0.5
+    (graupner2012). The thresholds are placed on the umol/L scale of ``c`` by
+    ``theta_d_um`` (our calibration; theta_p_um = 1.3 theta_d_um keeps the published ratio).
+    ``n_classes`` synapse classes have thresholds multiplied by exp(spread * z_k), z_k the
+    normal quantiles (our estimate of synaptic heterogeneity; spread 0 = one synapse).
+    """
+
+    theta_d_um: float = 0.55  # calibrated: LTD/LTP crossover of the early rule (a2)
+    theta_p_ratio: float = 1.3  # graupner2012 (theta_p / theta_d = 1.3 / 1)
+    gamma_d: float = 200.0  # graupner2012
+    gamma_p: float = 321.808  # graupner2012
+    tau_s: float = 150.0  # graupner2012
+    rho_star: float = 0.5  # graupner2012
+    n_classes: int = 8
+    spread: float = 0.35  # our estimate (log-normal CV of thresholds across synapses)
+
+    def threshold_multipliers(self) -> np.ndarray:
+        """Per-class threshold multipliers exp(spread * z_k) (z_k: mid-quantiles of N(0, 1))."""
+        q = (np.arange(self.n_classes) + 0.5) / self.n_classes
+        return np.exp(self.spread * ndtri(q))
+
+
+@dataclass(frozen=True)
+class CalciumGainSpec:
+    """Parameters of the Ca2+ -> gain transformation.
+
+    Attributes
+    ----------
+    tau_ca_ms : low-pass time constant of the plasticity calcium (shouval2002: 50 ms).
+    ca_scale : multiplier from the WDR intracellular Ca2+ rise (uM above rest) to the
+        plasticity calcium ``c`` (uM). Calibrated on the spinal model so that 0.1 Hz test
+        stimuli cause no plasticity and 100 Hz conditioning does (benrath2005 protocol);
+        see `ketasim.spinal.sensitization.calibrate_ca_scale`.
+    early_amp : maximal fractional gain of the early phase (W = 1). Our estimate: 0.5, so
+        the early phase adds at most +50 % on top of the late phase (post-tetanic
+        potentiation larger than the stable LTP, as in Benrath's time courses).
+    late_max : gain when all synapse classes are UP. Calibrated to 1.73 total gain 1 h after
+        100 Hz conditioning (benrath2005: 173 +- 15 %).
+    """
+
+    tau_ca_ms: float = 50.0  # shouval2002
+    ca_scale: float = 1.0
+    early: EarlyPhaseSpec = field(default_factory=EarlyPhaseSpec)
+    late: LatePhaseSpec = field(default_factory=LatePhaseSpec)
+    early_amp: float = 0.5  # our estimate
+    late_max: float = 1.73  # benrath2005 (refined by calibration)
+
+    def __post_init__(self):
+        for name in ("tau_ca_ms", "ca_scale", "late_max"):
+            v = getattr(self, name)
+            if not (np.isfinite(v) and v > 0):
+                raise InputError(f"CalciumGainSpec.{name}", v, "a finite number > 0")
+        if not (0 <= self.early_amp < 10):
+            raise InputError("CalciumGainSpec.early_amp", self.early_amp, "0 <= value < 10")
+        if self.late.n_classes < 1:
+            raise InputError("LatePhaseSpec.n_classes", self.late.n_classes, "an integer >= 1")
+
+    def with_(self, **kw) -> CalciumGainSpec:
+        """Copy with some fields replaced (``dataclasses.replace``)."""
+        return replace(self, **kw)
+
+
+DEFAULT_GAIN_SPEC = CalciumGainSpec()
+
+#: Resting value of the early-phase variable: Omega(0) of the Shouval rule (~0.25).
+W_REST = 0.25
+
+
+def _sig(x, b):
+    return 1.0 / (1.0 + np.exp(-b * x))
+
+
+def omega(c_um, spec: EarlyPhaseSpec = EarlyPhaseSpec()):
+    """Shouval's calcium-dependent target ``Omega(c)`` (shouval2002).
+
+    Examples
+    --------
+    >>> round(float(omega(0.0)), 3), round(float(omega(1.0)), 3)
+    (0.25, 1.0)
+    """
+    c = np.asarray(c_um, dtype=float)
+    return (0.25 + _sig(c - spec.a2_um, spec.b2_per_um)
+            - 0.25 * _sig(c - spec.a1_um, spec.b1_per_um))
+
+
+def eta(c_um, spec: EarlyPhaseSpec = EarlyPhaseSpec()):
+    """Shouval's learning rate ``eta(c) = 1/tau(c)`` in 1/s (shouval2002).
+
+    Examples
+    --------
+    >>> round(1 / float(eta(0.0)) / 3600, 2)   # hours at rest
+    2.78
+    """
+    c = np.maximum(np.asarray(c_um, dtype=float), 0.0)
+    return 1.0 / (spec.p1_s / (spec.p2 + c ** spec.p3) + spec.p4_s)
+
+
+def _params_vector(spec: CalciumGainSpec) -> np.ndarray:
+    e, l_ = spec.early, spec.late
+    return np.array([e.a1_um, e.a2_um, e.b1_per_um, e.b2_per_um, e.p1_s, e.p2, e.p3, e.p4_s,
+                     l_.theta_d_um, l_.theta_d_um * l_.theta_p_ratio, l_.gamma_d, l_.gamma_p,
+                     l_.tau_s, l_.rho_star, spec.tau_ca_ms, spec.ca_scale])
+
+
+@nb.njit(cache=True, inline="always")
+def _omega_eta(c, p):
+    s2 = 1.0 / (1.0 + math.exp(-p[3] * (c - p[1])))
+    s1 = 1.0 / (1.0 + math.exp(-p[2] * (c - p[0])))
+    om = 0.25 + s2 - 0.25 * s1
+    cc = c if c > 0.0 else 0.0
+    et = 1.0 / (p[4] / (p[5] + cc ** p[6]) + p[7])
+    return om, et
+
+
+@nb.njit(cache=True)
+def _integrate_kernel(ca, dt_ms, p, mult, w0, rho0, c0, every, out_c, out_w, out_rho):
+    nb_, nt = ca.shape
+    nk = mult.shape[0]
+    dt_s = dt_ms * 1e-3
+    decay_c = math.exp(-dt_ms / p[14])
+    th_d, th_p, gd, gp, tau, rs = p[8], p[9], p[10], p[11], p[12], p[13]
+    for b in range(nb_):
+        c = c0[b]
+        w = w0[b]
+        rho = rho0[b].copy()
+        j = 0
+        for t in range(nt):
+            # exact update of the linear calcium filter driven by the scaled WDR Ca2+ rise
+            c = ca[b, t] * p[15] + (c - ca[b, t] * p[15]) * decay_c
+            om, et = _omega_eta(c, p)
+            w = om + (w - om) * math.exp(-et * dt_s)
+            for k in range(nk):
+                r = rho[k]
+                drift = -r * (1.0 - r) * (rs - r)
+                if c > th_p * mult[k]:
+                    drift += gp * (1.0 - r)
+                if c > th_d * mult[k]:
+                    drift -= gd * r
+                r += dt_s * drift / tau
+                rho[k] = 0.0 if r < 0.0 else (1.0 if r > 1.0 else r)
+            if (t + 1) % every == 0:
+                out_c[b, j] = c
+                out_w[b, j] = w
+                for k in range(nk):
+                    out_rho[b, j, k] = rho[k]
+                j += 1
+
+
+def integrate_calcium_gain(ca_rise_um, dt_ms: float, spec: CalciumGainSpec = DEFAULT_GAIN_SPEC,
+                           *, w0=None, rho0=None, record_every: int = 1) -> xr.Dataset:
+    """Integrate both phases over a batch of WDR Ca2+ traces (one compiled call).
+
+    Parameters
+    ----------
+    ca_rise_um : array (batch, time) of intracellular Ca2+ above rest, umol/L, sampled every
+        ``dt_ms`` (e.g. the spinal engine's recorded [Ca]i minus its resting value).
+    dt_ms : sampling interval in ms (<= 1 ms keeps the 50 ms calcium filter accurate).
+    spec : `CalciumGainSpec`.
+    w0, rho0 : initial early variable (batch,) and late classes (batch, n_classes); default
+        rest (W = 0.25, rho = 0).
+    record_every : keep every n-th sample in the output.
+
+    Returns
+    -------
+    xarray.Dataset with ``c`` (uM), ``W``, ``rho`` (batch, time, syn_class), ``rho_bar``
+    and ``gain`` on dims (batch, time); time in s.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ds = integrate_calcium_gain(np.full((1, 2000), 2.0), 1.0)   # 2 s of high Ca2+
+    >>> bool(ds.gain[0, -1] > 1.3)
+    True
+    """
+    ca = np.ascontiguousarray(np.atleast_2d(np.asarray(ca_rise_um, dtype=float)))
+    if not np.all(np.isfinite(ca)):
+        raise InputError("ca_rise_um", "non-finite values", "finite Ca2+ values in umol/L")
+    if not (np.isfinite(dt_ms) and 0 < dt_ms <= 5.0):
+        raise InputError("dt_ms", dt_ms, "0 < dt_ms <= 5 ms")
+    if int(record_every) < 1:
+        raise InputError("record_every", record_every, "an integer >= 1")
+    nb_, nt = ca.shape
+    nk = spec.late.n_classes
+    w0 = np.full(nb_, W_REST) if w0 is None else np.broadcast_to(
+        np.asarray(w0, float), (nb_,)).copy()
+    rho0 = np.zeros((nb_, nk)) if rho0 is None else np.broadcast_to(
+        np.asarray(rho0, float), (nb_, nk)).copy()
+    every = int(record_every)
+    nout = nt // every
+    out_c = np.zeros((nb_, nout))
+    out_w = np.zeros((nb_, nout))
+    out_rho = np.zeros((nb_, nout, nk))
+    _integrate_kernel(ca, float(dt_ms), _params_vector(spec), spec.late.threshold_multipliers(),
+                      w0, rho0, np.zeros(nb_), every, out_c, out_w, out_rho)
+    t_s = (np.arange(nout) + 1) * every * dt_ms * 1e-3
+    rho_bar = out_rho.mean(axis=2)
+    ds = xr.Dataset(
+        {"c": (("batch", "time"), out_c, {"units": "umol/L", "long_name": "plasticity Ca2+"}),
+         "W": (("batch", "time"), out_w, {"units": "1", "long_name": "early phase (Shouval)"}),
+         "rho": (("batch", "time", "syn_class"), out_rho,
+                 {"units": "1", "long_name": "late phase efficacy per class"}),
+         "rho_bar": (("batch", "time"), rho_bar, {"units": "1"}),
+         "gain": (("batch", "time"), gain_from_state(out_w, rho_bar, spec), {"units": "1"})},
+        coords={"time": ("time", t_s, {"units": "s"})})
+    return stamp(ds, model="ketasim.spinal.plasticity.integrate_calcium_gain",
+                 citations=[SHOUVAL2002, GRAUPNER2012, BENRATH2005],
+                 params={"dt_ms": dt_ms, "spec": repr(spec)})
+
+
+def gain_from_state(w, rho_bar, spec: CalciumGainSpec = DEFAULT_GAIN_SPEC):
+    """Synaptic gain multiplier from the early (W) and late (rho_bar) state.
+
+    ``G = (1 + early_amp (W - 0.25)/0.75) (1 + (late_max - 1) rho_bar)``; W < 0.25 (LTD)
+    gives G < 1.
+
+    Examples
+    --------
+    >>> float(gain_from_state(0.25, 0.0))
+    1.0
+    >>> round(float(gain_from_state(0.25, 1.0)), 2)
+    1.73
+    """
+    w = np.asarray(w, float)
+    rho_bar = np.asarray(rho_bar, float)
+    return ((1.0 + spec.early_amp * (w - W_REST) / (1.0 - W_REST))
+            * (1.0 + (spec.late_max - 1.0) * rho_bar))
+
+
+@nb.njit(cache=True)
+def _stats_kernel(ca, dt_ms, p, mult, skip, out):
+    nb_, nt = ca.shape
+    nk = mult.shape[0]
+    decay_c = math.exp(-dt_ms / p[14])
+    for b in range(nb_):
+        c = 0.0
+        n = 0
+        for t in range(nt):
+            c = ca[b, t] * p[15] + (c - ca[b, t] * p[15]) * decay_c
+            if t < skip:
+                continue
+            om, et = _omega_eta(c, p)
+            out[b, 0] += et * om
+            out[b, 1] += et
+            out[b, 2] += c
+            for k in range(nk):
+                if c > p[9] * mult[k]:
+                    out[b, 3 + k] += 1.0
+                if c > p[8] * mult[k]:
+                    out[b, 3 + nk + k] += 1.0
+            n += 1
+        for i in range(out.shape[1]):
+            out[b, i] /= max(n, 1)
+
+
+def calcium_drive_stats(ca_rise_um, dt_ms: float, spec: CalciumGainSpec = DEFAULT_GAIN_SPEC,
+                        *, skip_ms: float = 0.0) -> dict[str, np.ndarray]:
+    """Time-averaged plasticity drive of Ca2+ traces: what the slow model needs.
+
+    Under a stationary input the early rule averages to ``dW/dt = A - B W`` with
+    ``A = <eta Omega>``, ``B = <eta>`` (1/s), and the late rule to the Graupner-Brunel
+    mean-field with the fractions of time above threshold ``f_p``, ``f_d`` per class
+    (graupner2012 use the same reduction for long protocols).
+
+    Returns
+    -------
+    dict with ``A`` (1/s), ``B`` (1/s), ``c_mean`` (uM) of shape (batch,), and ``f_p``,
+    ``f_d`` of shape (batch, n_classes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = calcium_drive_stats(np.zeros((1, 100)), 1.0)
+    >>> round(float(s["A"][0] / s["B"][0]), 2)
+    0.25
+    """
+    ca = np.ascontiguousarray(np.atleast_2d(np.asarray(ca_rise_um, dtype=float)))
+    if not np.all(np.isfinite(ca)):
+        raise InputError("ca_rise_um", "non-finite values", "finite Ca2+ values in umol/L")
+    nk = spec.late.n_classes
+    out = np.zeros((ca.shape[0], 3 + 2 * nk))
+    _stats_kernel(ca, float(dt_ms), _params_vector(spec), spec.late.threshold_multipliers(),
+                  int(round(skip_ms / dt_ms)), out)
+    return {"A": out[:, 0], "B": out[:, 1], "c_mean": out[:, 2],
+            "f_p": out[:, 3:3 + nk], "f_d": out[:, 3 + nk:]}
+
+
+@nb.njit(cache=True)
+def slow_plasticity_step(w, rho, a, b, f_p, f_d, dt_s, p):
+    """Advance the averaged rules by ``dt_s`` (in place); exact for the linear parts.
+
+    ``w`` (batch,), ``rho`` (batch, n_classes); drives ``a``, ``b`` (batch,) and ``f_p``,
+    ``f_d`` (batch, n_classes). The cubic bistability term is explicit (its rate is
+    <= 0.25 / tau_s, far below 1 / dt_s for dt_s <= 60 s).
+    """
+    nb_, nk = rho.shape
+    gd, gp, tau, rs = p[10], p[11], p[12], p[13]
+    for i in range(nb_):
+        winf = a[i] / b[i]
+        w[i] = winf + (w[i] - winf) * math.exp(-b[i] * dt_s)
+        for k in range(nk):
+            kp = gp * f_p[i, k] / tau
+            kd = gd * f_d[i, k] / tau
+            r = rho[i, k]
+            cub = -r * (1.0 - r) * (rs - r) / tau
+            ktot = kp + kd
+            if ktot > 0.0:
+                rinf = kp / ktot
+                r = rinf + (r - rinf) * math.exp(-ktot * dt_s) + dt_s * cub
+            else:
+                r = r + dt_s * cub
+            rho[i, k] = 0.0 if r < 0.0 else (1.0 if r > 1.0 else r)
+
+
+def params_vector(spec: CalciumGainSpec = DEFAULT_GAIN_SPEC) -> np.ndarray:
+    """Packed parameter vector of ``spec`` used by the compiled kernels (read-only use)."""
+    return _params_vector(spec)
