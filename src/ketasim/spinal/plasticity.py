@@ -1,4 +1,4 @@
-"""Ca2+-driven synaptic gain of dorsal-horn neurons: an early, reversible and a late, persistent phase.
+"""Ca2+-driven synaptic gain of dorsal-horn neurons: early (reversible) and late (persistent) phase.
 
 Central sensitization (M4, M7) is modelled as a synaptic *gain* that Ca2+ influx into the
 projection (WDR) neuron drives. Two published calcium rules are the templates:

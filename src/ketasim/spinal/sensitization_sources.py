@@ -1,8 +1,7 @@
 """Citations of the sensitization, descending-control and slow-model modules of the spinal layer.
 
 Registered at import time; keys appear in comments next to the numbers they support and in
-``attrs["citations"]`` of results. Journal references were checked against the team's reference notes or
-abstracts where marked in the code; DOIs are given only where verified.
+``attrs["citations"]`` of results. DOIs are given only where verified against a source.
 """
 
 from ketasim.core.citations import register
