@@ -1,0 +1,431 @@
+"""NMDA receptor: Markov gating with explicit, competing pore blockers (Mg2+, ketamine, NK).
+
+Scheme (20 states = 5 gating positions x 4 pore occupancies)::
+
+    positions  C0 <-> C1 <-> C2 <-> O        (2 glutamate binding steps, then opening)
+                              C2 <-> D        (desensitisation)
+    pore       free | Mg2+ | ketamine | norketamine   (mutually exclusive: ONE blocker per pore)
+
+State index ``5*arm + position`` with arms 0 free, 1 Mg, 2 ketamine (K), 3 norketamine (NK)
+and positions 0 C0, 1 C1, 2 C2, 3 O, 4 D. Only ``O`` of the free arm conducts.
+
+* Gating of the free arm: Destexhe/Mainen NMDA5 rates, fit to Hessler 1993 synaptic currents
+  [destexhe_mainen_sejnowski_1998] (room temperature).
+* Blocker arms use the asymmetric trapping topology of Vargas-Caballero & Robinson 2004
+  [vargas_caballero_robinson_2004]: a blocked open channel ``OX`` closes to ``C2X`` (faster,
+  ``alpha_b``) and reopens (slower, ``beta_b``); agonist binds/unbinds and the receptor
+  desensitises in the blocked arm as in the free arm, so a channel can close and lose its
+  agonist with the blocker trapped inside. Asymmetry ratios are VCR's.
+* Blockers enter the open pore (``O -> OX``) with Woodhull voltage-dependent rates
+  ``koff(V) = koff0 exp(zoff V)``, ``K(V) = c/Kd0 exp(-zK V)``, ``kon(V) c = koff(V) K(V)``.
+  Closed blocked channels exchange the blocker slowly (``CjX <-> Cj``, rate ``esc``; entry
+  follows from detailed balance), which is Mealing 1999's "closed-channel egress" for
+  ketamine and Kampa 2004's slow closed-state Mg2+ exchange. Every cycle obeys detailed
+  balance (tested), so equilibrium occupancies are closed-form (`nmda_equilibrium`).
+* Mg2+: ``koff`` from Ascher & Nowak 1988 (via VCR); the open-state affinity is scaled so the
+  steady-state block at saturating glutamate equals Jahr & Stevens 1990 exactly (Mg block is
+  calibrated at its own level; see `NMDAParams`).
+* Ketamine: Woodhull delta = 0.8 split 0.5 entry / 0.3 exit [M, plausible range 0.5-0.9];
+  ``koff0`` and ``Kd0`` fitted to Mealing 1999 (80 % block after 30 s of 10 uM with agonist,
+  relief with tau = 10 s under agonist), ``esc`` to Mealing's 86 % retention after 120 s
+  without agonist. No IC50 measured in Mg2+ was used. Norketamine: same site, 6x lower
+  affinity through a 6x faster exit (Ebert 1997 S-NK/S-K Ki ratio 1.7/0.3 = 5.7).
+
+Units: time ms, voltage mV, glutamate/ketamine/norketamine umol/L, Mg2+ mmol/L.
+
+Kernel API for other layers (all ``numba.njit``; call from your own njit code)::
+
+    p  = nmda_params_array(NMDAParams())          # float64[NMDA_N_PARAMS]
+    x  = nmda_equilibrium(v, glu, mg, ket, nk, p)  # float64[NMDA_N_STATES], sums to 1
+    ws = nmda_workspace()                          # scratch, allocate once per thread
+    nmda_step_ws(x, dt, v, glu, mg, ket, nk, p, ws)  # backward Euler, in place, no allocation
+    g  = nmda_conducting_fraction(x)               # free open state
+    i  = nmda_current(x, v, gmax_nS, p)            # pA = nS * mV; inward negative
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from numba import njit
+
+from ketasim.core.errors import InputError
+from ketasim.receptors import sources as S
+
+NMDA_N_STATES = 20
+NMDA_N_POS = 5
+NMDA_N_ARMS = 4
+# positions
+C0, C1, C2, OPEN, DES = 0, 1, 2, 3, 4
+# arms
+FREE, MG, KET, NK = 0, 1, 2, 3
+STATE_NAMES = tuple(f"{a}{p}" for a in ("", "Mg:", "K:", "NK:")
+                    for p in ("C0", "C1", "C2", "O", "D"))
+
+# packed parameter vector layout
+P_KB, P_KU, P_BETA, P_ALPHA, P_KD, P_KR, P_BETA_B, P_ALPHA_B = range(8)
+P_BLK = 8  # blocker b (0 Mg, 1 K, 2 NK) at P_BLK + 6 b: koff0, zoff, Kd0, zK, esc0, zesc
+P_EREV = P_BLK + 18
+P_CAFRAC = P_EREV + 1
+NMDA_N_PARAMS = P_CAFRAC + 1
+
+_RT_F_22C = 25.4  # mV, RT/F at 22 C (bench temperature of the calibration data) [C]
+
+
+@dataclass(frozen=True)
+class NMDAParams:
+    """Rate constants of the NMDA scheme (ms, mV, uM; Mg2+ Kd in mM). Sources per field.
+
+    Examples
+    --------
+    >>> p = NMDAParams()
+    >>> round(p.alpha, 4)
+    0.0738
+    """
+
+    # --- gating, free arm: NMDA5 (Destexhe, Mainen & Sejnowski; fit to Hessler 1993)
+    kb: float = 5e-3        # /uM/ms glutamate binding   [destexhe_mainen_sejnowski_1998]
+    ku: float = 12.9e-3     # /ms unbinding               [destexhe_mainen_sejnowski_1998]
+    beta: float = 46.5e-3   # /ms opening                 [destexhe_mainen_sejnowski_1998]
+    alpha: float = 73.8e-3  # /ms closing                 [destexhe_mainen_sejnowski_1998]
+    kd: float = 8.4e-3      # /ms desensitisation         [destexhe_mainen_sejnowski_1998]
+    kr: float = 6.8e-3      # /ms resensitisation         [destexhe_mainen_sejnowski_1998]
+    # --- blocked-arm gating: VCR 2004 asymmetry (blocked opening 41.85/46.5, closing 229/91.6
+    # of their unblocked rates) applied to the NMDA5 rates [vargas_caballero_robinson_2004]
+    beta_block_ratio: float = 41.85 / 46.5
+    alpha_block_ratio: float = 229.0 / 91.6
+    # --- Mg2+ (Kd in mM). koff = 5.4 exp(V/47) /ms (Ascher & Nowak 1988, as in VCR 2004).
+    mg_koff0: float = 5.4
+    mg_zoff: float = 1.0 / 47.0
+    # Effective steady-state Kd of Jahr & Stevens 1990: 3.57 mM, slope 0.062 /mV. The open-state
+    # Kd0 is derived from it in `nmda_params_array` so that the equilibrium block at saturating
+    # glutamate reproduces B(V) exactly [jahr_stevens_1990].
+    mg_kd_js: float = 3.57
+    mg_zk: float = 0.062
+    # closed-state Mg2+ exit 0.06 /ms at +40 mV, e-fold per 62.5 mV (Kampa 2004 NMDA_Mg, closed
+    # and desensitised states) [kampa_2004]; written as esc0 at 0 mV
+    mg_esc0: float = 0.06 * float(np.exp(-0.016 * 40.0))
+    mg_zesc: float = 0.016
+    # --- ketamine (uM). Woodhull delta 0.5 entry + 0.3 exit [M]; koff0, kd0 fitted to Mealing
+    # 1999 (80 % block after 30 s 10 uM + agonist at -60 mV, relief tau 10 s) [mealing_1999]
+    # FIT (`ketasim.receptors.calibrate.fit_ketamine_mealing`): koff(-60 mV) = 1.08e-3 /ms,
+    # open-state Kd(-60 mV) = 5.97 uM
+    ket_koff0: float = 2.1972e-3   # /ms at 0 mV
+    ket_zoff: float = 0.3 / _RT_F_22C
+    ket_kd0: float = 39.501        # uM at 0 mV
+    ket_zk: float = 0.8 / _RT_F_22C
+    # closed-channel egress: 86 % retained after 120 s without agonist [mealing_1999] -> FIT
+    ket_esc0: float = 1.1742e-6   # /ms
+    ket_zesc: float = 0.0
+    # --- norketamine: same site, affinity 1/6 via 6x faster exit [ebert_1997] (S-NK 1.7 uM vs
+    # S-K 0.3 uM Ki; 5.7x), same voltage dependence and egress [M]
+    nk_affinity_ratio: float = 1.7 / 0.3
+    # --- permeation
+    e_rev: float = 0.0      # mV [destexhe_mainen_sejnowski_1998]
+    ca_fraction: float = 0.10  # of NMDA current carried by Ca2+, as in Aguiar 2010 citing
+    #                            Burnashev 1995 [burnashev_1995]
+
+    citations: tuple = (S.DESTEXHE_1996, S.VARGAS_ROBINSON_2004, S.ASCHER_NOWAK_1988,
+                        S.JAHR_STEVENS_1990, S.KAMPA_2004, S.MEALING_1999, S.EBERT_1997,
+                        S.BURNASHEV_1995, S.OWN_ESTIMATE)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("citations")
+        return d
+
+
+def saturating_open_fraction(p: NMDAParams) -> float:
+    """Open fraction of the free arm at saturating glutamate (C2 : O : D equilibrium).
+
+    Examples
+    --------
+    >>> round(saturating_open_fraction(NMDAParams()), 3)
+    0.222
+    """
+    ro = p.beta / p.alpha
+    rd = p.kd / p.kr
+    return ro / (1.0 + ro + rd)
+
+
+def trap_factor(p: NMDAParams) -> float:
+    """Closed/open affinity ratio f = (alpha_b/beta_b)/(alpha/beta) imposed by detailed balance."""
+    return p.alpha_block_ratio / p.beta_block_ratio
+
+
+def nmda_params_array(params: NMDAParams | None = None) -> np.ndarray:
+    """Pack `NMDAParams` into the float64 vector the njit kernels take.
+
+    Examples
+    --------
+    >>> nmda_params_array().shape == (NMDA_N_PARAMS,)
+    True
+    """
+    p = params or NMDAParams()
+    for name, val in p.to_dict().items():
+        if not np.isfinite(val) or (val < 0 and name not in ("e_rev",)):
+            raise InputError(f"NMDAParams.{name}", val, "a finite, non-negative number")
+    out = np.zeros(NMDA_N_PARAMS)
+    out[P_KB], out[P_KU] = p.kb, p.ku
+    out[P_BETA], out[P_ALPHA], out[P_KD], out[P_KR] = p.beta, p.alpha, p.kd, p.kr
+    out[P_BETA_B] = p.beta * p.beta_block_ratio
+    out[P_ALPHA_B] = p.alpha * p.alpha_block_ratio
+    # Mg: equilibrium block at saturating glutamate is 1/(1 + K (po + f (1 - po))), so the
+    # open-state Kd is the Jahr-Stevens Kd times g = po + f (1 - po)  [C]
+    po = saturating_open_fraction(p)
+    g = po + trap_factor(p) * (1.0 - po)
+    blk = [(p.mg_koff0, p.mg_zoff, p.mg_kd_js * g, p.mg_zk, p.mg_esc0, p.mg_zesc),
+           (p.ket_koff0, p.ket_zoff, p.ket_kd0, p.ket_zk, p.ket_esc0, p.ket_zesc),
+           (p.ket_koff0 * p.nk_affinity_ratio, p.ket_zoff, p.ket_kd0 * p.nk_affinity_ratio,
+            p.ket_zk, p.ket_esc0, p.ket_zesc)]
+    for b, vals in enumerate(blk):
+        out[P_BLK + 6 * b: P_BLK + 6 * b + 6] = vals
+    out[P_EREV] = p.e_rev
+    out[P_CAFRAC] = p.ca_fraction
+    return out
+
+
+@njit(cache=True)
+def nmda_workspace() -> np.ndarray:
+    """Scratch matrix for `nmda_step_ws` (allocate once, reuse every step)."""
+    return np.empty((NMDA_N_STATES, NMDA_N_STATES + 1))
+
+
+@njit(cache=True)
+def _block_rates(b, v, conc, p):
+    """(on, off, closed-entry, closed-exit) rates of blocker b at voltage v and conc."""
+    base = P_BLK + 6 * b
+    koff = p[base] * np.exp(p[base + 1] * v)
+    kk = conc / p[base + 2] * np.exp(-p[base + 3] * v)
+    esc = p[base + 4] * np.exp(p[base + 5] * v)
+    f = (p[P_ALPHA_B] / p[P_BETA_B]) / (p[P_ALPHA] / p[P_BETA])
+    return koff * kk, koff, esc * f * kk, esc
+
+
+@njit(cache=True)
+def nmda_fill_rate_matrix(Q, v, glu, mg, ket, nk, p):
+    """Fill Q (20x20, Q[i, j] = rate j -> i, columns sum to 0) so that dx/dt = Q x."""
+    n = NMDA_N_STATES
+    for i in range(n):
+        for j in range(n):
+            Q[i, j] = 0.0
+    kb = p[P_KB] * glu
+    ku = p[P_KU]
+    for a in range(NMDA_N_ARMS):
+        o = 5 * a
+        be = p[P_BETA] if a == 0 else p[P_BETA_B]
+        al = p[P_ALPHA] if a == 0 else p[P_ALPHA_B]
+        Q[o + 1, o + 0] += 2.0 * kb
+        Q[o + 0, o + 1] += ku
+        Q[o + 2, o + 1] += kb
+        Q[o + 1, o + 2] += 2.0 * ku
+        Q[o + 3, o + 2] += be
+        Q[o + 2, o + 3] += al
+        Q[o + 4, o + 2] += p[P_KD]
+        Q[o + 2, o + 4] += p[P_KR]
+    concs = (mg, ket, nk)
+    for b in range(3):
+        on, off, cin, cout = _block_rates(b, v, concs[b], p)
+        o = 5 * (b + 1)
+        Q[o + 3, 3] += on
+        Q[3, o + 3] += off
+        for j in (0, 1, 2, 4):
+            Q[o + j, j] += cin
+            Q[j, o + j] += cout
+    for j in range(n):
+        s = 0.0
+        for i in range(n):
+            if i != j:
+                s += Q[i, j]
+        Q[j, j] = -s
+
+
+@njit(cache=True)
+def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
+    """Advance occupancies ``x`` by ``dt_ms`` in place (backward Euler; no allocation).
+
+    Inputs are held constant over the step. Backward Euler is L-stable for the stiff Mg2+
+    rates (up to ~100 /ms at +40 mV), keeps x >= 0 (I - dt Q is an M-matrix) and conserves
+    sum(x) exactly; its equilibrium is the exact one. Use dt <= 0.1 ms for synaptic
+    transients (first-order error ~ dt x gating rates, < 1 %).
+
+    Parameters
+    ----------
+    x : float64[20] occupancies, modified in place.
+    dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM : floats (ms, mV, uM, mM, uM, uM).
+    p : float64[NMDA_N_PARAMS] from `nmda_params_array`.
+    ws : float64[20, 21] from `nmda_workspace`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = nmda_params_array(); x = nmda_equilibrium(-65.0, 0.0, 1.0, 0.0, 0.0, p)
+    >>> ws = nmda_workspace(); nmda_step_ws(x, 0.1, -65.0, 1000.0, 1.0, 0.0, 0.0, p, ws)
+    >>> bool(abs(x.sum() - 1.0) < 1e-12)
+    True
+    """
+    n = NMDA_N_STATES
+    A = ws
+    nmda_fill_rate_matrix(A, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p)
+    for i in range(n):
+        for j in range(n):
+            A[i, j] = -dt_ms * A[i, j]
+        A[i, i] += 1.0
+        A[i, n] = x[i]
+    # Gaussian elimination without pivoting: A has unit column sums and a non-negative
+    # dominant diagonal (M-matrix), so it is stable. The scheme is an "arrow": each blocker arm
+    # couples only to the free arm, so eliminating the blocker arms first (free arm last)
+    # creates no fill-in between arms; we only touch the non-zero blocks (~900 flops).
+    for a in range(NMDA_N_ARMS):
+        arm = a + 1 if a < NMDA_N_ARMS - 1 else 0  # order: Mg, K, NK, then free
+        for jk in range(NMDA_N_POS):
+            k = 5 * arm + jk
+            piv = 1.0 / A[k, k]
+            # rows below the pivot: later positions of the same arm, and the free arm
+            for r in range(2 * NMDA_N_POS):
+                if r < NMDA_N_POS:
+                    if r <= jk:
+                        continue
+                    i = 5 * arm + r
+                else:
+                    if arm == 0:
+                        break
+                    i = r - NMDA_N_POS
+                fct = A[i, k] * piv
+                if fct == 0.0:
+                    continue
+                for c in range(jk + 1, NMDA_N_POS):
+                    A[i, 5 * arm + c] -= fct * A[k, 5 * arm + c]
+                if arm != 0:
+                    for c in range(NMDA_N_POS):
+                        A[i, c] -= fct * A[k, c]
+                A[i, n] -= fct * A[k, n]
+    # back substitution in reverse elimination order (free arm first)
+    s = 0.0
+    for a in range(NMDA_N_ARMS - 1, -1, -1):
+        arm = a + 1 if a < NMDA_N_ARMS - 1 else 0
+        for jk in range(NMDA_N_POS - 1, -1, -1):
+            k = 5 * arm + jk
+            acc = A[k, n]
+            for c in range(jk + 1, NMDA_N_POS):
+                acc -= A[k, 5 * arm + c] * x[5 * arm + c]
+            if arm != 0:
+                for c in range(NMDA_N_POS):
+                    acc -= A[k, c] * x[c]
+            xi = acc / A[k, k]
+            if xi < 0.0:  # round-off only (the exact solution is non-negative)
+                xi = 0.0
+            x[k] = xi
+            s += xi
+    for i in range(n):
+        x[i] /= s
+
+
+@njit(cache=True)
+def nmda_step(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p):
+    """`nmda_step_ws` that allocates its own scratch (convenient; ~10 % slower)."""
+    nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, nmda_workspace())
+
+
+@njit(cache=True)
+def nmda_conducting_fraction(x) -> float:
+    """Fraction of receptors open and unblocked (the only conducting state)."""
+    return x[OPEN]
+
+
+@njit(cache=True)
+def nmda_current(x, v_mV, gmax_nS, p) -> float:
+    """NMDA current in pA (nS x mV), negative = inward: ``gmax * O * (V - E_rev)``."""
+    return gmax_nS * x[OPEN] * (v_mV - p[P_EREV])
+
+
+@njit(cache=True)
+def nmda_ca_current(x, v_mV, gmax_nS, p) -> float:
+    """Ca2+ part of the NMDA current in pA (fraction ``ca_fraction``, Burnashev 1995)."""
+    return p[P_CAFRAC] * gmax_nS * x[OPEN] * (v_mV - p[P_EREV])
+
+
+@njit(cache=True)
+def nmda_blocked_fractions(x):
+    """(Mg-bound, ketamine-bound, norketamine-bound) fractions of all receptors."""
+    m = 0.0
+    k = 0.0
+    q = 0.0
+    for j in range(NMDA_N_POS):
+        m += x[5 + j]
+        k += x[10 + j]
+        q += x[15 + j]
+    return m, k, q
+
+
+@njit(cache=True)
+def nmda_equilibrium(v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p):
+    """Equilibrium occupancies (closed form; detailed balance holds in every cycle).
+
+    This is also the steady state under constant inputs. Note for pre-equilibrating a
+    neuron: without channel opening, trapped ketamine relaxes only through closed-channel
+    egress (time constant ~ 1/ket_esc0 ~ 13 min), so this state is reached in vivo only after
+    minutes of steady drug level; with background glutamate it is reached faster.
+
+    Examples
+    --------
+    >>> p = nmda_params_array()
+    >>> x = nmda_equilibrium(-60.0, 1000.0, 1.0, 0.0, 0.0, p)
+    >>> round(float(x[3] / nmda_equilibrium(-60.0, 1000.0, 0.0, 0.0, 0.0, p)[3]), 3)
+    0.08
+    """
+    w = np.zeros(NMDA_N_STATES)
+    kb = p[P_KB] * glu_uM
+    ku = p[P_KU]
+    # free-arm weights relative to C0 (binding: 2kb/ku, kb/(2ku))
+    w[0] = 1.0
+    w[1] = 2.0 * kb / ku
+    w[2] = w[1] * kb / (2.0 * ku)
+    w[3] = w[2] * p[P_BETA] / p[P_ALPHA]
+    w[4] = w[2] * p[P_KD] / p[P_KR]
+    f = (p[P_ALPHA_B] / p[P_BETA_B]) / (p[P_ALPHA] / p[P_BETA])
+    concs = (mg_mM, ket_uM, nk_uM)
+    for b in range(3):
+        base = P_BLK + 6 * b
+        kk = concs[b] / p[base + 2] * np.exp(-p[base + 3] * v_mV)
+        o = 5 * (b + 1)
+        for j in range(NMDA_N_POS):
+            w[o + j] = w[j] * (kk if j == OPEN else f * kk)
+    s = w.sum()
+    return w / s
+
+
+def nmda_steady_state_block(v_mV, glu_uM=1000.0, mg_mM=0.0, ket_uM=0.0, nk_uM=0.0,
+                            params: NMDAParams | None = None) -> np.ndarray:
+    """Fraction of the drug-free, Mg-free open probability that is lost at equilibrium.
+
+    Vectorised over numpy-broadcastable inputs.
+
+    Examples
+    --------
+    >>> b = nmda_steady_state_block(-80.0, mg_mM=1.0)
+    >>> bool(abs((1 - b) - 1 / (1 + np.exp(0.062 * 80) / 3.57)) < 1e-9)
+    True
+    """
+    p = nmda_params_array(params)
+    arrs = np.broadcast_arrays(*(np.asarray(a, float) for a in
+                                 (v_mV, glu_uM, mg_mM, ket_uM, nk_uM)))
+    out = np.empty(arrs[0].shape)
+    for idx in np.ndindex(out.shape):
+        v, g, m, k, q = (float(a[idx]) for a in arrs)
+        o = nmda_equilibrium(v, g, m, k, q, p)[OPEN]
+        o0 = nmda_equilibrium(v, g, 0.0, 0.0, 0.0, p)[OPEN]
+        out[idx] = 1.0 - o / o0
+    return out
+
+
+def jahr_stevens_unblocked(v_mV, mg_mM=1.0):
+    """Jahr & Stevens 1990 unblocked fraction 1/(1 + [Mg]/3.57 exp(-0.062 V)) [jahr_stevens_1990].
+
+    Examples
+    --------
+    >>> round(float(jahr_stevens_unblocked(-80.0)), 3)
+    0.024
+    """
+    return 1.0 / (1.0 + np.asarray(mg_mM) / 3.57 * np.exp(-0.062 * np.asarray(v_mV)))
