@@ -224,7 +224,7 @@ def nmda_fill_rate_matrix(Q, v, glu, mg, ket, nk, p):
         Q[o + 2, o + 3] += al
         Q[o + 4, o + 2] += p[P_KD]
         Q[o + 2, o + 4] += p[P_KR]
-    concs = (mg, ket, nk)
+    concs = (float(mg), float(ket), float(nk))
     for b in range(3):
         on, off, cin, cout = _block_rates(b, v, concs[b], p)
         o = 5 * (b + 1)
@@ -385,7 +385,7 @@ def nmda_equilibrium(v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p):
     w[3] = w[2] * p[P_BETA] / p[P_ALPHA]
     w[4] = w[2] * p[P_KD] / p[P_KR]
     f = (p[P_ALPHA_B] / p[P_BETA_B]) / (p[P_ALPHA] / p[P_BETA])
-    concs = (mg_mM, ket_uM, nk_uM)
+    concs = (float(mg_mM), float(ket_uM), float(nk_uM))
     for b in range(3):
         base = P_BLK + 6 * b
         kk = concs[b] / p[base + 2] * np.exp(-p[base + 3] * v_mV)
