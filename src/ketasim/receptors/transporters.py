@@ -1,0 +1,43 @@
+"""Monoamine transporter (NET, SERT, DAT) occupancy by ketamine.
+
+Occupancy ``c / (c + Ki)`` at the free ketamine concentration (uM), racemic Ki from HEK-293
+cells expressing the human transporters: NET 66.8, DAT 62.9, SERT 162 uM [nishimura_1998];
+no stereoselectivity at NET/SERT (Nishimura & Sato 1999, as quoted in the team reference).
+Hara 1998 found non-competitive inhibition of bovine NAT (IC50 97 uM); a Ki-based occupancy is
+then also the fractional inhibition. Norketamine transporter affinities were not found; none
+is modelled. At analgesic free concentrations (~0.5-2 uM) occupancy is ~1-3 % (NET) and <1 %
+(SERT): the effect is real but weak, shown honestly in m15-transporters.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ketasim.core.errors import InputError, UnknownNameError
+from ketasim.receptors import sources as S
+
+KI_UM = {"NET": 66.8, "DAT": 62.9, "SERT": 162.0}  # [nishimura_1998]
+CITATIONS = (S.NISHIMURA_1998,)
+
+
+@njit(cache=True)
+def occupancy_nb(c_uM, ki_uM):
+    """Simple one-site occupancy."""
+    return c_uM / (c_uM + ki_uM)
+
+
+def transporter_occupancy(ketamine_uM, transporter: str = "NET"):
+    """Fractional occupancy (= inhibition) of a monoamine transporter by ketamine.
+
+    Examples
+    --------
+    >>> round(float(transporter_occupancy(66.8, "NET")), 2)
+    0.5
+    """
+    if transporter not in KI_UM:
+        raise UnknownNameError("transporter", transporter, f"one of {sorted(KI_UM)}")
+    c = np.asarray(ketamine_uM, float)
+    if not np.all(np.isfinite(c)) or np.any(c < 0):
+        raise InputError("ketamine_uM", ketamine_uM, "finite concentrations >= 0 (umol/L)")
+    return c / (c + KI_UM[transporter])
