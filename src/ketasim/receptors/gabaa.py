@@ -159,7 +159,7 @@ def glycine_params_array(beta: float = 0.15, alpha: float = 5e-3, e_rev: float =
 
     Examples
     --------
-    >>> glycine_params_array()[3]
+    >>> float(glycine_params_array()[3])
     0.15
     """
     q = np.zeros(GABAA_N_PARAMS)
