@@ -1,0 +1,67 @@
+"""Registry of published PK models: ``get_model(drug, name)`` and ``list_models()``."""
+
+from __future__ import annotations
+
+from ketasim.core.errors import UnknownNameError
+from ketasim.pk.models import ketamine, opioids, propofol, thiopental
+from ketasim.pk.models.base import Covariates, Metabolite, ModelSpec
+
+_MODELS: dict[tuple[str, str], ModelSpec] = {}
+for _m in (*ketamine.MODELS, *propofol.MODELS, *thiopental.MODELS, *opioids.MODELS):
+    _MODELS[(_m.drug, _m.name)] = _m
+
+#: Drug aliases accepted at the edges.
+ALIASES = {"esketamine": "s-ketamine", "s_ketamine": "s-ketamine", "remi": "remifentanil",
+           "thiopentone": "thiopental"}
+
+#: Default model per drug.
+DEFAULT_MODEL = {"ketamine": "domino", "s-ketamine": "flint", "propofol": "eleveld",
+                 "thiopental": "stanski", "fentanyl": "shafer", "remifentanil": "minto",
+                 "morphine": "sarton"}
+
+
+def drugs() -> list[str]:
+    return sorted({d for d, _ in _MODELS})
+
+
+def list_models(drug: str | None = None) -> list[ModelSpec]:
+    """All registered models, or those of one drug.
+
+    Examples
+    --------
+    >>> [m.name for m in list_models("propofol")][:2]
+    ['marsh', 'schnider']
+    """
+    if drug is None:
+        return list(_MODELS.values())
+    d = normalise_drug(drug)
+    return [m for (dd, _), m in _MODELS.items() if dd == d]
+
+
+def normalise_drug(drug: str) -> str:
+    d = str(drug).strip().lower()
+    d = ALIASES.get(d, d)
+    if d not in drugs():
+        raise UnknownNameError("drug", drug, f"one of {drugs()}")
+    return d
+
+
+def get_model(drug: str, name: str | None = None) -> ModelSpec:
+    """The model ``name`` of ``drug`` (default model if ``name`` is None).
+
+    Examples
+    --------
+    >>> get_model("ketamine", "kamp").citation
+    'kamp2020'
+    """
+    d = normalise_drug(drug)
+    n = DEFAULT_MODEL[d] if name is None else str(name).strip().lower()
+    try:
+        return _MODELS[(d, n)]
+    except KeyError:
+        raise UnknownNameError("model", name,
+                               f"one of {[m.name for m in list_models(d)]} for {d}") from None
+
+
+__all__ = ["Covariates", "Metabolite", "ModelSpec", "get_model", "list_models", "drugs",
+           "normalise_drug", "DEFAULT_MODEL"]

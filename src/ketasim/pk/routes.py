@@ -1,0 +1,74 @@
+"""Administration routes: IV (into the central compartment) or first-order absorption.
+
+Bioavailability ``F`` scales the absorbed dose; ``ka`` (1/min) is the first-order rate
+out of a depot. Only ketamine and S-ketamine have non-IV routes here.
+
+ka values are OUR estimates: the cited studies report Tmax, not ka, so we solve
+``Tmax = ln(ka/k) / (ka - k)`` with the terminal rate ``k = ln 2 / 150 min`` (t1/2 2.5 h)
+for ka. Override either with ``Route.with_(F=..., ka=...)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ketasim.core.errors import InputError
+from ketasim.pk import sources as S
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    F: float
+    ka: float | None  # None for IV
+    citation: str = ""
+    note: str = ""
+
+    @property
+    def absorbed(self) -> bool:
+        return self.ka is not None
+
+    def with_(self, F: float | None = None, ka: float | None = None) -> Route:
+        if F is not None and not 0 < F <= 1:
+            raise InputError("F", F, "a bioavailability in (0, 1]")
+        if ka is not None and not 0 < ka < 100:
+            raise InputError("ka", ka, "an absorption rate constant in (0, 100) 1/min")
+        return replace(self, F=self.F if F is None else F, ka=self.ka if ka is None else ka)
+
+
+IV = Route("iv", 1.0, None)
+
+KETAMINE_ROUTES = {
+    "iv": IV,
+    # clements1982: IM F 93 %, Tmax 5-15 min -> ka 0.5/min (Tmax ~9.5 min)
+    "im": Route("im", 0.93, 0.5, S.CLEMENTS1982, "F 93 % (Clements 1982); Tmax ~10 min"),
+    # yanagihara2003 ~20 %, clements1982 17 %; Tmax ~30 min -> ka 0.11/min
+    "oral": Route("oral", 0.20, 0.11, S.YANAGIHARA,
+                  "F 17-20 % (Clements 1982; Yanagihara 2003); Tmax ~30 min; studies range "
+                  "8-23 %"),
+    # pharmacotherapy2022_in Table 6: F 17/13/11 % (10/30/50 mg), Tmax 14-23 min
+    # -> F 0.13 (30 mg), ka 0.22/min (Tmax 18 min). yanagihara2003 reports ~45 % (n = 3).
+    "intranasal": Route("intranasal", 0.13, 0.22, S.IN2022,
+                        "F 11-17 % (Pharmacotherapy 2022, n = 27); 45 % in Yanagihara 2003 "
+                        "(n = 3)"),
+    # rolan2014: SL wafer F 29 % (90 % CI 27-31), Tmax 0.75 h -> ka 0.062/min
+    "sublingual": Route("sublingual", 0.29, 0.062, S.ROLAN, "F 29 % (Rolan 2014); Tmax 45 min"),
+}
+
+ROUTE_ALIASES = {"in": "intranasal", "nasal": "intranasal", "sl": "sublingual", "po": "oral",
+                 "intramuscular": "im", "intravenous": "iv"}
+
+
+def get_route(drug: str, name: str) -> Route:
+    """The route ``name`` for ``drug`` (IV for every drug; others for (S-)ketamine).
+
+    Examples
+    --------
+    >>> get_route("ketamine", "IM").F
+    0.93
+    """
+    n = ROUTE_ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
+    table = KETAMINE_ROUTES if drug in ("ketamine", "s-ketamine") else {"iv": IV}
+    if n not in table:
+        raise InputError("route", name, f"one of {sorted(table)} for {drug}")
+    return table[n]
