@@ -1,0 +1,342 @@
+"""Virtual voltage-clamp and concentration-jump bench for the NMDA receptor model.
+
+A protocol is a sequence of piecewise-constant segments ``(duration_ms, v_mV, glu_uM, mg_mM,
+ket_uM, nk_uM)``. Within a segment the kinetic equations are linear with constant
+coefficients, so the exact propagator ``P = expm(Q dt)`` over one recording interval is
+computed once (scaling-and-squaring Taylor expansion, compiled) and applied repeatedly: the
+solution is exact at every sample, stable for any stiffness, and batched over conditions
+(``numba.prange``). Propagators are cached per condition, so pulse trains that alternate
+between two input sets cost two matrix exponentials, not one per pulse.
+
+Public functions: `Segment`, `clamp_nmda` (batch of protocols -> xarray Dataset),
+`nmda_dose_response` (peak / steady current and block per drug concentration, what
+``ketasim clamp nmda`` prints), `pulse_train`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+from numba import njit, prange
+
+from ketasim.core.errors import InputError
+from ketasim.core.provenance import stamp
+from ketasim.receptors import nmda as N
+
+_FIELDS = ("duration_ms", "v_mV", "glu_uM", "mg_mM", "ket_uM", "nk_uM")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One piecewise-constant stretch of a clamp protocol (ms, mV, uM, mM, uM, uM).
+
+    Examples
+    --------
+    >>> Segment(100.0, -60.0, glu_uM=1000.0).glu_uM
+    1000.0
+    """
+
+    duration_ms: float
+    v_mV: float
+    glu_uM: float = 0.0
+    mg_mM: float = 0.0
+    ket_uM: float = 0.0
+    nk_uM: float = 0.0
+
+    def row(self) -> tuple:
+        return tuple(float(getattr(self, f)) for f in _FIELDS)
+
+
+@njit(cache=True)
+def _expm(A):
+    """exp(A) by scaling and squaring with a degree-14 Taylor polynomial (||A/2^s||_1 <= 0.25)."""
+    n = A.shape[0]
+    norm = 0.0
+    for j in range(n):
+        c = 0.0
+        for i in range(n):
+            c += abs(A[i, j])
+        norm = max(norm, c)
+    s = 0
+    while norm > 0.25:
+        norm *= 0.5
+        s += 1
+    B = A / (2.0 ** s)
+    E = np.eye(n)
+    T = np.eye(n)
+    for k in range(1, 15):
+        T = (T @ B) / k
+        E += T
+    for _ in range(s):
+        E = E @ E
+    return E
+
+
+@njit(cache=True)
+def _fix(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if x[i] < 0.0:
+            x[i] = 0.0
+        s += x[i]
+    for i in range(x.shape[0]):
+        x[i] /= s
+
+
+@njit(cache=True, parallel=True)
+def _clamp_kernel(segs, nsteps, dt, x0s, p, record_states):
+    """segs (n_cond, n_seg, 6); nsteps (n_cond, n_seg) samples per segment; x0s (n_cond, 20).
+
+    Returns rec (n_cond, n_t + 1, 4): open, Mg-, K-, NK-bound fractions; and states
+    (n_cond, n_t + 1, 20) if record_states else an empty array.
+    """
+    nc = segs.shape[0]
+    ns = segs.shape[1]
+    nt = 0
+    for k in range(ns):
+        nt += nsteps[0, k]
+    rec = np.zeros((nc, nt + 1, 4))
+    if record_states:
+        states = np.zeros((nc, nt + 1, N.NMDA_N_STATES))
+    else:
+        states = np.zeros((1, 1, 1))
+    for c in prange(nc):
+        x = x0s[c].copy()
+        Q = np.zeros((N.NMDA_N_STATES, N.NMDA_N_STATES))
+        cache_key = np.full((2, 5), np.nan)
+        cache_P = np.zeros((2, N.NMDA_N_STATES, N.NMDA_N_STATES))
+        nxt = 0
+        t = 0
+        m, kk, q = N.nmda_blocked_fractions(x)
+        rec[c, 0, 0] = x[N.OPEN]
+        rec[c, 0, 1] = m
+        rec[c, 0, 2] = kk
+        rec[c, 0, 3] = q
+        if record_states:
+            states[c, 0, :] = x
+        for k in range(ns):
+            if nsteps[c, k] == 0:
+                continue
+            key = segs[c, k, 1:]
+            slot = -1
+            for s in range(2):
+                same = True
+                for f in range(5):
+                    if cache_key[s, f] != key[f]:
+                        same = False
+                        break
+                if same:
+                    slot = s
+                    break
+            if slot < 0:
+                slot = nxt
+                nxt = 1 - nxt
+                N.nmda_fill_rate_matrix(Q, key[0], key[1], key[2], key[3], key[4], p)
+                cache_P[slot] = _expm(Q * dt)
+                for f in range(5):
+                    cache_key[slot, f] = key[f]
+            P = cache_P[slot]
+            for _ in range(nsteps[c, k]):
+                x = P @ x
+                _fix(x)
+                t += 1
+                m, kk, q = N.nmda_blocked_fractions(x)
+                rec[c, t, 0] = x[N.OPEN]
+                rec[c, t, 1] = m
+                rec[c, t, 2] = kk
+                rec[c, t, 3] = q
+                if record_states:
+                    states[c, t, :] = x
+    return rec, states
+
+
+def _as_rows(protocol) -> np.ndarray:
+    rows = [s.row() if isinstance(s, Segment) else tuple(map(float, s)) for s in protocol]
+    arr = np.array(rows, float)
+    if arr.ndim != 2 or arr.shape[1] != 6:
+        raise InputError("protocol", protocol, "a sequence of Segment or 6-tuples "
+                         f"{_FIELDS}")
+    return arr
+
+
+def clamp_nmda(protocols: Sequence[Sequence[Segment]], *, dt_ms: float = 1.0,
+               start: str = "rest", gmax_nS: float = 1.0, record_states: bool = False,
+               params: N.NMDAParams | None = None, labels: dict | None = None) -> xr.Dataset:
+    """Run a batch of NMDA voltage-clamp protocols (one per condition), exactly sampled.
+
+    Parameters
+    ----------
+    protocols : one sequence of `Segment` per condition; all must have the same total
+        duration and every segment duration must be a multiple of ``dt_ms``.
+    dt_ms : sampling interval (the solution is exact at every sample).
+    start : ``"rest"``: drug-free equilibrium at the first segment's V and Mg2+ with no
+        agonist (the drug arrives with the protocol); ``"equilibrium"``: full equilibrium with
+        the first segment's drugs and no agonist (pre-incubated, incl. trapped drug).
+    gmax_nS : maximal conductance for the current (pA = nS x mV).
+    labels : extra 1-D coordinates along ``condition`` (name -> values).
+
+    Returns
+    -------
+    Dataset over (condition, time): ``current`` (pA), ``open`` (conducting fraction),
+    ``mg_bound``, ``ket_bound``, ``nk_bound``, ``v`` and, with ``record_states``, ``state``.
+
+    Examples
+    --------
+    >>> ds = clamp_nmda([[Segment(50.0, -60.0, glu_uM=1000.0)]], dt_ms=1.0)
+    >>> ds.current.sizes["time"]
+    51
+    """
+    if not np.isfinite(dt_ms) or dt_ms <= 0:
+        raise InputError("dt_ms", dt_ms, "a positive number of ms")
+    if start not in ("rest", "equilibrium"):
+        raise InputError("start", start, "'rest' or 'equilibrium'")
+    rows = [_as_rows(pr) for pr in protocols]
+    if not rows:
+        raise InputError("protocols", protocols, "at least one protocol")
+    nseg = max(len(r) for r in rows)
+    segs = np.zeros((len(rows), nseg, 6))
+    for i, r in enumerate(rows):
+        segs[i, :len(r)] = r
+        segs[i, len(r):, 1:] = r[-1, 1:]
+    for name, col in (("duration_ms", 0), ("glu_uM", 2), ("mg_mM", 3), ("ket_uM", 4),
+                      ("nk_uM", 5)):
+        bad = ~np.isfinite(segs[..., col]) | (segs[..., col] < 0)
+        if bad.any():
+            raise InputError(f"Segment.{name}", segs[..., col][bad][0], "finite and >= 0")
+    if not np.all(np.isfinite(segs[..., 1])) or np.any(np.abs(segs[..., 1]) > 200):
+        raise InputError("Segment.v_mV", segs[..., 1], "finite voltages within +-200 mV")
+    steps = segs[..., 0] / dt_ms
+    nsteps = np.rint(steps).astype(np.int64)
+    if np.any(np.abs(steps - nsteps) > 1e-6):
+        raise InputError("Segment.duration_ms", segs[..., 0].tolist(),
+                         f"multiples of dt_ms={dt_ms}")
+    tot = nsteps.sum(axis=1)
+    if np.any(tot != tot[0]):
+        raise InputError("protocols", tot * dt_ms, "protocols of equal total duration")
+    p = N.nmda_params_array(params)
+    x0s = np.empty((len(rows), N.NMDA_N_STATES))
+    for i in range(len(rows)):
+        v, mg, ket, nk = segs[i, 0, 1], segs[i, 0, 3], segs[i, 0, 4], segs[i, 0, 5]
+        if start == "rest":
+            x0s[i] = N.nmda_equilibrium(v, 0.0, mg, 0.0, 0.0, p)
+        else:
+            x0s[i] = N.nmda_equilibrium(v, 0.0, mg, ket, nk, p)
+    rec, states = _clamp_kernel(segs, nsteps, float(dt_ms), x0s, p, record_states)
+    # voltage trace per condition
+    vtr = np.empty(rec.shape[:2])
+    for i in range(len(rows)):
+        vtr[i, 0] = segs[i, 0, 1]
+        vtr[i, 1:] = np.repeat(segs[i, :, 1], nsteps[i])
+    t = np.arange(rec.shape[1]) * dt_ms
+    coords = {"condition": np.arange(len(rows)), "time": t}
+    for k, v in (labels or {}).items():
+        coords[k] = ("condition", np.asarray(v))
+    ds = xr.Dataset(
+        {"current": (("condition", "time"), gmax_nS * rec[..., 0] * (vtr - p[N.P_EREV]),
+                     {"units": "pA", "long_name": "NMDA current (inward < 0)"}),
+         "open": (("condition", "time"), rec[..., 0], {"units": "1"}),
+         "mg_bound": (("condition", "time"), rec[..., 1], {"units": "1"}),
+         "ket_bound": (("condition", "time"), rec[..., 2], {"units": "1"}),
+         "nk_bound": (("condition", "time"), rec[..., 3], {"units": "1"}),
+         "v": (("condition", "time"), vtr, {"units": "mV"})},
+        coords=coords)
+    ds.time.attrs["units"] = "ms"
+    if record_states:
+        ds["state"] = (("condition", "time", "nmda_state"), states,
+                       {"units": "1", "long_name": "state occupancy"})
+        ds = ds.assign_coords(nmda_state=list(N.STATE_NAMES))
+    pr = params or N.NMDAParams()
+    return stamp(ds, model="ketasim.receptors.nmda (20-state)", citations=pr.citations,
+                 params={"dt_ms": dt_ms, "start": start, "gmax_nS": gmax_nS, **pr.to_dict()})
+
+
+def pulse_train(n_pulses: int, freq_hz: float, v_mV: float, *, pulse_ms: float = 1.0,
+                glu_uM: float = 1000.0, mg_mM: float = 0.0, ket_uM: float = 0.0,
+                nk_uM: float = 0.0, tail_ms: float = 0.0) -> list[Segment]:
+    """Synaptic-like glutamate pulses (``pulse_ms`` of ``glu_uM``) at ``freq_hz``.
+
+    Examples
+    --------
+    >>> len(pulse_train(3, 10.0, -60.0))
+    6
+    """
+    if n_pulses < 1 or freq_hz <= 0:
+        raise InputError("pulse_train", (n_pulses, freq_hz), "n_pulses >= 1 and freq_hz > 0")
+    period = 1000.0 / freq_hz
+    segs = []
+    for _ in range(n_pulses):
+        segs.append(Segment(pulse_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM))
+        segs.append(Segment(period - pulse_ms, v_mV, 0.0, mg_mM, ket_uM, nk_uM))
+    if tail_ms > 0:
+        segs.append(Segment(tail_ms, v_mV, 0.0, mg_mM, ket_uM, nk_uM))
+    return segs
+
+
+def nmda_dose_response(ket_uM: Sequence[float], *, v_mV: float = -66.0, mg_mM: float = 1.0,
+                       glu_uM: float = 1000.0, duration_ms: float = 10000.0,
+                       nk_uM: float = 0.0, dt_ms: float = 1.0, gmax_nS: float = 1.0,
+                       start: str = "rest", params: N.NMDAParams | None = None) -> xr.Dataset:
+    """Co-apply agonist and each ketamine concentration at a clamped voltage.
+
+    Returns a Dataset over ``ketamine`` with ``peak`` (most inward current, pA),
+    ``steady`` (current at the end, pA), ``peak_block`` and ``steady_block`` (fraction of the
+    ketamine-free current lost, the first row being the control computed in the same batch),
+    plus ``equilibrium_block`` (closed-form) and the traces.
+
+    Examples
+    --------
+    >>> ds = nmda_dose_response([0.0, 10.0], mg_mM=0.0, v_mV=-60.0, duration_ms=30000.0)
+    >>> round(float(ds.steady_block.sel(ketamine=10.0)), 2)
+    0.8
+    """
+    k = np.asarray([0.0, *[float(c) for c in ket_uM]])
+    if np.any(~np.isfinite(k)) or np.any(k < 0):
+        raise InputError("ketamine", list(ket_uM), "concentrations >= 0 (umol/L)")
+    if not np.isfinite(duration_ms) or duration_ms <= 0:
+        raise InputError("duration", duration_ms, "a positive duration in ms")
+    prots = [[Segment(duration_ms, v_mV, glu_uM, mg_mM, c, nk_uM)] for c in k]
+    ds = clamp_nmda(prots, dt_ms=dt_ms, start=start, gmax_nS=gmax_nS, params=params)
+    cur = ds.current.values
+    # most inward (or outward at V > E_rev) current after onset
+    sign = -1.0 if v_mV < 0 else 1.0
+    peak = cur[:, 1:][np.arange(len(k)), np.argmax(sign * cur[:, 1:], axis=1)]
+    steady = cur[:, -1]
+    p = N.nmda_params_array(params)
+    o0 = N.nmda_equilibrium(v_mV, glu_uM, mg_mM, 0.0, nk_uM, p)[N.OPEN]
+    eq = np.array([1 - N.nmda_equilibrium(v_mV, glu_uM, mg_mM, c, nk_uM, p)[N.OPEN] / o0
+                   for c in k])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = xr.Dataset(
+            {"peak": ("ketamine", peak[1:], {"units": "pA"}),
+             "steady": ("ketamine", steady[1:], {"units": "pA"}),
+             "peak_block": ("ketamine", 1 - peak[1:] / peak[0], {"units": "1"}),
+             "steady_block": ("ketamine", 1 - steady[1:] / steady[0], {"units": "1"}),
+             "equilibrium_block": ("ketamine", eq[1:], {"units": "1"}),
+             "control_peak": ((), peak[0], {"units": "pA"}),
+             "control_steady": ((), steady[0], {"units": "pA"}),
+             "trace": (("ketamine", "time"), cur[1:], {"units": "pA"})},
+            coords={"ketamine": ("ketamine", k[1:], {"units": "umol/L"}),
+                    "time": ds.time})
+    out.attrs.update(ds.attrs)
+    out.attrs.update(v_mV=v_mV, mg_mM=mg_mM, glu_uM=glu_uM, duration_ms=duration_ms)
+    return out
+
+
+def ic50_from_curve(conc, block) -> float:
+    """Log-linear interpolation of the concentration giving 50 % block (nan if not bracketed).
+
+    Examples
+    --------
+    >>> round(ic50_from_curve([1, 10], [0.25, 0.75]), 3)
+    3.162
+    """
+    conc = np.asarray(conc, float)
+    block = np.asarray(block, float)
+    for i in range(len(conc) - 1):
+        if block[i] <= 0.5 <= block[i + 1] and conc[i] > 0:
+            f = (0.5 - block[i]) / (block[i + 1] - block[i])
+            return float(np.exp(np.log(conc[i]) + f * (np.log(conc[i + 1]) - np.log(conc[i]))))
+    return float("nan")
