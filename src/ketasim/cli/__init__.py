@@ -1,6 +1,7 @@
 """Command line interface: `ketasim --help`. Each command module registers on `app`."""
 
 from ketasim.cli import experiment  # noqa: F401
+from ketasim.cli import pk  # noqa: F401
 from ketasim.cli.app import app
 
 
