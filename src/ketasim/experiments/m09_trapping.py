@@ -1,0 +1,135 @@
+"""M9: ketamine is an open-channel, trapping blocker (the "broken key").
+
+Virtual whole-cell protocol after Mealing et al. 1999 (cultured cortical neurons; holding
+potential assumed -60 mV, Mg2+-free, saturating agonist), on the 20-state NMDA model:
+
+* A (control): agonist 30 s -> 120 s washout without agonist -> agonist 60 s.
+* B (trapping): agonist + ketamine (``ket_uM``) 30 s -> 120 s washout of both -> agonist 60 s.
+* C (no agonist): 120 s rest -> ketamine alone for 30 s -> agonist alone 60 s.
+* Non-competitive test: steady block by ``ket_uM`` at glutamate 10 uM .. 10 mM (60 s).
+
+Calibration vs validation: ketamine's off-rate, open-state affinity and closed-channel
+egress were FITTED to three Mealing numbers (80 % block after 30 s; 86 % of the block
+retained after 120 s without agonist; relief time constant 10 s, i.e. complete within ~50 s
+of agonist). Detailed balance then fixes the reverse path: ketamine can also enter closed
+channels, but slowly (tau ~ 150 s at 10 uM, -60 mV), which is consistent with Orser 1997's
+observation that ketamine reaches the site across the membrane without opening; a 30 s
+application without agonist therefore blocks far less than with agonist. The other outputs
+(no block without agonist, non-competitiveness, the current-based retention at
+re-application, Mg2+ shift of potency in m10) are predictions.
+
+Summary keys:
+- ``block_30s``: fractional block at the end of co-application (Mealing: 0.80 +- 0.02) [fit]
+- ``trapped_retained``: ketamine-bound fraction after washout / before (Mealing 0.86) [fit]
+- ``block_at_reapplication``: 1 - I_B/I_A at the control re-application peak
+- ``retained_current_based``: block_at_reapplication / block_30s
+- ``relief_50s``: fraction of the re-application block relieved after 50 s of agonist
+  (Mealing: "fully relieved after 50 s")
+- ``block_without_agonist``: block at agonist onset after 30 s of ketamine without agonist
+  (small compared with ``block_30s``: block needs opening)
+- ``block_vs_glutamate``: {glutamate uM: steady block} (non-competitive: does not fall)
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+
+from ketasim.core.provenance import stamp
+from ketasim.experiments.registry import register
+from ketasim.receptors.clamp import Segment, clamp_nmda
+from ketasim.receptors.nmda import NMDAParams
+
+
+def run(ket_uM: float = 10.0, v_mV: float = -60.0, agonist_uM: float = 1000.0,
+        mg_mM: float = 0.0, coapp_s: float = 30.0, washout_s: float = 120.0,
+        reapp_s: float = 60.0, dt_ms: float = 2.0,
+        glutamate_uM: tuple = (10.0, 100.0, 1000.0, 10000.0)) -> xr.Dataset:
+    ca, wo, ra = coapp_s * 1e3, washout_s * 1e3, reapp_s * 1e3
+    A = [Segment(ca, v_mV, agonist_uM, mg_mM), Segment(wo, v_mV, 0, mg_mM),
+         Segment(ra, v_mV, agonist_uM, mg_mM)]
+    B = [Segment(ca, v_mV, agonist_uM, mg_mM, ket_uM), Segment(wo, v_mV, 0, mg_mM),
+         Segment(ra, v_mV, agonist_uM, mg_mM)]
+    C = [Segment(wo, v_mV, 0, mg_mM), Segment(ca, v_mV, 0, mg_mM, ket_uM),
+         Segment(ra, v_mV, agonist_uM, mg_mM)]
+    ds = clamp_nmda([A, B, C], dt_ms=dt_ms, labels={"protocol": ["A", "B", "C"]})
+    g = np.asarray(glutamate_uM, float)
+    prots = [[Segment(60000.0, v_mV, gg, mg_mM, kk)] for gg in g for kk in (0.0, ket_uM)]
+    dg = clamp_nmda(prots, dt_ms=10.0)
+    ss = dg.current.isel(time=-1).values.reshape(len(g), 2)
+    out = xr.Dataset(
+        {"current": (("protocol", "time"), ds.current.values, {"units": "pA"}),
+         "ket_bound": (("protocol", "time"), ds.ket_bound.values, {"units": "1"}),
+         "block_vs_glu": ("glutamate", 1 - ss[:, 1] / ss[:, 0], {"units": "1"})},
+        coords={"protocol": ["A", "B", "C"], "time": ds.time,
+                "glutamate": ("glutamate", g, {"units": "umol/L"})})
+    out.attrs.update(coapp_ms=ca, washout_ms=wo, reapp_ms=ra, ket_uM=ket_uM, v_mV=v_mV)
+    return stamp(out, model="m09-trapping", citations=NMDAParams().citations,
+                 params=dict(ket_uM=ket_uM, v_mV=v_mV, agonist_uM=agonist_uM, mg_mM=mg_mM,
+                             coapp_s=coapp_s, washout_s=washout_s, reapp_s=reapp_s))
+
+
+def _metrics(ds):
+    t = ds.time.values
+    ca, wo = ds.attrs["coapp_ms"], ds.attrs["washout_ms"]
+    I = ds.current.values
+    i_end = np.searchsorted(t, ca)
+    block30 = 1 - I[1, i_end] / I[0, i_end]
+    kb = ds.ket_bound.values[1]
+    i_wo = np.searchsorted(t, ca + wo)
+    retained = kb[i_wo] / kb[i_end]
+    win = slice(i_wo + 1, i_wo + int(2000 / (t[1] - t[0])))
+    k_pk = i_wo + 1 + int(np.argmin(I[0, win]))
+    b_re = 1 - I[1, k_pk] / I[0, k_pk]
+    k50 = np.searchsorted(t, t[k_pk] + 50000.0)
+    b50 = 1 - I[1, k50] / I[0, k50]
+    b_noag = 1 - I[2, k_pk] / I[0, k_pk]
+    return block30, retained, b_re, b50, b_noag
+
+
+def summary(ds: xr.Dataset) -> dict:
+    block30, retained, b_re, b50, b_noag = _metrics(ds)
+    return {
+        "block_30s": float(block30),
+        "trapped_retained": float(retained),
+        "block_at_reapplication": float(b_re),
+        "retained_current_based": float(b_re / block30),
+        "relief_50s": float(1 - b50 / b_re),
+        "block_without_agonist": float(b_noag),
+        "block_vs_glutamate": {f"{g:g}": round(float(b), 4)
+                               for g, b in zip(ds.glutamate.values, ds.block_vs_glu.values,
+                                               strict=True)},
+    }
+
+
+def figure(ds: xr.Dataset):
+    fig, ax = plt.subplots(1, 3, figsize=(14, 3.8))
+    t = ds.time.values / 1000
+    names = {"A": "control", "B": f"{ds.attrs['ket_uM']:g} uM ketamine + agonist",
+             "C": "ketamine without agonist"}
+    for k, p in enumerate(ds.protocol.values):
+        ax[0].plot(t, ds.current.values[k], lw=1, label=names[str(p)])
+    ca, wo = ds.attrs["coapp_ms"] / 1000, ds.attrs["washout_ms"] / 1000
+    ax[0].axvspan(0, ca, color="0.9")
+    ax[0].axvspan(ca + wo, t[-1], color="0.9")
+    ax[0].set(xlabel="time (s)", ylabel="NMDA current (pA)",
+              title=f"Mealing protocol at {ds.attrs['v_mV']:g} mV (grey: agonist)")
+    ax[0].legend(fontsize=7)
+    for k, p in enumerate(ds.protocol.values):
+        ax[1].plot(t, ds.ket_bound.values[k], label=names[str(p)])
+    ax[1].set(xlabel="time (s)", ylabel="ketamine-bound fraction",
+              title="trapped during washout, released by agonist")
+    ax[1].legend(fontsize=7)
+    ax[2].semilogx(ds.glutamate, ds.block_vs_glu, "o-")
+    ax[2].set(xlabel="glutamate (uM)", ylabel="steady block", ylim=(0, 1),
+              title="non-competitive: more agonist, no less block")
+    fig.tight_layout()
+    return fig
+
+
+register("m09-trapping", claim="M9", title="Ketamine open-channel trapping block (Mealing 1999 "
+         "protocol)", run=run, figure=figure, summary=summary)
