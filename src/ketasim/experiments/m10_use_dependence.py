@@ -1,0 +1,174 @@
+"""M10: ketamine block is use-dependent: busy channels are blocked most, quiet ones spared.
+
+All on the 20-state NMDA model (virtual clamp, exact propagators), ketamine (``ket_uM``)
+arriving at t = 0 onto drug-free receptors, synaptic-like glutamate pulses (1 ms, 1 mM):
+
+* frequency: trains at ``freqs_hz`` for ``train_s`` at ``v_freq`` in 0 Mg2+; block of the
+  open-channel integral (charge) of the last period vs a drug-free control train (same batch);
+* holding potential: a ``freq_v_hz`` train at each of ``voltages`` in 1 mM Mg2+: in Mg2+,
+  depolarisation removes Mg2+, lets channels open and so lets ketamine in, although
+  ketamine's own (Woodhull) affinity falls with depolarisation;
+* single-channel signature at equilibrium with saturating agonist, 0 Mg2+ (cell-attached
+  patch with ketamine in the pipette, as Orser 1997; membrane potential assumed ``v_sc``):
+  mean open time (1/exit rate of the open state), opening frequency (flux into the
+  conducting state), and open probability, relative to control, at 0.1 and 1 uM;
+* Mg2+ shift of potency (validation, not fitted): equilibrium IC50 at -66 mV, saturating
+  glutamate, in 0 vs 1 mM Mg2+. Kotermanski & Johnson 2009 report roughly a 15-fold rise
+  for GluN1/2A and 2B receptors [M: 0.35 -> 5.4 uM, from memory; unverified].
+
+Summary keys:
+- ``block_vs_freq``: {Hz: fractional block of the last-period charge}
+- ``block_vs_voltage``: {mV: fractional block (1 mM Mg2+)}
+- ``single_channel``: {uM: {open_time_ratio, opening_freq_ratio, po_ratio}}; Orser 1997 at
+  1 uM (cell-attached): 0.68, 0.44, 0.24; at 0.1 uM po 0.53
+- ``ic50_0mg_uM``, ``ic50_1mg_uM``, ``mg_shift``: equilibrium IC50s at -66 mV and their ratio
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+
+from ketasim.core.provenance import stamp
+from ketasim.experiments.registry import register
+from ketasim.receptors import nmda as N
+from ketasim.receptors import sources as S
+from ketasim.receptors.clamp import clamp_nmda, pulse_train
+
+ORSER_1UM = {"open_time_ratio": 0.68, "opening_freq_ratio": 0.44, "po_ratio": 0.24}
+
+
+def single_channel(ket_uM: float, v_mV: float, glu_uM: float = 1000.0, mg_mM: float = 0.0,
+                   params: N.NMDAParams | None = None) -> dict:
+    """Equilibrium single-channel statistics relative to control (no ketamine).
+
+    Openings are all entries into the conducting state (from C2, or by unblocking), because a
+    blocked sojourn of ketamine-length separates two detectable openings.
+
+    Examples
+    --------
+    >>> round(single_channel(0.0, -60.0)["po_ratio"], 3)
+    1.0
+    """
+    p = N.nmda_params_array(params)
+    Q = np.zeros((N.NMDA_N_STATES, N.NMDA_N_STATES))
+    res = {}
+    for tag, k in (("c", 0.0), ("k", ket_uM)):
+        N.nmda_fill_rate_matrix(Q, v_mV, glu_uM, mg_mM, k, 0.0, p)
+        x = N.nmda_equilibrium(v_mV, glu_uM, mg_mM, k, 0.0, p)
+        exit_rate = -Q[N.OPEN, N.OPEN]
+        entry = sum(Q[N.OPEN, j] * x[j] for j in range(N.NMDA_N_STATES) if j != N.OPEN)
+        res[tag] = (1.0 / exit_rate, entry, x[N.OPEN])
+    return {"open_time_ratio": res["k"][0] / res["c"][0],
+            "opening_freq_ratio": res["k"][1] / res["c"][1],
+            "po_ratio": res["k"][2] / res["c"][2],
+            "open_time_ms_control": res["c"][0]}
+
+
+def equilibrium_ic50(v_mV: float, mg_mM: float, glu_uM: float = 1000.0) -> float:
+    """Ketamine concentration halving the equilibrium current (bisection in log space).
+
+    Examples
+    --------
+    >>> 1.0 < equilibrium_ic50(-66.0, 0.0) < 3.0
+    True
+    """
+    p = N.nmda_params_array()
+    o0 = N.nmda_equilibrium(v_mV, glu_uM, mg_mM, 0.0, 0.0, p)[N.OPEN]
+    lo, hi = -6.0, 6.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        o = N.nmda_equilibrium(v_mV, glu_uM, mg_mM, 10 ** mid, 0.0, p)[N.OPEN]
+        lo, hi = (mid, hi) if o / o0 > 0.5 else (lo, mid)
+    return float(10 ** (0.5 * (lo + hi)))
+
+
+def _last_period_block(ds, n_cond_pairs, period_ms):
+    t = ds.time.values
+    w = t > t[-1] - period_ms
+    q = ds.open.values[:, w].sum(axis=1)  # charge / (gmax (V - E)): defined at V = E too
+    q = q.reshape(n_cond_pairs, 2)
+    return 1 - q[:, 1] / q[:, 0]
+
+
+def run(ket_uM: float = 3.0, freqs_hz: tuple = (0.1, 0.5, 2.0, 10.0, 40.0),
+        train_s: float = 20.0, v_freq: float = -60.0,
+        voltages: tuple = (-80.0, -60.0, -40.0, -20.0, 0.0), freq_v_hz: float = 2.0,
+        v_sc: float = -60.0) -> xr.Dataset:
+    T = train_s * 1000.0
+    bf = []
+    for f in freqs_hz:
+        n = max(1, int(round(T * f / 1000.0)))
+        prots = [pulse_train(n, f, v_freq, ket_uM=k) for k in (0.0, ket_uM)]
+        # pad so all trains end at the same time with the last period as the window
+        ds = clamp_nmda(prots, dt_ms=0.5)
+        bf.append(_last_period_block(ds, 1, 1000.0 / f)[0])
+    n = int(round(T * freq_v_hz / 1000.0))
+    prots = [pulse_train(n, freq_v_hz, v, mg_mM=1.0, ket_uM=k) for v in voltages
+             for k in (0.0, ket_uM)]
+    dv = clamp_nmda(prots, dt_ms=0.5)
+    bv = _last_period_block(dv, len(voltages), 1000.0 / freq_v_hz)
+    sc = {c: single_channel(c, v_sc) for c in (0.1, 1.0)}
+    i0, i1 = equilibrium_ic50(-66.0, 0.0), equilibrium_ic50(-66.0, 1.0)
+    out = xr.Dataset(
+        {"block_vs_freq": ("freq", np.array(bf), {"units": "1"}),
+         "block_vs_voltage": ("voltage", bv, {"units": "1"}),
+         "sc_open_time": ("sc_conc", [sc[c]["open_time_ratio"] for c in sc]),
+         "sc_opening_freq": ("sc_conc", [sc[c]["opening_freq_ratio"] for c in sc]),
+         "sc_po": ("sc_conc", [sc[c]["po_ratio"] for c in sc])},
+        coords={"freq": ("freq", list(freqs_hz), {"units": "Hz"}),
+                "voltage": ("voltage", list(voltages), {"units": "mV"}),
+                "sc_conc": ("sc_conc", [0.1, 1.0], {"units": "umol/L"})})
+    out.attrs.update(ket_uM=ket_uM, ic50_0mg_uM=i0, ic50_1mg_uM=i1, v_freq=v_freq,
+                     freq_v_hz=freq_v_hz, train_s=train_s, v_sc=v_sc)
+    return stamp(out, model="m10-use-dependence",
+                 citations=(*N.NMDAParams().citations, S.ORSER_1997,
+                            S.KOTERMANSKI_JOHNSON_2009),
+                 params=dict(ket_uM=ket_uM, freqs_hz=freqs_hz, train_s=train_s,
+                             voltages=voltages, freq_v_hz=freq_v_hz, v_sc=v_sc))
+
+
+def summary(ds: xr.Dataset) -> dict:
+    return {
+        "block_vs_freq": {f"{f:g}": round(float(b), 4)
+                          for f, b in zip(ds.freq.values, ds.block_vs_freq.values, strict=True)},
+        "block_vs_voltage": {f"{v:g}": round(float(b), 4) for v, b in
+                             zip(ds.voltage.values, ds.block_vs_voltage.values, strict=True)},
+        "single_channel": {f"{c:g}": {"open_time_ratio": float(ds.sc_open_time.values[i]),
+                                      "opening_freq_ratio": float(ds.sc_opening_freq.values[i]),
+                                      "po_ratio": float(ds.sc_po.values[i])}
+                           for i, c in enumerate(ds.sc_conc.values)},
+        "ic50_0mg_uM": float(ds.attrs["ic50_0mg_uM"]),
+        "ic50_1mg_uM": float(ds.attrs["ic50_1mg_uM"]),
+        "mg_shift": float(ds.attrs["ic50_1mg_uM"] / ds.attrs["ic50_0mg_uM"]),
+    }
+
+
+def figure(ds: xr.Dataset):
+    fig, ax = plt.subplots(1, 3, figsize=(14, 3.8))
+    k = ds.attrs["ket_uM"]
+    ax[0].semilogx(ds.freq, ds.block_vs_freq, "o-")
+    ax[0].set(xlabel="stimulation frequency (Hz)", ylabel="fractional block",
+              title=f"{k:g} uM, {ds.attrs['v_freq']:g} mV, 0 Mg2+, after {ds.attrs['train_s']:g} s",
+              ylim=(0, 1))
+    ax[1].plot(ds.voltage, ds.block_vs_voltage, "o-")
+    ax[1].set(xlabel="holding potential (mV)", ylabel="fractional block",
+              title=f"{k:g} uM, 1 mM Mg2+, {ds.attrs['freq_v_hz']:g} Hz train")
+    x = np.arange(3)
+    model = [float(ds.sc_open_time[1]), float(ds.sc_opening_freq[1]), float(ds.sc_po[1])]
+    ax[2].bar(x - 0.2, model, 0.4, label="model, 1 uM")
+    ax[2].bar(x + 0.2, list(ORSER_1UM.values()), 0.4, label="Orser 1997, 1 uM")
+    ax[2].set_xticks(x, ["open time", "opening freq.", "Po"])
+    ax[2].set(ylabel="ratio to control", title="single-channel signature", ylim=(0, 1.1))
+    ax[2].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+register("m10-use-dependence", claim="M10", title="Use-dependent ketamine block: frequency, "
+         "holding potential, single-channel signature, Mg2+ shift", run=run, figure=figure,
+         summary=summary)
