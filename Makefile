@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PEERS := $(VENV)/.peers
 
 .PHONY: demo test lint bench clean
 
@@ -12,10 +13,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
+# Test-only peers for the PK cross-checks (tests/test_pk_peers.py); not needed by `make demo`.
+# opentiva 1.1.2 ships C from an old Cython that fails on Python 3.11: rebuild from .pyx.
+$(PEERS): $(STAMP)
+	$(PY) -m pip install -q Cython setuptools wheel "PyTCI==1.2.0"
+	$(PY) -m pip install -q --no-build-isolation --no-binary opentiva "opentiva==1.1.2"
+	touch $(PEERS)
+
 demo: $(STAMP)
 	$(VENV)/bin/ketasim demo --out ketasim-demo
 
-test: $(STAMP)
+test: $(STAMP) $(PEERS)
 	$(PY) -m pytest -q -n 2
 
 lint: $(STAMP)
