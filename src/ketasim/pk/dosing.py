@@ -241,6 +241,8 @@ def parse_times(text) -> np.ndarray:
     """
     if not isinstance(text, str):
         arr = np.atleast_1d(np.asarray(text, dtype=float))
+        if arr.ndim != 1 or len(arr) == 0:
+            raise InputError("at", text, "at least one output time (min)")
         for t in arr:
             parse_time(float(t), "at")
         return arr
