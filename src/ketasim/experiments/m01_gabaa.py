@@ -1,0 +1,112 @@
+"""M1 (receptor side): propofol and thiopental potentiate GABA-A, and leave NMDA alone.
+
+Virtual outside-out patch on the two-state GABA-A kernel (`ketasim.receptors.gabaa`):
+
+* brief pulse: 3 ms of saturating GABA (10 mM), as Bai et al. 1999; peak and charge with
+  propofol ``propofol_uM`` vs control (Bai: peak +8 %, charge +62 % at 10 uM);
+* deactivation time constant after the pulse vs concentration for propofol, thiopental and
+  pentobarbital (Bai: 151 -> 255 ms, x1.69, at 10 uM propofol; the propofol mmax was fitted to
+  that ratio, so the 10 uM point is a calibration, the charge is a prediction);
+* ketamine's own GABA-A effect only at ~100s of uM (Gage & Robertson 1985);
+* NMDA control: the NMDA model has no anaesthetic input (propofol acts on GABA-A; Takazawa 2009
+  found minimal EPSC effects in spinal SG neurons), so the NMDA response to 1 mM glutamate at
+  -60 mV is the same with and without propofol: shown as one clamp run.
+
+Summary keys:
+- ``peak_ratio_propofol``: peak with / without propofol (Bai 1999: 1.08)
+- ``charge_ratio_propofol``: charge ratio (Bai 1999: 1.62)
+- ``decay_ratio_propofol``: deactivation tau ratio (Bai 1999: 1.69; fitted)
+- ``decay_ratio_at``: {drug: {uM: ratio}}
+- ``tonic_open_fraction_at_10uM_propofol``: direct activation without GABA (Bai: none)
+- ``nmda_change_with_propofol``: relative change of the NMDA clamp current (0 by construction)
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+
+from ketasim.core.provenance import stamp
+from ketasim.experiments.registry import register
+from ketasim.receptors import gabaa as G
+from ketasim.receptors import sources as S
+from ketasim.receptors.clamp import Segment, clamp_nmda
+
+CONCS = np.array([0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0])
+
+
+def _pulse(q, pulse_ms=3.0, gaba_uM=10000.0, total_ms=200.0, dt=0.01):
+    n = int(round(total_ms / dt))
+    o = 0.0
+    tr = np.empty(n)
+    for k in range(n):
+        o = G.two_state_step(o, dt, gaba_uM if k * dt < pulse_ms else 0.0, q)
+        tr[k] = o
+    return tr
+
+
+def run(propofol_uM: float = 10.0, pulse_ms: float = 3.0) -> xr.Dataset:
+    dt = 0.01
+    q0 = G.gabaa_params_array()
+    qp = G.gabaa_params_array(propofol_uM=propofol_uM)
+    tr0, trp = _pulse(q0, pulse_ms, dt=dt), _pulse(qp, pulse_ms, dt=dt)
+    dec = np.array([[G.gabaa_decay_multiplier(**{f"{d}_uM": c}) for c in CONCS]
+                    for d in G.DRUGS])
+    ds = clamp_nmda([[Segment(500.0, -60.0, 1000.0)]], dt_ms=1.0)
+    t = np.arange(len(tr0)) * dt
+    out = xr.Dataset(
+        {"open_control": ("time", tr0, {"units": "1"}),
+         "open_propofol": ("time", trp, {"units": "1"}),
+         "decay_ratio": (("drug", "conc"), dec, {"units": "1"}),
+         "nmda_current": ("nmda_time", ds.current.values[0], {"units": "pA"})},
+        coords={"time": ("time", t, {"units": "ms"}), "drug": list(G.DRUGS),
+                "conc": ("conc", CONCS, {"units": "umol/L"}),
+                "nmda_time": ("nmda_time", ds.time.values, {"units": "ms"})})
+    out.attrs.update(propofol_uM=propofol_uM, dt=dt, tonic=float(qp[4] / (qp[4] + qp[3])))
+    return stamp(out, model="m01-gabaa", citations=(*G.GABAAParams().citations, S.TAKAZAWA_2009),
+                 params=dict(propofol_uM=propofol_uM, pulse_ms=pulse_ms))
+
+
+def summary(ds: xr.Dataset) -> dict:
+    o0, op = ds.open_control.values, ds.open_propofol.values
+    return {
+        "peak_ratio_propofol": float(op.max() / o0.max()),
+        "charge_ratio_propofol": float(op.sum() / o0.sum()),
+        "decay_ratio_propofol": float(G.gabaa_decay_multiplier(
+            propofol_uM=ds.attrs["propofol_uM"])),
+        "decay_ratio_at": {d: {f"{c:g}": round(float(ds.decay_ratio.sel(drug=d, conc=c)), 3)
+                               for c in ds.conc.values} for d in ds.drug.values},
+        "tonic_open_fraction_at_10uM_propofol": float(ds.attrs["tonic"]),
+        "nmda_change_with_propofol": 0.0,
+    }
+
+
+def figure(ds: xr.Dataset):
+    fig, ax = plt.subplots(1, 3, figsize=(14, 3.8))
+    ax[0].plot(ds.time, ds.open_control, label="control")
+    ax[0].plot(ds.time, ds.open_propofol, label=f"propofol {ds.attrs['propofol_uM']:g} uM")
+    ax[0].set(xlabel="time (ms)", ylabel="GABA-A open fraction",
+              title="3 ms saturating GABA pulse (Bai 1999 protocol)", xlim=(0, 60))
+    ax[0].legend()
+    c = ds.conc.values
+    for d in ds.drug.values:
+        ax[1].semilogx(c[1:], ds.decay_ratio.sel(drug=d).values[1:], "o-", ms=3, label=d)
+    ax[1].plot([10], [255 / 151], "k*", ms=12, label="Bai 1999 (propofol)")
+    ax[1].axvspan(0.3, 3, color="0.92", label="propofol hypnotic free range")
+    ax[1].set(xlabel="free concentration (uM)", ylabel="deactivation tau ratio",
+              title="decay prolongation")
+    ax[1].legend(fontsize=7)
+    ax[2].plot(ds.nmda_time, ds.nmda_current, label="no propofol = with propofol")
+    ax[2].set(xlabel="time (ms)", ylabel="NMDA current (pA)",
+              title="NMDA: no anaesthetic input in the model")
+    ax[2].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+register("m01-gabaa", claim="M1", title="Propofol/thiopental potentiate GABA-A (Bai 1999), "
+         "not NMDA", run=run, figure=figure, summary=summary)
