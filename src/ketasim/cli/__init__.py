@@ -1,7 +1,10 @@
 """Command line interface: `ketasim --help`. Each command module registers on `app`."""
 
-from ketasim.cli import experiment  # noqa: F401
-from ketasim.cli import pk  # noqa: F401
+from ketasim.cli import (
+    clamp,  # noqa: F401
+    experiment,  # noqa: F401
+    pk,  # noqa: F401
+)
 from ketasim.cli.app import app
 
 
