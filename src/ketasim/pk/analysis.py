@@ -32,9 +32,9 @@ def time_to_peak_effect(spec: ModelSpec, cov: Covariates = REFERENCE_ADULT,
                         ke0: float | None = None, horizon: float = 600.0) -> float:
     """Time (min) of the effect-site peak after an IV bolus (where Cp = Ce).
 
-    The peak is bracketed on a 0.01-min grid and refined with Brent's method.
+    The peak is bracketed on a grid of 20,000 steps and refined with Brent's method.
     """
-    grid = np.arange(0.0, horizon, 0.01)
+    grid = np.linspace(0.0, horizon, 20001)
     cp, ce = _unit_bolus(spec, cov, ke0, grid)
     k = int(np.argmax(ce))
     if k == 0 or k == len(grid) - 1:
@@ -49,5 +49,5 @@ def time_to_peak_effect(spec: ModelSpec, cov: Covariates = REFERENCE_ADULT,
 
 def ke0_for_tpeak(spec: ModelSpec, tpeak: float, cov: Covariates = REFERENCE_ADULT) -> float:
     """The ke0 (1/min) that puts the effect-site peak at ``tpeak`` min after a bolus."""
-    return float(brentq(lambda k: time_to_peak_effect(spec, cov, k) - tpeak, 0.05, 50.0,
-                        xtol=1e-6))
+    return float(brentq(lambda k: time_to_peak_effect(spec, cov, k, 20 * tpeak) - tpeak,
+                        0.05, 50.0, xtol=1e-6))
