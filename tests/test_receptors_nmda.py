@@ -1,0 +1,148 @@
+"""NMDA kernel: numerics, invariants (hypothesis) and the Mg2+/ketamine science (M5, M9, M10)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.linalg import expm
+
+from ketasim.core.errors import InputError
+from ketasim.receptors import nmda as N
+from ketasim.receptors.clamp import Segment, clamp_nmda, nmda_dose_response
+
+P = N.nmda_params_array()
+
+volt = st.floats(-120, 60)
+conc = st.floats(0, 100)
+mgs = st.floats(0, 3)
+glus = st.sampled_from([0.0, 1.0, 30.0, 1000.0])
+
+
+def _Q(v, g, mg, k, nk):
+    Q = np.zeros((20, 20))
+    N.nmda_fill_rate_matrix(Q, v, g, mg, k, nk, P)
+    return Q
+
+
+@settings(max_examples=40, deadline=None)
+@given(v=volt, g=glus, mg=mgs, k=conc, nk=conc)
+def test_equilibrium_is_stationary_and_detailed_balanced(v, g, mg, k, nk):
+    # detailed balance is required: every cycle (closed-state egress, blocked-arm gating) is a
+    # passive binding/gating loop, so flux j->i equals flux i->j at equilibrium
+    Q = _Q(v, g, mg, k, nk)
+    x = N.nmda_equilibrium(v, g, mg, k, nk, P)
+    assert abs(x.sum() - 1) < 1e-12 and x.min() >= 0
+    assert np.abs(Q @ x).max() < 1e-9 * max(1.0, np.abs(Q).max())
+    flux = Q * x[None, :]
+    assert np.allclose(flux, flux.T, atol=1e-12 * max(1.0, np.abs(Q).max()))
+
+
+@settings(max_examples=40, deadline=None)
+@given(v=volt, g=glus, mg=mgs, k=conc, nk=conc, dt=st.sampled_from([0.025, 0.1, 1.0, 50.0]),
+       seed=st.integers(0, 1000))
+def test_step_conserves_and_stays_in_unit_interval(v, g, mg, k, nk, dt, seed):
+    x = np.random.default_rng(seed).dirichlet(np.ones(20))
+    ref = np.linalg.solve(np.eye(20) - dt * _Q(v, g, mg, k, nk), x)
+    N.nmda_step_ws(x, dt, v, g, mg, k, nk, P, N.nmda_workspace())
+    assert abs(x.sum() - 1) < 1e-12
+    assert x.min() >= 0 and x.max() <= 1
+    assert np.abs(x - ref).max() < 1e-10  # structured elimination == dense backward Euler
+
+
+@settings(max_examples=30, deadline=None)
+@given(v=volt, mg=mgs, c1=st.floats(0, 50), dc=st.floats(0.01, 50))
+def test_block_monotone_in_ketamine(v, mg, c1, dc):
+    b = N.nmda_steady_state_block(v, 1000.0, mg, [c1, c1 + dc])
+    assert b[1] > b[0]
+
+
+def test_backward_euler_converges_to_exact_propagator():
+    x0 = N.nmda_equilibrium(-40.0, 0.0, 1.0, 0.0, 0.0, P)
+    exact = expm(_Q(-40.0, 1000.0, 1.0, 3.0, 0.0) * 20.0) @ x0
+    ds = clamp_nmda([[Segment(20.0, -40.0, 1000.0, 1.0, 3.0)]], dt_ms=1.0)
+    assert ds.open.values[0, -1] == pytest.approx(exact[N.OPEN], rel=1e-9)
+    x = x0.copy()
+    ws = N.nmda_workspace()
+    for _ in range(800):
+        N.nmda_step_ws(x, 0.025, -40.0, 1000.0, 1.0, 3.0, 0.0, P, ws)
+    assert x[N.OPEN] == pytest.approx(exact[N.OPEN], rel=0.01)  # first order, dt 0.025 ms
+
+
+def test_m05_jahr_stevens_block_within_5_percent():
+    # Jahr & Stevens 1990: B(V) = 1/(1 + [Mg]/3.57 exp(-0.062 V)); issue M5: within 5 % from
+    # -80 to +20 mV at 1 mM. (Calibrated at equilibrium; this checks the kinetic clamp run.)
+    from ketasim.experiments.m05_mg_block import run, summary
+
+    s = summary(run(n_v=11))
+    assert s["max_abs_dev_js"] < 0.05
+    assert s["max_rel_dev_js"] < 0.05
+    assert s["b_model_at"]["-80"] == pytest.approx(0.024, abs=0.003)  # JS table [C]
+    assert s["b_model_at"]["0"] == pytest.approx(0.78, abs=0.01)
+    assert s["negative_slope"]
+    # NMDA I-V in Mg2+ peaks around -20 to -30 mV (Nowak 1984 / Mayer 1984 [M]; JS-derived)
+    assert -40 <= s["v_peak_inward_mV"] <= -15
+    # glutamate alone at rest: JS B(-65 mV) = 0.059, i.e. ~94 % of the current is corked
+    assert s["rest_vs_no_mg"] == pytest.approx(0.059, abs=0.01)
+
+
+def test_m09_mealing_trapping():
+    from ketasim.experiments.m09_trapping import run, summary
+
+    s = summary(run(reapp_s=60.0))
+    # calibration targets, Mealing et al. 1999 JPET 288:204 (fitted, checked here)
+    assert s["block_30s"] == pytest.approx(0.80, abs=0.02)
+    assert s["trapped_retained"] == pytest.approx(0.86, abs=0.02)
+    # predictions: current-based retention at re-application close to Mealing's 86 %
+    assert s["retained_current_based"] == pytest.approx(0.86, abs=0.05)
+    # Mealing: "fully relieved after 50 s of NMDA alone"
+    assert s["relief_50s"] > 0.95
+    # block needs opening (MacDonald 1987/Orser 1997): 30 s without agonist blocks far less
+    assert s["block_without_agonist"] < s["block_30s"] / 3
+    # non-competitive: 1000x more glutamate does not reduce the block (M9)
+    b = s["block_vs_glutamate"]
+    assert b["10000"] >= b["10"] - 0.02
+
+
+def test_m10_use_dependence_and_mg_shift():
+    from ketasim.experiments.m10_use_dependence import run, summary
+
+    s = summary(run(freqs_hz=(0.1, 1.0, 10.0), voltages=(-80.0, -50.0, -20.0), train_s=10.0))
+    f = list(s["block_vs_freq"].values())
+    assert f[0] < f[1] < f[2]
+    assert f[2] > 3 * f[0]
+    v = list(s["block_vs_voltage"].values())
+    assert v[0] < v[1] < v[2]  # in 1 mM Mg2+ depolarisation lets ketamine in (M10)
+    # Mg2+ raises ketamine's IC50 at -66 mV: an OUTPUT of the model (nothing fitted in Mg2+).
+    # Kotermanski & Johnson 2009 (GluN1/2A, 2B): ~15-fold [M, from memory, unverified]
+    assert 8 < s["mg_shift"] < 30
+    # Orser 1997 (1 uM, cell-attached): the opening-frequency reduction (x0.44) exceeds the
+    # open-time reduction (x0.68); the model keeps that ordering (magnitudes: see report)
+    sc = s["single_channel"]["1"]
+    assert sc["opening_freq_ratio"] < sc["open_time_ratio"]
+    assert sc["po_ratio"] < 1.0
+
+
+def test_norketamine_weaker_than_ketamine():
+    # Ebert 1997: S-norketamine Ki 1.7 uM vs S-ketamine 0.3 uM (x5.7) at the same site
+    bk = N.nmda_steady_state_block(-60.0, 1000.0, 0.0, 3.0, 0.0)
+    bn = N.nmda_steady_state_block(-60.0, 1000.0, 0.0, 0.0, 3.0)
+    assert 0 < bn < bk / 2
+
+
+def test_mg_and_ketamine_compete():
+    # exclusive occupancy: Mg2+ reduces the ketamine-bound fraction at the same [ketamine]
+    x0 = N.nmda_equilibrium(-60.0, 1000.0, 0.0, 3.0, 0.0, P)
+    x1 = N.nmda_equilibrium(-60.0, 1000.0, 1.0, 3.0, 0.0, P)
+    assert N.nmda_blocked_fractions(x1)[1] < 0.2 * N.nmda_blocked_fractions(x0)[1]
+
+
+def test_dose_response_and_bad_input():
+    ds = nmda_dose_response([1.0, 10.0], v_mV=-60.0, mg_mM=0.0, duration_ms=2000.0)
+    assert (np.diff(ds.steady_block.values) > 0).all()
+    assert ds.steady.attrs["units"] == "pA"
+    with pytest.raises(InputError, match="ketamine"):
+        nmda_dose_response([-1.0])
+    with pytest.raises(InputError, match="duration"):
+        clamp_nmda([[Segment(1.5, -60.0)]], dt_ms=1.0)
+    with pytest.raises(InputError, match="NMDAParams.kb"):
+        N.nmda_params_array(N.NMDAParams(kb=-1.0))
