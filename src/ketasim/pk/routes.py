@@ -3,9 +3,12 @@
 Bioavailability ``F`` scales the absorbed dose; ``ka`` (1/min) is the first-order rate
 out of a depot. Only ketamine and S-ketamine have non-IV routes here.
 
-ka values are OUR estimates: the cited studies report Tmax, not ka, so we solve
-``Tmax = ln(ka/k) / (ka - k)`` with the terminal rate ``k = ln 2 / 150 min`` (t1/2 2.5 h)
-for ka. Override either with ``Route.with_(F=..., ka=...)``.
+ka values are OUR estimates: the cited studies report Tmax, not ka, so ka is the value
+with which the Kamp 2020 arterial model (our general adult model) reproduces the reported
+median Tmax (`tests/test_pk_dosing.py` checks it). Tmax depends on the disposition model:
+Domino's fast distribution halves it. A one-compartment Bateman estimate would give ka 5-10x
+larger and Tmax of ~5-10 min under the multi-compartment models, which is why we did not
+use it. Override either with ``Route.with_(F=..., ka=...)`` or ``simulate(route_params=)``.
 """
 
 from __future__ import annotations
@@ -40,19 +43,19 @@ IV = Route("iv", 1.0, None)
 
 KETAMINE_ROUTES = {
     "iv": IV,
-    # clements1982: IM F 93 %, Tmax 5-15 min -> ka 0.5/min (Tmax ~9.5 min)
-    "im": Route("im", 0.93, 0.5, S.CLEMENTS1982, "F 93 % (Clements 1982); Tmax ~10 min"),
-    # yanagihara2003 ~20 %, clements1982 17 %; Tmax ~30 min -> ka 0.11/min
-    "oral": Route("oral", 0.20, 0.11, S.YANAGIHARA,
+    # clements1982: IM F 93 %, Tmax 5-15 min -> ka 0.058/min (Tmax 10 min, Kamp)
+    "im": Route("im", 0.93, 0.058, S.CLEMENTS1982, "F 93 % (Clements 1982); Tmax ~10 min"),
+    # yanagihara2003 ~20 %, clements1982 17 %; Tmax ~30 min -> ka 0.017/min
+    "oral": Route("oral", 0.20, 0.017, S.YANAGIHARA,
                   "F 17-20 % (Clements 1982; Yanagihara 2003); Tmax ~30 min; studies range "
                   "8-23 %"),
     # pharmacotherapy2022_in Table 6: F 17/13/11 % (10/30/50 mg), Tmax 14-23 min
-    # -> F 0.13 (30 mg), ka 0.22/min (Tmax 18 min). yanagihara2003 reports ~45 % (n = 3).
-    "intranasal": Route("intranasal", 0.13, 0.22, S.IN2022,
+    # -> F 0.13 (30 mg), ka 0.025/min (Tmax 18 min). yanagihara2003 reports ~45 % (n = 3).
+    "intranasal": Route("intranasal", 0.13, 0.025, S.IN2022,
                         "F 11-17 % (Pharmacotherapy 2022, n = 27); 45 % in Yanagihara 2003 "
                         "(n = 3)"),
-    # rolan2014: SL wafer F 29 % (90 % CI 27-31), Tmax 0.75 h -> ka 0.062/min
-    "sublingual": Route("sublingual", 0.29, 0.062, S.ROLAN, "F 29 % (Rolan 2014); Tmax 45 min"),
+    # rolan2014: SL wafer F 29 % (90 % CI 27-31), Tmax 0.75 h -> ka 0.012/min
+    "sublingual": Route("sublingual", 0.29, 0.012, S.ROLAN, "F 29 % (Rolan 2014); Tmax 45 min"),
 }
 
 ROUTE_ALIASES = {"in": "intranasal", "nasal": "intranasal", "sl": "sublingual", "po": "oral",
