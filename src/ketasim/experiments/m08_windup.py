@@ -1,0 +1,133 @@
+"""M8: wind-up of a WDR neuron: frequency dependence and NMDA dependence.
+
+Protocol: 15 C-strength shocks (2 x C threshold) at 0.5, 1 and 2 Hz and 6 at 0.1 Hz
+(aguiar2010 reruns; dickenson1987 used 16 at 0.5 Hz), each with and without NMDA receptors
+(AP5-like full block, ``nmda_scale = 0``). Responses per shock are WDR spikes 100-400 ms
+(C response) plus 400-1000 ms (after-discharge), windows cut at the next shock (cuellar2005).
+
+Summary keys (JSON):
+- ``per_frequency``: {"<f> Hz": {"spikes_per_stimulus": [...], "after_discharge": [...],
+  "windup_ratio": last/first, "first": n, "last": n, "absolute_windup": sum(r_i - r_1),
+  "ap5_spikes_per_stimulus": [...], "ap5_windup_ratio": ..., "ap5_first_fraction":
+  first response with AP5 / control}}
+- ``targets``: the published targets checked (text).
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+
+from ketasim.experiments._spinal_common import windup_metrics  # noqa: E402
+from ketasim.experiments.registry import register  # noqa: E402
+from ketasim.spinal import Condition, SpinalParams, simulate, train  # noqa: E402
+
+
+def run(freqs_hz: tuple = (0.1, 0.5, 1.0, 2.0), n_stimuli: int = 15, n_stimuli_slow: int = 6,
+        intensity: float = 2.0, seed: int = 0, traces: bool = True) -> xr.Dataset:
+    """Run the wind-up protocol at each frequency, control and AP5-like NMDA block."""
+    p = SpinalParams()
+    conds = [Condition(p, label="control"), Condition(p.replace(nmda_scale=0.0), label="ap5")]
+    nmax = max(n_stimuli, n_stimuli_slow)
+    shape = (len(freqs_hz), 2, nmax)
+    resp = np.full(shape, np.nan)
+    cresp = np.full(shape, np.nan)
+    ad = np.full(shape, np.nan)
+    tr = None
+    for i, f in enumerate(freqs_hz):
+        n = n_stimuli_slow if f < 0.25 else n_stimuli
+        rec = traces and abs(f - 1.0) < 1e-9
+        ds = simulate(train(n, f, intensity), conds, seed=seed, record=rec, record_dt_ms=0.5)
+        resp[i, :, :n] = ds.response.values
+        cresp[i, :, :n] = ds.c_response.values
+        ad[i, :, :n] = ds.after_discharge.values
+        if rec:
+            tr = ds[["v", "v_dend", "i_nmda", "i_cal", "ca_i", "i_can"]].isel(condition=0)
+            tr = tr.drop_vars([c for c in tr.coords if c != "time"])
+    out = xr.Dataset(
+        {"response": (("frequency", "drug", "stimulus"), resp, {"units": "spikes"}),
+         "c_response": (("frequency", "drug", "stimulus"), cresp, {"units": "spikes"}),
+         "after_discharge": (("frequency", "drug", "stimulus"), ad, {"units": "spikes"})},
+        coords={"frequency": ("frequency", np.asarray(freqs_hz, float), {"units": "Hz"}),
+                "drug": ["control", "ap5"], "stimulus": np.arange(nmax)})
+    if tr is not None:
+        out = out.merge(tr.rename({"time": "trace_time"}))
+    out.attrs.update(ds.attrs)
+    return out
+
+
+def summary(ds: xr.Dataset) -> dict:
+    per = {}
+    for f in ds.frequency.values:
+        r = ds.response.sel(frequency=f)
+        c = r.sel(drug="control").values
+        a = r.sel(drug="ap5").values
+        mc, ma = windup_metrics(c), windup_metrics(a)
+        adc = ds.after_discharge.sel(frequency=f, drug="control").values
+        per[f"{f:g} Hz"] = {
+            "spikes_per_stimulus": [int(x) for x in c[np.isfinite(c)]],
+            "after_discharge": [int(x) for x in adc[np.isfinite(adc)]],
+            "windup_ratio": mc["ratio"], "first": mc["first"], "last": mc["last"],
+            "absolute_windup": mc["absolute_windup"],
+            "ap5_spikes_per_stimulus": [int(x) for x in a[np.isfinite(a)]],
+            "ap5_windup_ratio": ma["ratio"],
+            "ap5_first_fraction": ma["first"] / mc["first"] if mc["first"] else None,
+        }
+    return {"per_frequency": per,
+            "targets": "rise at 0.5-2 Hz, flat at 0.1 Hz (aguiar2010, mendell1966); AP5 flattens "
+                       "wind-up, first C response >= 70 % (dickenson1987)"}
+
+
+def figure(ds: xr.Dataset):
+    has_tr = "v" in ds
+    fig, axs = plt.subplots(3 if has_tr else 1, 2, figsize=(12, 9 if has_tr else 3.5),
+                            squeeze=False)
+    ax = axs[0, 0]
+    for f in ds.frequency.values:
+        r = ds.response.sel(frequency=f, drug="control")
+        ax.plot(r.stimulus + 1, r, "o-", label=f"{f:g} Hz")
+    ax.set_xlabel("stimulus #")
+    ax.set_ylabel("spikes (100-1000 ms)")
+    ax.set_title("M8 wind-up: frequency dependence (control)")
+    ax.legend(fontsize=8)
+    ax = axs[0, 1]
+    for f in ds.frequency.values:
+        for drug, ls in (("control", "-"), ("ap5", "--")):
+            r = ds.response.sel(frequency=f, drug=drug)
+            ax.plot(r.stimulus + 1, r, ls, label=f"{f:g} Hz {drug}")
+    ax.set_xlabel("stimulus #")
+    ax.set_title("NMDA block (AP5-like, dashed) flattens wind-up")
+    ax.legend(fontsize=6, ncol=2)
+    if has_tr:
+        t = ds.trace_time.values / 1000.0
+        a = axs[1, 0]
+        a.plot(t, ds.v, lw=0.3, label="soma")
+        a.plot(t, ds.v_dend, lw=0.5, label="dendrite")
+        a.set_ylabel("Vm (mV)")
+        a.set_title("1 Hz train, control")
+        a.legend(fontsize=7)
+        a = axs[1, 1]
+        a.plot(t, ds.i_nmda, lw=0.4, label="I_NMDA")
+        a.plot(t, ds.i_cal, lw=0.4, label="I_CaL")
+        a.plot(t, ds.i_can, lw=0.6, label="I_CAN")
+        a.set_ylabel("current (pA)")
+        a.legend(fontsize=7)
+        a = axs[2, 0]
+        a.plot(t, ds.ca_i, lw=0.4)
+        a.set_ylabel("[Ca]i dendrite (uM)")
+        a.set_xlabel("time (s)")
+        a = axs[2, 1]
+        a.plot(t, ds.i_can, lw=0.6, color="C2")
+        a.set_ylabel("I_CAN (pA)")
+        a.set_xlabel("time (s)")
+        a.set_title("the slow I_CAN bridges the 1 s intervals")
+    fig.tight_layout()
+    return fig
+
+
+register("m08-windup", claim="M8", title="Wind-up: frequency and NMDA dependence", run=run,
+         figure=figure, summary=summary)

@@ -1,0 +1,18 @@
+"""The receptor layer's compiled kernels used by the spinal engine (one NMDA model in ketasim).
+
+Nothing is re-implemented here: the spinal engine calls `ketasim.receptors.nmda` directly.
+"""
+
+from ketasim.receptors.nmda import (
+    NMDA_N_STATES,
+    P_CAFRAC,
+    P_EREV,
+    NMDAParams,
+    nmda_equilibrium,
+    nmda_params_array,
+    nmda_step_ws,
+    nmda_workspace,
+)
+
+__all__ = ["NMDA_N_STATES", "P_CAFRAC", "P_EREV", "NMDAParams", "nmda_equilibrium",
+           "nmda_params_array", "nmda_step_ws", "nmda_workspace"]

@@ -1,0 +1,225 @@
+"""Primary afferents and stimulus protocols.
+
+Three fibre classes reach the dorsal horn: A-beta (touch), A-delta and C (nociceptors). Their
+arrival at the cord is the stimulus time plus a conduction latency (distance / velocity) with
+per-volley Gaussian jitter. Electrical intensity is given in multiples of the C-fibre
+threshold (as in the wind-up literature, e.g. 1.5-3 x T_C, dickenson1987); each class is
+recruited with a steep sigmoid of intensity around its own threshold.
+
+All the synapses of one pathway receive the same volley (a lumped pathway): one event per
+class per stimulus, weighted by the fraction of fibres recruited. Rate drive ("natural
+stimulus") and Poisson background are Poisson trains of such pathway events.
+
+Examples
+--------
+>>> from ketasim.spinal.afferents import train
+>>> p = train(n=15, freq_hz=1.0, intensity=2.0)
+>>> len(p.stim_times_ms), p.duration_ms
+(15, 16000.0)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ketasim.core.errors import InputError
+from ketasim.spinal import sources as S
+from ketasim.spinal.engine import CH_AB, CH_AD, CH_BGE, CH_BGI, CH_C, CH_FFI
+
+
+@dataclass(frozen=True)
+class FibreClass:
+    """Conduction and recruitment of one afferent class.
+
+    A volley is split into ``n_sub`` sub-volleys whose velocities are spread evenly over
+    ``velocity_range_m_s`` (temporal dispersion of the compound volley); each sub-volley
+    carries 1/n_sub of the pathway and has its own jitter.
+    """
+
+    name: str
+    velocity_range_m_s: tuple[float, float]
+    jitter_ms: float
+    threshold_xc: float  # recruitment threshold in multiples of the C-fibre threshold
+    citation: str
+    n_sub: int = 1
+
+    def latencies_ms(self) -> np.ndarray:
+        v0, v1 = self.velocity_range_m_s
+        if self.n_sub == 1:
+            return np.array([DISTANCE_MM / (0.5 * (v0 + v1))])
+        # evenly spaced in latency between the fastest and slowest fibres
+        return np.linspace(DISTANCE_MM / v1, DISTANCE_MM / v0, self.n_sub)
+
+
+# Conduction distance paw -> lumbar cord in the rat [est, ~10 cm]. Velocities: A-beta 30-70,
+# A-delta 2-30, C 0.5-2 m/s (gasser1939 classification). The A-delta and C values give
+# aguiar2010's latencies (30 ms, 200 ms) and jitters (5 ms, 20 ms) at 100 mm.
+# The C volley is dispersed over 100-350 ms (0.29-1.0 m/s), which is why C responses are
+# scored 100-400 ms after the shock (cuellar2005); aguiar2010 used one C volley at 200 ms.
+DISTANCE_MM = 100.0
+FIBRES = {
+    "abeta": FibreClass("abeta", (35.0, 35.0), 0.5, 0.05, S.GASSER1939),
+    "adelta": FibreClass("adelta", (100.0 / 30.0, 100.0 / 30.0), 5.0, 0.3, S.AGUIAR2010),
+    "c": FibreClass("c", (100.0 / 350.0, 1.0), 10.0, 1.0, S.CUELLAR2005, n_sub=8),
+}
+_CLASS_CH = {"abeta": CH_AB, "adelta": CH_AD, "c": CH_C}
+
+
+def recruitment(intensity_xc: float, fibre: str) -> float:
+    """Fraction of a class recruited by a shock of ``intensity_xc`` x C threshold.
+
+    A steep sigmoid [est]: 0.14 at threshold, 0.9 at 1.5 x threshold, 0.99 at 2 x.
+
+    >>> round(recruitment(2.0, "c"), 2)
+    0.99
+    """
+    if intensity_xc < 0 or not math.isfinite(intensity_xc):
+        raise InputError("intensity", intensity_xc, "a finite value >= 0 (x C threshold)")
+    th = FIBRES[fibre].threshold_xc
+    if intensity_xc == 0:
+        return 0.0
+    return 1.0 / (1.0 + (1.2 * th / intensity_xc) ** 10)
+
+
+@dataclass(frozen=True)
+class RateDrive:
+    fibre: str
+    rate_hz: float
+    start_ms: float
+    stop_ms: float
+    recruited: float = 1.0
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """Stimulus protocol: shocks, rate drives and background, over ``duration_ms``.
+
+    Build with `shock`, `train`, then add `with_rate_drive` / `with_background`.
+    """
+
+    duration_ms: float
+    stim_times_ms: tuple[float, ...] = ()
+    stim_intensity_xc: tuple[float, ...] = ()
+    rate_drives: tuple[RateDrive, ...] = ()
+    background_hz: float = 0.0
+    jitter: bool = True
+    label: str = ""
+    meta: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self):
+        if not (self.duration_ms > 0 and math.isfinite(self.duration_ms)):
+            raise InputError("duration_ms", self.duration_ms, "a finite value > 0")
+        if len(self.stim_times_ms) != len(self.stim_intensity_xc):
+            raise InputError("stim_intensity_xc", len(self.stim_intensity_xc),
+                             f"one intensity per stimulus ({len(self.stim_times_ms)})")
+        if any(t < 0 or t >= self.duration_ms for t in self.stim_times_ms):
+            raise InputError("stim_times_ms", self.stim_times_ms,
+                             f"times in [0, {self.duration_ms}) ms")
+        if self.background_hz < 0:
+            raise InputError("background_hz", self.background_hz, "a rate >= 0 Hz")
+
+    def with_rate_drive(self, fibre: str, rate_hz: float, start_ms: float = 0.0,
+                        stop_ms: float | None = None, recruited: float = 1.0) -> Protocol:
+        """Add Poisson pathway events of ``fibre`` at ``rate_hz`` (natural-stimulus drive)."""
+        if fibre not in FIBRES:
+            raise InputError("fibre", fibre, f"one of {sorted(FIBRES)}")
+        if rate_hz < 0 or not math.isfinite(rate_hz):
+            raise InputError("rate_hz", rate_hz, "a finite rate >= 0 Hz")
+        stop = self.duration_ms if stop_ms is None else stop_ms
+        rd = RateDrive(fibre, float(rate_hz), float(start_ms), float(stop), float(recruited))
+        return _replace(self, rate_drives=self.rate_drives + (rd,))
+
+    def with_background(self, rate_hz: float = 100.0) -> Protocol:
+        """Add Poisson background excitation and inhibition (aguiar2010: mean interval 10 ms)."""
+        return _replace(self, background_hz=float(rate_hz))
+
+    def deterministic(self) -> Protocol:
+        """Same protocol without latency jitter (for cross-checks)."""
+        return _replace(self, jitter=False)
+
+    def events(self, rng: np.random.Generator, dt_ms: float):
+        """Sorted (step, channel, weight) arrays of afferent pathway events."""
+        steps, chans, ws = [], [], []
+        ffi_delay = 1.0  # afferent-driven inhibitory relay, 1 ms after excitation (aguiar2010)
+        for t0, inten in zip(self.stim_times_ms, self.stim_intensity_xc, strict=True):
+            for name, fc in FIBRES.items():
+                f = recruitment(inten, name)
+                if f < 1e-3:
+                    continue
+                for lat in fc.latencies_ms():
+                    if self.jitter:
+                        lat += fc.jitter_ms * rng.standard_normal()
+                    t = t0 + max(lat, 0.5)
+                    steps.append(t)
+                    chans.append(_CLASS_CH[name])
+                    ws.append(f / fc.n_sub)
+                    if name in ("abeta", "adelta"):
+                        steps.append(t + ffi_delay)
+                        chans.append(CH_FFI)
+                        ws.append(f / fc.n_sub)
+        for rd in self.rate_drives:
+            n = rng.poisson(rd.rate_hz * (rd.stop_ms - rd.start_ms) / 1000.0)
+            ts = np.sort(rng.uniform(rd.start_ms, rd.stop_ms, n))
+            lat = float(FIBRES[rd.fibre].latencies_ms().mean())
+            for t in ts:
+                steps.append(t + lat)
+                chans.append(_CLASS_CH[rd.fibre])
+                ws.append(rd.recruited)
+                if rd.fibre in ("abeta", "adelta"):
+                    steps.append(t + lat + ffi_delay)
+                    chans.append(CH_FFI)
+                    ws.append(rd.recruited)
+        if self.background_hz > 0:
+            for ch in (CH_BGE, CH_BGI):
+                n = rng.poisson(self.background_hz * self.duration_ms / 1000.0)
+                for t in rng.uniform(0.0, self.duration_ms, n):
+                    steps.append(t)
+                    chans.append(ch)
+                    ws.append(1.0)
+        st = np.round(np.asarray(steps, float) / dt_ms).astype(np.int64)
+        ch = np.asarray(chans, np.int64)
+        w = np.asarray(ws, float)
+        order = np.lexsort((ch, st))
+        return st[order], ch[order], w[order]
+
+
+def _replace(p: Protocol, **kw) -> Protocol:
+    d = {k: getattr(p, k) for k in ("duration_ms", "stim_times_ms", "stim_intensity_xc",
+                                     "rate_drives", "background_hz", "jitter", "label")}
+    d.update(kw)
+    return Protocol(**d, meta=dict(p.meta))
+
+
+def shock(t_ms: float = 1000.0, intensity: float = 2.0, duration_ms: float | None = None
+          ) -> Protocol:
+    """One electrical shock at ``t_ms`` of ``intensity`` x C threshold.
+
+    >>> shock(500.0).stim_times_ms
+    (500.0,)
+    """
+    dur = t_ms + 1500.0 if duration_ms is None else duration_ms
+    return Protocol(dur, (float(t_ms),), (float(intensity),), label="shock")
+
+
+def train(n: int = 15, freq_hz: float = 1.0, intensity: float = 2.0, start_ms: float = 1000.0,
+          tail_ms: float = 0.0) -> Protocol:
+    """``n`` shocks at ``freq_hz`` (wind-up protocol; aguiar2010: 15 at 1 Hz from t = 1 s).
+
+    The protocol lasts until one inter-stimulus interval (at most 1 s) plus ``tail_ms`` after
+    the last shock.
+
+    >>> train(3, 2.0).stim_times_ms
+    (1000.0, 1500.0, 2000.0)
+    """
+    if int(n) != n or n < 1:
+        raise InputError("n", n, "an integer >= 1")
+    if not (freq_hz > 0 and math.isfinite(freq_hz)):
+        raise InputError("freq_hz", freq_hz, "a finite frequency > 0 Hz")
+    isi = 1000.0 / freq_hz
+    times = tuple(start_ms + i * isi for i in range(int(n)))
+    dur = times[-1] + max(min(isi, 1000.0), 1000.0) + tail_ms
+    return Protocol(dur, times, (float(intensity),) * int(n), label=f"train {n} x {freq_hz:g} Hz",
+                    meta={"freq_hz": float(freq_hz)})

@@ -1,0 +1,170 @@
+"""Parameters of the spinal dorsal-horn model (one frozen spec; plain floats in mV, ms, nS, pF, uM).
+
+The WDR neuron has two compartments, soma and dendrite, with the geometry and channel
+densities of the Aguiar, Sousa & Lima 2010 WDR cell (aguiar2010; each density times the area
+of the section that carries it; the axon (1000 x 1 um) is folded into the soma). Why two and not
+one: at DC the 0.5 mm dendrite is electrotonically short (length constant
+sqrt(R_m d / 4 R_a) = 1.26 mm with R_m 23.8 kOhm cm2, R_a 150 Ohm cm: L = 0.4), but the soma-
+dendrite coupling (33 nS) against the dendrite's 63 pF filters 1-ms spikes (tau ~ 2 ms). A
+single compartment lets every spike drive the L-type Ca2+ channels and the Ca2+ pool of the
+I_CAN fully; we tried it and wind-up then ran away without NMDA receptors (the CaL -> I_CAN
+loop alone). With a dendrite, the synaptic (NMDA) Ca2+ and a slow dendritic depolarisation
+set the dendritic Ca2+ that drives I_CAN, which is the physics of wind-up in aguiar2010.
+
+Every published number carries its citation key (ketasim.core.citations); numbers marked
+"[fit]" were tuned by us to the cellular targets named there, "[est]" are our estimates.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields, replace
+
+import numpy as np
+
+from ketasim.core.errors import InputError
+
+# geometry of the Aguiar WDR cell (aguiar2010, WDR.hoc): soma L = diam = 20 um, dendrite 500 x 4 um
+SOMA_AREA_UM2 = math.pi * 20.0 * 20.0
+DEND_AREA_UM2 = math.pi * 4.0 * 500.0
+AXON_AREA_UM2 = math.pi * 1.0 * 1000.0  # axon 1000 x 1 um (hillock, 3 um, neglected)
+AREA_UM2 = SOMA_AREA_UM2 + DEND_AREA_UM2
+_UM2_TO_CM2 = 1e-8
+
+
+def _g(density_s_cm2: float, area_um2: float) -> float:
+    """Whole-cell conductance in nS from a density in S/cm2 over an area in um2."""
+    return density_s_cm2 * area_um2 * _UM2_TO_CM2 * 1e9
+
+
+@dataclass(frozen=True)
+class SpinalParams:
+    """All parameters of the afferent -> interneuron -> WDR circuit (frozen; use `replace`).
+
+    Examples
+    --------
+    >>> from ketasim.spinal import SpinalParams
+    >>> p = SpinalParams().replace(nmda_scale=0.0)   # AP5-like full NMDA block
+    >>> p.nmda_scale
+    0.0
+    """
+
+    # --- simulation
+    temperature_c: float = 36.0  # aguiar2010 (NEURON celsius)
+    # --- WDR geometry and passive membrane (aguiar2010 WDR.hoc: soma 20 x 20 um, dendrite
+    #     500 x 4 um, cm 1 uF/cm2, g_pas 4.2e-5 S/cm2, e_pas -65 mV, Ra 150 Ohm cm)
+    area_soma_um2: float = SOMA_AREA_UM2 + AXON_AREA_UM2  # soma + axon (one compartment)
+    area_dend_um2: float = DEND_AREA_UM2
+    cm_uf_cm2: float = 1.0
+    g_leak_s_cm2: float = 4.2e-5
+    e_leak: float = -65.0
+    # soma-dendrite coupling: 1 / (Ra (L_d/2) / (pi r_d^2) + Ra (L_s/2) / (pi r_s^2)) [C]
+    g_couple: float = 1e9 / (150.0 * 0.025 / (math.pi * 2e-4 ** 2)
+                             + 150.0 * 0.001 / (math.pi * 1e-3 ** 2))
+    # --- fast Na/K, soma and axon (traub1991 as used by aguiar2010: soma gNa 0.08, gK 0.02;
+    #     axon gNa 0.1, gK 0.04 S/cm2; vtraub -55 mV)
+    g_na: float = _g(0.08, SOMA_AREA_UM2) + _g(0.1, AXON_AREA_UM2)
+    g_k: float = _g(0.02, SOMA_AREA_UM2) + _g(0.04, AXON_AREA_UM2)
+    e_na: float = 50.0
+    e_k: float = -70.0  # aguiar2010 (ek = -70 mV in WDR.hoc)
+    vtraub: float = -55.0
+    # --- persistent Na, soma (prescott2005 via aguiar2010: 1e-4 S/cm2; Traub kinetics shifted)
+    g_nap: float = _g(1e-4, SOMA_AREA_UM2)
+    # --- L-type Ca, GHK (mccormick1992; aguiar2010: P 1e-4 cm/s soma, 3e-5 cm/s dendrite);
+    #     permeability in um3/ms (1 cm3/s = 1e9 um3/ms)
+    p_cal_soma: float = 1e-4 * SOMA_AREA_UM2 * _UM2_TO_CM2 * 1e9
+    p_cal_dend: float = 3e-5 * DEND_AREA_UM2 * _UM2_TO_CM2 * 1e9
+    ca_o_mm: float = 2.0  # [est] extracellular Ca2+
+    # --- Ca2+ shells (destexhe1993 as in aguiar2010: depth 0.1 um, tau 1 ms soma, 2 ms
+    #     dendrite, rest 50 nM). NMDA Ca2+ fraction: receptor layer (burnashev1995)
+    ca_depth_um: float = 0.1
+    ca_tau_soma_ms: float = 1.0
+    ca_tau_dend_ms: float = 2.0
+    ca_rest_um: float = 0.05
+    # the dendritic Ca2+ pool is the shell of the synaptic segment: aguiar2010 places the
+    # synapses at one of the 5 dendritic segments, so the pool is 1/5 of the dendritic shell
+    ca_dend_pool_frac: float = 0.1  # [fit] (0.2 = aguiar2010's 1 of 5 segments)
+    nk1_ca_frac: float = 0.0  # [est] aguiar2010's NK1 Ca2+ routing switched off (not cited)
+    # --- I_CAN, dendrite (destexhe1994 retuned by aguiar2010: 7e-5 S/cm2, E -20 mV,
+    #     half-activation 0.5 uM, beta 2e-3/ms, tau factor 40, Q10 3 from 22 C)
+    g_can: float = 4.0  # [fit] nS; aguiar2010's 7e-5 S/cm2 x dendrite = 4.4 nS
+    e_can: float = -20.0
+    can_cac_um: float = 0.5
+    can_beta: float = 2e-3
+    can_tau_factor: float = 40.0
+    # --- slow AHP, K(Ca) (destexhe1994 via aguiar2010: 1e-4 soma, 1e-3 S/cm2 dendrite,
+    #     m^3, half-activation 1 uM, beta 0.03/ms, Q10 3 from 22 C)
+    # [fit] soma 60 nS (aguiar2010: 1.3 nS; ours also limits plateau firing), dendrite 20 nS
+    # (aguiar2010: 63 nS)
+    g_kca_soma: float = 60.0
+    g_kca_dend: float = 20.0
+    kca_cac_um: float = 1.0
+    kca_beta: float = 0.03
+    # --- excitatory interneuron (aguiar2010 interneuron.hoc: same soma HH, passive)
+    int_c_m_pf: float = 1.0e-6 * AREA_UM2 * _UM2_TO_CM2 * 1e12
+    int_g_leak: float = _g(4.2e-5, AREA_UM2)
+    int_g_na: float = _g(0.08, SOMA_AREA_UM2)
+    int_g_k: float = _g(0.02, SOMA_AREA_UM2)
+    # --- synaptic kinetics (dual exponential; aguiar2010)
+    ampa_tau_rise: float = 0.1
+    ampa_tau_decay: float = 5.0
+    nk1_int_tau_rise: float = 100.0
+    nk1_int_tau_decay: float = 3000.0
+    nk1_wdr_tau_rise: float = 200.0
+    nk1_wdr_tau_decay: float = 3000.0
+    gaba_tau_rise: float = 0.1
+    gaba_tau_decay: float = 10.0
+    gly_tau_rise: float = 0.5  # [est] glycinergic IPSC in dorsal horn, rise < 1 ms
+    gly_tau_decay: float = 7.0  # [est] decay 5-10 ms in adult dorsal horn
+    e_ampa: float = 0.0
+    e_nk1: float = 0.0
+    e_cl: float = -80.0  # aguiar2010 (GABA-A reversal -80 mV); glycine shares the Cl- gradient
+    glu_pulse_um: float = 1000.0  # destexhe1998 / clements1992: ~1 mM cleft glutamate for ~1 ms
+    glu_pulse_ms: float = 1.0
+    mg_mm: float = 1.0  # aguiar2010
+    # --- lumped synaptic weights: peak conductance of all synapses of a pathway (nS);
+    #     NMDA: peak after one pulse with Mg2+ removed. aguiar2010 values: A-delta 20 x
+    #     (0.8 AMPA, 0.1 NMDA); C->IN 8 AMPA, 4 NMDA, 0.02 NK1; IN->WDR 20 x 0.2 each of
+    #     AMPA, NMDA, GABA-A; NK1 on WDR 0.015. Ours are re-tuned [fit] (see circuit docs).
+    w_ab_ampa: float = 6.0  # [est] A-beta touch input, subthreshold-to-1 spike
+    w_ad_ampa: float = 16.0
+    w_ad_nmda: float = 2.0
+    w_c_int_ampa: float = 80.0  # [fit] 10 nS per C sub-volley: ~1 IN spike each
+    w_c_int_nmda: float = 4.0
+    w_c_int_nk1: float = 0.02
+    w_c_wdr_nk1: float = 0.015
+    w_int_wdr_ampa: float = 12.0  # [fit] first C response from AMPA (aguiar2010 AP5 runs: 9.4)
+    w_int_wdr_nmda: float = 8.0  # [fit] NMDA carries the build-up
+    w_int_ffi_gaba: float = 4.0
+    w_int_ffi_gly: float = 0.0
+    w_aff_ffi_gaba: float = 2.0  # [est] A-fibre driven feed-forward inhibition (gate control)
+    w_aff_ffi_gly: float = 2.0
+    w_bg_ampa: float = 0.1  # aguiar2010 background noise synapses
+    w_bg_gaba: float = 0.1
+    delay_int_ms: float = 1.0  # [est] synaptic delay IN -> WDR
+    delay_ffi_ms: float = 1.0  # aguiar2010: inhibition 1 ms after excitation
+    # --- global scale factors used by sweeps (1 = control)
+    nmda_scale: float = 1.0  # AP5-like competitive antagonism: fraction of NMDA left
+    ampa_scale: float = 1.0
+    nk1_scale: float = 1.0
+    inh_scale: float = 1.0
+    # --- mu-opioid effects at full occupancy [est]: presynaptic release from C fibres and
+    #     postsynaptic GIRK conductance on the WDR
+    mu_presyn_max: float = 0.7
+    g_girk_max: float = 3.0
+    v_spike: float = -20.0  # spike detection threshold (upward crossing)
+
+    def replace(self, **changes) -> SpinalParams:
+        """Return a copy with fields changed; unknown fields raise `InputError`."""
+        names = {f.name for f in fields(self)}
+        for k in changes:
+            if k not in names:
+                raise InputError("SpinalParams field", k, f"one of {sorted(names)}")
+        return replace(self, **changes)
+
+    def to_array(self) -> np.ndarray:
+        return np.array([float(v) for v in asdict(self).values()], dtype=np.float64)
+
+
+FIELDS: tuple[str, ...] = tuple(f.name for f in fields(SpinalParams))
+DEFAULT = SpinalParams()
