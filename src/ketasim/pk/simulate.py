@@ -131,7 +131,8 @@ def _as_covariates(patients) -> Covariates:
                      "a Covariates object or a dict with weight, age, height, sex")
 
 
-def simulate(drug: str, model: str | None = None, schedule: Schedule | dict | None = None,
+def simulate(drug: str, model: str | ModelSpec | None = None,
+             schedule: Schedule | dict | None = None,
              patients: Covariates | dict | None = None, times="0:60:1 min", *,
              ke0: float | None = None, iiv: bool = False, seed: int | None = None,
              route_params: dict[str, dict] | None = None, molar: bool = True,
@@ -140,7 +141,8 @@ def simulate(drug: str, model: str | None = None, schedule: Schedule | dict | No
 
     Parameters
     ----------
-    drug, model : e.g. ``"ketamine", "domino"`` (see `ketasim.pk.list_models`).
+    drug, model : e.g. ``"ketamine", "domino"`` (see `ketasim.pk.list_models`); ``model``
+        may also be a `ModelSpec` (e.g. a published model with an added metabolite).
     schedule : a `Schedule` or ``{"bolus": [...], "infusion": [...], "route": "iv"}``.
     patients : `Covariates` (N patients) or a dict of scalars/arrays (weight kg, age y,
         height cm, sex); default one 70 kg, 40 y, 170 cm man.
@@ -164,7 +166,7 @@ def simulate(drug: str, model: str | None = None, schedule: Schedule | dict | No
     True
     """
     d = normalise_drug(drug)
-    spec: ModelSpec = get_model(d, model)
+    spec: ModelSpec = model if isinstance(model, ModelSpec) else get_model(d, model)
     cov = _as_covariates(patients if patients is not None else {})
     if schedule is None:
         raise InputError("schedule", None, "a Schedule or {'bolus': [...], 'infusion': [...]}")

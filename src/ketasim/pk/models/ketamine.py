@@ -97,7 +97,7 @@ def _flint(c: Covariates):
 MODELS = [
     ModelSpec(
         "ketamine", "domino", "Domino 1984, 3-compartment, racemic", S.DOMINO, _domino,
-        validity={"weight": (40, 150), "age": (18, 90)},
+        validity={"weight": (35, 150), "age": (18, 90)},
         population="adult volunteers/patients",
         omega={"V1": OMEGA_30, "CL": OMEGA_30, "Q2": OMEGA_30, "Q3": OMEGA_30},
         omega_source="ketasim estimate (30 % CV); not published",
@@ -108,7 +108,7 @@ MODELS = [
     ModelSpec(
         "ketamine", "clements", "Clements & Nimmo 1981, 250 ug/kg bolus, 2-compartment",
         S.CLEMENTS, _clements,
-        validity={"weight": (40, 150), "age": (18, 90)},
+        validity={"weight": (35, 150), "age": (18, 90)},
         population="adult volunteers",
         omega={"V1": OMEGA_30, "CL": OMEGA_30, "Q2": OMEGA_30},
         omega_source="ketasim estimate (30 % CV); not published",
@@ -116,7 +116,7 @@ MODELS = [
     ModelSpec(
         "ketamine", "hijazi", "Hijazi 2003, ICU adults with brain/spinal injury, 2-compartment",
         S.HIJAZI, _hijazi,
-        validity={"weight": (40, 150), "age": (18, 90)},
+        validity={"weight": (35, 150), "age": (18, 90)},
         population="adult ICU patients with brain or spinal-cord injury (racemic)",
         omega={"V1": OMEGA_30, "CL": OMEGA_30, "Q2": OMEGA_30},
         omega_source="ketasim estimate (30 % CV)",
