@@ -13,9 +13,12 @@ from ketasim.core import (
     ValidityRangeError,
     cite,
 )
+from ketasim.pk import free_concentration_umol, virtual_patients
+from ketasim.pk import simulate as simulate_pk
 
 __all__ = [
     "InputError", "KetasimError", "NumericalError", "UnitError", "UnknownNameError",
     "ValidityRangeError", "cite",
+    "simulate_pk", "virtual_patients", "free_concentration_umol",
 ]
 __version__ = "0.1.0"
