@@ -79,9 +79,10 @@ def recruitment(intensity_xc: float, fibre: str) -> float:
     if intensity_xc < 0 or not math.isfinite(intensity_xc):
         raise InputError("intensity", intensity_xc, "a finite value >= 0 (x C threshold)")
     th = FIBRES[fibre].threshold_xc
-    if intensity_xc == 0:
+    x = intensity_xc / (1.2 * th)
+    if x < 1e-6:  # far below threshold: (1/x)^10 would overflow
         return 0.0
-    return 1.0 / (1.0 + (1.2 * th / intensity_xc) ** 10)
+    return x**10 / (1.0 + x**10)
 
 
 @dataclass(frozen=True)

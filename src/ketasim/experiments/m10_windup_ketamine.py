@@ -1,0 +1,81 @@
+"""M10/M2 at the cell level: ketamine concentration-response of wind-up vs first response.
+
+Protocol: 15 C-strength shocks at 1 Hz; free ketamine at the receptor (umol/L, constant,
+receptors pre-equilibrated as after minutes of steady drug level) acting only through the
+receptor layer's NMDA model (open-channel block, trapping, competition with Mg2+).
+Outcomes relative to control: first C response (stimulus 1) and wind-up, both the ratio
+last/first and the absolute wind-up sum_i (r_i - r_1) (cuellar2005).
+
+Summary keys (JSON):
+- ``ketamine_uM``: concentrations; ``first_rel``, ``windup_ratio``, ``absolute_windup_rel``:
+  one value per concentration (relative to control where named ``_rel``);
+- ``spikes_per_stimulus``: {"<c> uM": [...]};
+- ``windup_falls_more``: bool per concentration > 0 (absolute wind-up falls more than the first
+  response, relative to control).
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+
+from ketasim.experiments._spinal_common import windup_metrics  # noqa: E402
+from ketasim.experiments.registry import register  # noqa: E402
+from ketasim.spinal import Condition, simulate, train  # noqa: E402
+
+
+def run(ketamine_uM: tuple = (0.0, 1.0, 3.0, 10.0, 30.0, 100.0), n_stimuli: int = 15,
+        freq_hz: float = 1.0, seed: int = 0) -> xr.Dataset:
+    """Ketamine concentration-response of the wind-up train (one batch)."""
+    conds = [Condition(ketamine_uM=float(k), label=f"ket {k:g} uM") for k in ketamine_uM]
+    return simulate(train(n_stimuli, freq_hz), conds, seed=seed)
+
+
+def summary(ds: xr.Dataset) -> dict:
+    ket = [float(k) for k in ds.ketamine_uM.values]
+    m = [windup_metrics(r) for r in ds.response.values]
+    c0 = m[0]
+    first_rel = [x["first"] / c0["first"] for x in m]
+    aw_rel = [x["absolute_windup"] / c0["absolute_windup"] if c0["absolute_windup"] else None
+              for x in m]
+    return {"ketamine_uM": ket, "first_rel": first_rel,
+            "windup_ratio": [x["ratio"] for x in m], "absolute_windup_rel": aw_rel,
+            "spikes_per_stimulus": {f"{k:g} uM": [int(v) for v in r]
+                                    for k, r in zip(ket, ds.response.values, strict=True)},
+            "windup_falls_more": [bool(a is not None and a < f) for k, f, a in
+                                  zip(ket, first_rel, aw_rel, strict=True) if k > 0]}
+
+
+def figure(ds: xr.Dataset):
+    s = summary(ds)
+    fig, axs = plt.subplots(1, 2, figsize=(11, 4))
+    ax = axs[0]
+    for k, r in zip(s["ketamine_uM"], ds.response.values, strict=True):
+        ax.plot(np.arange(1, r.size + 1), r, "o-", ms=3, label=f"{k:g} uM")
+    ax.set_xlabel("stimulus # (1 Hz)")
+    ax.set_ylabel("spikes (100-1000 ms)")
+    ax.set_title("wind-up under ketamine (free, at receptor)")
+    ax.legend(fontsize=7)
+    ax = axs[1]
+    x = np.maximum(np.asarray(s["ketamine_uM"]), 0.3)
+    ax.semilogx(x, s["first_rel"], "o-", label="first C response")
+    ax.semilogx(x, [a if a is not None else np.nan for a in s["absolute_windup_rel"]], "s-",
+                label="absolute wind-up")
+    r0 = s["windup_ratio"][0] or 1.0
+    ax.semilogx(x, [(r or 0) / r0 for r in s["windup_ratio"]], "^--",
+                label="wind-up ratio last/first")
+    ax.set_xlabel("ketamine (uM; control plotted at 0.3)")
+    ax.set_ylabel("relative to control")
+    ax.set_ylim(0, 1.3)
+    ax.legend(fontsize=8)
+    ax.set_title("M10/M2: wind-up vs single response")
+    fig.tight_layout()
+    return fig
+
+
+register("m10-windup-ketamine", claim="M10", title="Ketamine: wind-up vs first response",
+         run=run, figure=figure, summary=summary)
