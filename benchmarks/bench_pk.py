@@ -21,17 +21,24 @@ Run: ``.venv/bin/python benchmarks/bench_pk.py [--n 10000] [--subset 20]``
 
 from __future__ import annotations
 
-import argparse
-import time
-import warnings
+import os
 
-import numpy as np
-from scipy.integrate import solve_ivp
+# One BLAS thread: our kernel parallelises over patients itself (numba prange), and on a
+# 2-core machine BLAS threads in the small batched expm only add contention.
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
 
-from ketasim.pk import get_model, simulate, virtual_patients
-from ketasim.pk.models.base import Metabolite, ModelSpec
-from ketasim.pk.simulate import build_system
-from ketasim.pk.sources import FLINT
+import argparse  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+
+import numpy as np  # noqa: E402
+from scipy.integrate import solve_ivp  # noqa: E402
+
+from ketasim.pk import get_model, simulate, virtual_patients  # noqa: E402
+from ketasim.pk.models.base import Metabolite, ModelSpec  # noqa: E402
+from ketasim.pk.simulate import build_system  # noqa: E402
+from ketasim.pk.sources import FLINT  # noqa: E402
 
 DOMINO = get_model("ketamine", "domino")
 

@@ -65,25 +65,33 @@ def transition_matrices(A: np.ndarray, b: np.ndarray, dts: np.ndarray):
     return Phi, Gam
 
 
-@numba.njit(cache=True, parallel=True, fastmath=False)
+@numba.njit(cache=True, parallel=True, fastmath=True)
 def _propagate(Phi, Gam, step_u, step_rate_w, inf_rates, bolus_k, bolus_state, bolus_amt,
-               out_k, C, out):  # pragma: no cover - compiled
-    """Propagate every patient through all steps, writing ``C @ x`` at output breakpoints.
+               out_k, c_idx, c_w, out):  # pragma: no cover - compiled
+    """Propagate every patient through all steps, writing outputs at output breakpoints.
 
     step_u[k]: index of the matrix used for step k (breakpoint k -> k+1).
     step_rate_w[k, i]: 1 if infusion i runs during step k.
     inf_rates[i, p]: rate of infusion i for patient p (mg/min).
     bolus_k[e], bolus_state[e], bolus_amt[e, p]: jumps at breakpoint bolus_k[e].
     out_k[k]: output index written at breakpoint k (after its boluses), or -1.
+    Output o is sum_m c_w[p, o, m] * x[c_idx[o, m]] (the sparse rows of C).
     """
     U, N, n, _ = Phi.shape
     K = step_u.shape[0] + 1
     E = bolus_k.shape[0]
     n_inf = inf_rates.shape[0]
-    n_out = C.shape[1]
+    n_out, n_nz = c_idx.shape
     for p in numba.prange(N):
         x = np.zeros(n)
         y = np.zeros(n)
+        P = np.empty((U, n, n))  # this patient's matrices, contiguous and local
+        G = np.empty((U, n))
+        for u in range(U):
+            for a in range(n):
+                G[u, a] = Gam[u, p, a]
+                for c in range(n):
+                    P[u, a, c] = Phi[u, p, a, c]
         e = 0
         for k in range(K):
             while e < E and bolus_k[e] == k:
@@ -93,8 +101,8 @@ def _propagate(Phi, Gam, step_u, step_rate_w, inf_rates, bolus_k, bolus_state, b
             if j >= 0:
                 for o in range(n_out):
                     s = 0.0
-                    for a in range(n):
-                        s += C[p, o, a] * x[a]
+                    for m in range(n_nz):
+                        s += c_w[p, o, m] * x[c_idx[o, m]]
                     out[p, o, j] = s
             if k == K - 1:
                 break
@@ -104,12 +112,25 @@ def _propagate(Phi, Gam, step_u, step_rate_w, inf_rates, bolus_k, bolus_state, b
                 if step_rate_w[k, i]:
                     r += inf_rates[i, p]
             for a in range(n):
-                s = Gam[u, p, a] * r
+                s = G[u, a] * r
                 for c in range(n):
-                    s += Phi[u, p, a, c] * x[c]
+                    s += P[u, a, c] * x[c]
                 y[a] = s
             for a in range(n):
                 x[a] = y[a]
+
+
+def _sparse_rows(C: np.ndarray):
+    """Column indices (shared by all patients) and weights of the nonzeros of C's rows."""
+    nz = np.any(C != 0, axis=0)  # (n_out, n)
+    width = max(int(nz.sum(axis=1).max()), 1)
+    idx = np.zeros((C.shape[1], width), dtype=np.int64)
+    w = np.zeros((C.shape[0], C.shape[1], width))
+    for o in range(C.shape[1]):
+        cols = np.flatnonzero(nz[o])
+        idx[o, :len(cols)] = cols
+        w[:, o, :len(cols)] = C[:, o, cols]
+    return idx, w
 
 
 def solve_linear(A, b, C, times, boluses=(), infusions=(), dtype=np.float64):
@@ -177,8 +198,9 @@ def solve_linear(A, b, C, times, boluses=(), infusions=(), dtype=np.float64):
         out_k[at(t)] = j
     C = np.ascontiguousarray(C, dtype=float)
     out = np.empty((N, C.shape[1], len(uniq_t)), dtype=dtype)
+    c_idx, c_w = _sparse_rows(C)
     _propagate(Phi, Gam, step_u.astype(np.int64).reshape(-1)[: K - 1], w, rates, bk, bs, ba,
-               out_k, C, out)
+               out_k, c_idx, c_w, out)
     if not np.all(np.isfinite(out)):
         raise NumericalError("the PK solution contains non-finite values; check the "
                              "model parameters (volumes > 0, rate constants >= 0)")
