@@ -3,7 +3,9 @@
 A protocol is a sequence of piecewise-constant segments ``(duration_ms, v_mV, glu_uM, mg_mM,
 ket_uM, nk_uM)``. Within a segment the kinetic equations are linear with constant
 coefficients, so the exact propagator ``P = expm(Q dt)`` over one recording interval is
-computed once (scaling-and-squaring Taylor expansion, compiled) and applied repeatedly: the
+computed once (scaling-and-squaring Taylor expansion, compiled) and applied repeatedly (or,
+for long segments, the spectral solution of the symmetrised generator, which detailed
+balance allows; see `_segment_spectral`): the
 solution is exact at every sample, stable for any stiffness, and batched over conditions
 in one compiled call (serial: the compile time of a parallel kernel, ~25 s, outweighs its
 gain on the 2-core CI machine). Propagators are cached per condition, so pulse trains that alternate
@@ -88,6 +90,113 @@ def _fix(x):
 
 
 @njit(cache=True)
+def _segment_spectral(x, Q, xeq, nsteps, dt, rec_c, t0):
+    """Exact sampling of one constant segment via the symmetrised generator.
+
+    Detailed balance makes S = D^-1 Q D (D = diag(sqrt(x_eq))) symmetric, with entries
+    S_ij = sqrt(Q_ij Q_ji); then x(t) = D V exp(L t) V^T D^-1 x0. Each sample costs ~5 m flops
+    (m active states; fewer as fast modes die out) instead of m^2 for a propagator
+    product. Only used when every occupied
+    state has a non-negligible equilibrium weight (else D^-1 x0 would lose precision: e.g. a
+    washout with drug still trapped); returns False and leaves x untouched then.
+    """
+    n = x.shape[0]
+    idx = np.empty(n, np.int64)
+    m = 0
+    for i in range(n):
+        if xeq[i] > 1e-10:
+            idx[m] = i
+            m += 1
+        elif x[i] > 1e-14:
+            return False
+    S = np.zeros((m, m))
+    for a in range(m):
+        for b in range(m):
+            if a == b:
+                S[a, b] = Q[idx[a], idx[a]]
+            else:
+                S[a, b] = np.sqrt(Q[idx[a], idx[b]] * Q[idx[b], idx[a]])
+    lam, V = np.linalg.eigh(S)
+    d = np.empty(m)
+    for a in range(m):
+        d[a] = np.sqrt(xeq[idx[a]])
+    coef = np.zeros(m)
+    for j in range(m):
+        acc = 0.0
+        for a in range(m):
+            acc += V[a, j] * x[idx[a]] / d[a]
+        coef[j] = acc
+    mu = np.exp(lam * dt)
+    W = np.zeros((4, m))  # output rows: open, Mg arm, K arm, NK arm
+    for a in range(m):
+        i = idx[a]
+        row = -1
+        if i == N.OPEN:
+            row = 0
+        elif i >= 5:
+            row = i // 5
+        if row >= 0:
+            for j in range(m):
+                W[row, j] += d[a] * V[a, j]
+    # fused loop over samples: advance the modes still alive (fast modes, e.g. Mg2+
+    # (un)block, decay to zero within a few samples and are dropped every 64 samples) and
+    # project them on the 4 outputs
+    alive = np.empty(m, np.int64)
+    Wa = np.empty((4, m))
+    ca = np.empty(m)
+    mua = np.empty(m)
+    k = 0
+    while k < nsteps:
+        ma = 0
+        for j in range(m):
+            if coef[j] != 0.0:
+                alive[ma] = j
+                ca[ma] = coef[j]
+                mua[ma] = mu[j]
+                for r in range(4):
+                    Wa[r, ma] = W[r, j]
+                ma += 1
+        kend = min(nsteps, k + 64)
+        while k < kend:
+            o0 = 0.0
+            o1 = 0.0
+            o2 = 0.0
+            o3 = 0.0
+            for a in range(ma):
+                c = ca[a] * mua[a]
+                if abs(c) < 1e-200:  # decayed mode: flush to zero (denormals are very slow)
+                    c = 0.0
+                ca[a] = c
+                o0 += Wa[0, a] * c
+                o1 += Wa[1, a] * c
+                o2 += Wa[2, a] * c
+                o3 += Wa[3, a] * c
+            row = t0 + 1 + k
+            rec_c[row, 0] = o0 if o0 > 0.0 else 0.0
+            rec_c[row, 1] = o1 if o1 > 0.0 else 0.0
+            rec_c[row, 2] = o2 if o2 > 0.0 else 0.0
+            rec_c[row, 3] = o3 if o3 > 0.0 else 0.0
+            k += 1
+        for a in range(ma):
+            coef[alive[a]] = ca[a]
+    for i in range(n):
+        x[i] = 0.0
+    tot = 0.0
+    for a in range(m):
+        acc = 0.0
+        for j in range(m):
+            acc += V[a, j] * coef[j]
+        v = d[a] * acc
+        if v < 0.0:
+            v = 0.0
+        x[idx[a]] = v
+        tot += v
+    for i in range(n):
+        x[i] /= tot
+    return True
+
+
+@njit(cache=True)
 def _clamp_kernel(segs, nsteps, dt, x0s, p, record_states):
     """segs (n_cond, n_seg, 6); nsteps (n_cond, n_seg) samples per segment; x0s (n_cond, 20).
 
@@ -96,6 +205,7 @@ def _clamp_kernel(segs, nsteps, dt, x0s, p, record_states):
     """
     nc = segs.shape[0]
     ns = segs.shape[1]
+    n = N.NMDA_N_STATES
     nt = 0
     for k in range(ns):
         nt += nsteps[0, k]
@@ -106,6 +216,7 @@ def _clamp_kernel(segs, nsteps, dt, x0s, p, record_states):
         states = np.zeros((1, 1, 1))
     for c in range(nc):
         x = x0s[c].copy()
+        y = np.empty(n)
         Q = np.zeros((N.NMDA_N_STATES, N.NMDA_N_STATES))
         cache_key = np.full((2, 5), np.nan)
         cache_P = np.zeros((2, N.NMDA_N_STATES, N.NMDA_N_STATES))
@@ -122,6 +233,12 @@ def _clamp_kernel(segs, nsteps, dt, x0s, p, record_states):
             if nsteps[c, k] == 0:
                 continue
             key = segs[c, k, 1:]
+            if nsteps[c, k] >= 200 and not record_states:
+                N.nmda_fill_rate_matrix(Q, key[0], key[1], key[2], key[3], key[4], p)
+                xeq = N.nmda_equilibrium(key[0], key[1], key[2], key[3], key[4], p)
+                if _segment_spectral(x, Q, xeq, nsteps[c, k], dt, rec[c], t):
+                    t += nsteps[c, k]
+                    continue
             slot = -1
             for s in range(2):
                 same = True
@@ -141,17 +258,37 @@ def _clamp_kernel(segs, nsteps, dt, x0s, p, record_states):
                     cache_key[slot, f] = key[f]
             P = cache_P[slot]
             for _ in range(nsteps[c, k]):
-                x = P @ x
-                _fix(x)
+                # y = P x without allocation, then renormalise (round-off only) and record
+                tot = 0.0
+                for i in range(n):
+                    acc = 0.0
+                    for j in range(n):
+                        acc += P[i, j] * x[j]
+                    if acc < 0.0:
+                        acc = 0.0
+                    y[i] = acc
+                    tot += acc
+                for i in range(n):
+                    x[i] = y[i] / tot
                 t += 1
-                m, kk, q = N.nmda_blocked_fractions(x)
                 rec[c, t, 0] = x[N.OPEN]
-                rec[c, t, 1] = m
-                rec[c, t, 2] = kk
-                rec[c, t, 3] = q
+                rec[c, t, 1] = x[5] + x[6] + x[7] + x[8] + x[9]
+                rec[c, t, 2] = x[10] + x[11] + x[12] + x[13] + x[14]
+                rec[c, t, 3] = x[15] + x[16] + x[17] + x[18] + x[19]
                 if record_states:
                     states[c, t, :] = x
     return rec, states
+
+
+@njit(cache=True)
+def _initial_states(segs, drug_free, p):
+    x0s = np.empty((segs.shape[0], N.NMDA_N_STATES))
+    for i in range(segs.shape[0]):
+        v, mg = segs[i, 0, 1], segs[i, 0, 3]
+        ket = 0.0 if drug_free else segs[i, 0, 4]
+        nk = 0.0 if drug_free else segs[i, 0, 5]
+        x0s[i] = N.nmda_equilibrium(v, 0.0, mg, ket, nk, p)
+    return x0s
 
 
 def _as_rows(protocol) -> np.ndarray:
@@ -218,19 +355,16 @@ def clamp_nmda(protocols: Sequence[Sequence[Segment]], *, dt_ms: float = 1.0,
     if np.any(tot != tot[0]):
         raise InputError("protocols", tot * dt_ms, "protocols of equal total duration")
     p = N.nmda_params_array(params)
-    x0s = np.empty((len(rows), N.NMDA_N_STATES))
-    for i in range(len(rows)):
-        v, mg, ket, nk = segs[i, 0, 1], segs[i, 0, 3], segs[i, 0, 4], segs[i, 0, 5]
-        if start == "rest":
-            x0s[i] = N.nmda_equilibrium(v, 0.0, mg, 0.0, 0.0, p)
-        else:
-            x0s[i] = N.nmda_equilibrium(v, 0.0, mg, ket, nk, p)
+    x0s = _initial_states(segs, start == "rest", p)
     rec, states = _clamp_kernel(segs, nsteps, float(dt_ms), x0s, p, record_states)
     # voltage trace per condition
     vtr = np.empty(rec.shape[:2])
-    for i in range(len(rows)):
-        vtr[i, 0] = segs[i, 0, 1]
-        vtr[i, 1:] = np.repeat(segs[i, :, 1], nsteps[i])
+    vtr[:, 0] = segs[:, 0, 1]
+    if np.all(nsteps == nsteps[0]):
+        vtr[:, 1:] = np.repeat(segs[:, :, 1], nsteps[0], axis=1)
+    else:
+        for i in range(len(rows)):
+            vtr[i, 1:] = np.repeat(segs[i, :, 1], nsteps[i])
     t = np.arange(rec.shape[1]) * dt_ms
     coords = {"condition": np.arange(len(rows)), "time": t}
     for k, v in (labels or {}).items():
