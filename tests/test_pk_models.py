@@ -142,3 +142,22 @@ def test_every_model_has_citation_validity_and_positive_parameters():
             cov = Covariates.single(max(w, 50), max(a, 30), 170, "m")
         p = m.parameters(cov)
         assert all(np.all(v > 0) for v in p.values()), m.key
+
+
+def test_herd_children_after_1mg_per_kg_against_the_abstract():
+    """herd2007 abstract: after 1 mg/kg IV, at 10 min 'almost all the children will still
+    have a serum concentration above 0.1 mg/l' and 'half ... below 0.75 mg/l'.
+
+    With the abstract's own parameters and BSV, the first statement holds; the simulated
+    median is 0.46 mg/L, not 0.75 (their Vss 141 L/70 kg cannot give 0.75 mg/L at 10 min
+    after 1 mg/kg: D/Vss alone is 0.50 mg/L). We assert our number and keep the gap visible.
+    """
+    rng = np.random.default_rng(0)
+    n = 3000
+    w = np.clip(rng.normal(32.5, 15.6, n), 10.8, 74.8)  # herd2007 cohort: 32.5 +- 15.6 kg
+    a = np.clip(rng.normal(8.3, 3.5, n), 1, 14)  # 8.3 +- 3.5 y
+    c = Covariates.from_arrays(w, a, np.full(n, 130.0), np.zeros(n))
+    ds = simulate("ketamine", "herd", {"bolus": ["1 mg/kg"]}, c, [10], iiv=True, seed=3)
+    x = ds["ketamine_plasma"].values[:, 0]
+    assert np.mean(x > 100) > 0.99
+    assert 400 < np.median(x) < 520

@@ -28,8 +28,9 @@ HIJAZI = register(
     pmid="12538370")
 HERD = register(
     "herd2007", "Herd DW, Anderson BJ, Holford NHG", 2007,
-    "Modeling the norketamine metabolite in children and the implications for analgesia",
-    "Paediatr Anaesth 17:831-840", doi="10.1111/j.1460-9592.2006.02145.x", pmid="17564643")
+    "Ketamine disposition in children presenting for procedural sedation and analgesia in "
+    "a children's emergency department", "Paediatr Anaesth 17:622-629",
+    doi="10.1111/j.1460-9592.2006.02145.x", pmid="17564643")
 HORNIK = register(
     "hornik2018", "Hornik CP, Gonzalez D, van den Anker J, et al.", 2018,
     "Population pharmacokinetics of intramuscular and intravenous ketamine in children",

@@ -50,7 +50,8 @@ def _hijazi(c: Covariates):
 
 
 def _herd(c: Covariates):
-    # herd2007: allometric, 70-kg standard; CL 90 L/h, Q 215 L/h (^0.75), V1 38.7, V2 102 L
+    # herd2007 abstract (read at PubMed): allometric, 70-kg standard; CL 90 L/h,
+    # Q 215 L/h (^0.75), V1 38.7, V2 102 L
     s = c.weight / 70.0
     return {"V1": 38.7 * s, "V2": 102.0 * s, "CL": 90.0 / 60 * s**0.75,
             "Q2": 215.0 / 60 * s**0.75, "ke0": 2.995 * _ones(c)}
@@ -128,9 +129,11 @@ MODELS = [
         "ketamine", "herd", "Herd 2007, children 1-14 y, allometric 2-compartment",
         S.HERD, _herd,
         validity={"weight": (10.8, 74.8), "age": (1, 14)},
-        population="children 1-14 y, 10.8-74.8 kg",
-        omega={"V1": OMEGA_30, "CL": OMEGA_30, "Q2": OMEGA_30},
-        omega_source="ketasim estimate (30 % CV)",
+        population="54 children in an emergency department, 8.3 +- 3.5 y, 32.5 +- 15.6 kg",
+        # herd2007 BSV: V1 64 %, V2 51.7 %, CL 38.1 %, Q 19 % (omega^2 = ln(1 + CV^2))
+        omega={"V1": float(np.log(1 + 0.64**2)), "V2": float(np.log(1 + 0.517**2)),
+               "CL": float(np.log(1 + 0.381**2)), "Q2": float(np.log(1 + 0.19**2))},
+        omega_source="herd2007 (published BSV)",
         extra_citations=(S.OPENTIVA,), ke0_source="opentiva2023 (Tpeak 1 min), re-derived here"),
     ModelSpec(
         "ketamine", "hornik", "Hornik 2018, children 1-18 y, allometric 2-compartment",
