@@ -161,3 +161,13 @@ def test_herd_children_after_1mg_per_kg_against_the_abstract():
     x = ds["ketamine_plasma"].values[:, 0]
     assert np.mean(x > 100) > 0.99
     assert 400 < np.median(x) < 520
+
+
+@pytest.mark.parametrize("weight,age,height", [(14, 3.3, 95), (50, 15, 165)])
+def test_hornik_2_mg_per_kg_keeps_750_ng_ml_for_20_min(weight, age, height):
+    # hornik2018 abstract: "2 mg/kg intravenously ... provide adequate sedation (plasma
+    # ketamine concentrations >750 ng/mL) for procedures lasting up to 20 minutes"
+    # (median child 3.3 y, 14 kg)
+    ds = simulate("ketamine", "hornik", {"bolus": ["2 mg/kg"]},
+                  dict(weight=weight, age=age, height=height, sex="m"), [20.0])
+    assert ds["ketamine_plasma"].values[0, 0] > 750

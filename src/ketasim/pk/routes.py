@@ -44,7 +44,8 @@ IV = Route("iv", 1.0, None)
 KETAMINE_ROUTES = {
     "iv": IV,
     # clements1982: IM F 93 %, Tmax 5-15 min -> ka 0.058/min (Tmax 10 min, Kamp)
-    "im": Route("im", 0.93, 0.058, S.CLEMENTS1982, "F 93 % (Clements 1982); Tmax ~10 min"),
+    "im": Route("im", 0.93, 0.058, S.CLEMENTS1982,
+                "F 93 % in adults (Clements 1982); 41 % in children (Hornik 2018); Tmax ~10 min"),
     # yanagihara2003 ~20 %, clements1982 17 %; Tmax ~30 min -> ka 0.017/min
     "oral": Route("oral", 0.20, 0.017, S.YANAGIHARA,
                   "F 17-20 % (Clements 1982; Yanagihara 2003); Tmax ~30 min; studies range "
