@@ -171,3 +171,14 @@ def test_hornik_2_mg_per_kg_keeps_750_ng_ml_for_20_min(weight, age, height):
     ds = simulate("ketamine", "hornik", {"bolus": ["2 mg/kg"]},
                   dict(weight=weight, age=age, height=height, sex="m"), [20.0])
     assert ds["ketamine_plasma"].values[0, 0] > 750
+
+
+def test_hijazi_against_its_abstract():
+    # hijazi2003 abstract: total CL 36.0 mL/min/kg, V(beta) 16.0 L/kg, t1/2 4.9 h (means)
+    p = get_model("ketamine", "hijazi").parameters(ADULT)
+    assert p["CL"][0] / 70 * 1000 == pytest.approx(36.0, rel=0.01)
+    from ketasim.pk import build_system
+    s = build_system(p, species="ketamine", metabolite=None)
+    beta = -np.max(np.linalg.eigvals(s.A[0, :2, :2]).real)
+    assert np.log(2) / beta / 60 == pytest.approx(4.9, rel=0.03)
+    assert p["CL"][0] / beta / 70 == pytest.approx(16.0, rel=0.05)

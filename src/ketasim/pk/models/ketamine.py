@@ -42,7 +42,8 @@ def _clements(c: Covariates):
 
 
 def _hijazi(c: Covariates):
-    # hijazi2003 (adult ICU, brain/spinal injury, racemic): V1 1.08 L/kg; k10 0.0333,
+    # hijazi2003 (adult ICU, brain/spinal injury, racemic; CL 36 mL/min/kg and t1/2 4.9 h
+    # of its abstract are reproduced, see tests): V1 1.08 L/kg; k10 0.0333,
     # k12 0.0088, k21 0.0030
     p = from_micro(1.08 * c.weight, 0.0333, 0.0088, 0.0, 0.0030)
     p["ke0"] = 4.773 * _ones(c)
