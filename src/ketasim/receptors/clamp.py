@@ -172,10 +172,10 @@ def _segment_spectral(x, Q, xeq, nsteps, dt, rec_c, t0):
                 o2 += Wa[2, a] * c
                 o3 += Wa[3, a] * c
             row = t0 + 1 + k
-            rec_c[row, 0] = o0 if o0 > 0.0 else 0.0
-            rec_c[row, 1] = o1 if o1 > 0.0 else 0.0
-            rec_c[row, 2] = o2 if o2 > 0.0 else 0.0
-            rec_c[row, 3] = o3 if o3 > 0.0 else 0.0
+            rec_c[0, row] = o0 if o0 > 0.0 else 0.0
+            rec_c[1, row] = o1 if o1 > 0.0 else 0.0
+            rec_c[2, row] = o2 if o2 > 0.0 else 0.0
+            rec_c[3, row] = o3 if o3 > 0.0 else 0.0
             k += 1
         for a in range(ma):
             coef[alive[a]] = ca[a]
@@ -200,7 +200,7 @@ def _segment_spectral(x, Q, xeq, nsteps, dt, rec_c, t0):
 def _clamp_kernel(segs, nsteps, dt, x0s, p, record_states):
     """segs (n_cond, n_seg, 6); nsteps (n_cond, n_seg) samples per segment; x0s (n_cond, 20).
 
-    Returns rec (n_cond, n_t + 1, 4): open, Mg-, K-, NK-bound fractions; and states
+    Returns rec (4, n_cond, n_t + 1): open, Mg-, K-, NK-bound fractions; and states
     (n_cond, n_t + 1, 20) if record_states else an empty array.
     """
     nc = segs.shape[0]
@@ -209,7 +209,7 @@ def _clamp_kernel(segs, nsteps, dt, x0s, p, record_states):
     nt = 0
     for k in range(ns):
         nt += nsteps[0, k]
-    rec = np.zeros((nc, nt + 1, 4))
+    rec = np.zeros((4, nc, nt + 1))
     if record_states:
         states = np.zeros((nc, nt + 1, N.NMDA_N_STATES))
     else:
@@ -223,10 +223,10 @@ def _clamp_kernel(segs, nsteps, dt, x0s, p, record_states):
         nxt = 0
         t = 0
         m, kk, q = N.nmda_blocked_fractions(x)
-        rec[c, 0, 0] = x[N.OPEN]
-        rec[c, 0, 1] = m
-        rec[c, 0, 2] = kk
-        rec[c, 0, 3] = q
+        rec[0, c, 0] = x[N.OPEN]
+        rec[1, c, 0] = m
+        rec[2, c, 0] = kk
+        rec[3, c, 0] = q
         if record_states:
             states[c, 0, :] = x
         for k in range(ns):
@@ -236,7 +236,7 @@ def _clamp_kernel(segs, nsteps, dt, x0s, p, record_states):
             if nsteps[c, k] >= 200 and not record_states:
                 N.nmda_fill_rate_matrix(Q, key[0], key[1], key[2], key[3], key[4], p)
                 xeq = N.nmda_equilibrium(key[0], key[1], key[2], key[3], key[4], p)
-                if _segment_spectral(x, Q, xeq, nsteps[c, k], dt, rec[c], t):
+                if _segment_spectral(x, Q, xeq, nsteps[c, k], dt, rec[:, c, :], t):
                     t += nsteps[c, k]
                     continue
             slot = -1
@@ -271,10 +271,10 @@ def _clamp_kernel(segs, nsteps, dt, x0s, p, record_states):
                 for i in range(n):
                     x[i] = y[i] / tot
                 t += 1
-                rec[c, t, 0] = x[N.OPEN]
-                rec[c, t, 1] = x[5] + x[6] + x[7] + x[8] + x[9]
-                rec[c, t, 2] = x[10] + x[11] + x[12] + x[13] + x[14]
-                rec[c, t, 3] = x[15] + x[16] + x[17] + x[18] + x[19]
+                rec[0, c, t] = x[N.OPEN]
+                rec[1, c, t] = x[5] + x[6] + x[7] + x[8] + x[9]
+                rec[2, c, t] = x[10] + x[11] + x[12] + x[13] + x[14]
+                rec[3, c, t] = x[15] + x[16] + x[17] + x[18] + x[19]
                 if record_states:
                     states[c, t, :] = x
     return rec, states
@@ -358,24 +358,24 @@ def clamp_nmda(protocols: Sequence[Sequence[Segment]], *, dt_ms: float = 1.0,
     x0s = _initial_states(segs, start == "rest", p)
     rec, states = _clamp_kernel(segs, nsteps, float(dt_ms), x0s, p, record_states)
     # voltage trace per condition
-    vtr = np.empty(rec.shape[:2])
+    vtr = np.empty(rec.shape[1:])
     vtr[:, 0] = segs[:, 0, 1]
     if np.all(nsteps == nsteps[0]):
         vtr[:, 1:] = np.repeat(segs[:, :, 1], nsteps[0], axis=1)
     else:
         for i in range(len(rows)):
             vtr[i, 1:] = np.repeat(segs[i, :, 1], nsteps[i])
-    t = np.arange(rec.shape[1]) * dt_ms
+    t = np.arange(rec.shape[2]) * dt_ms
     coords = {"condition": np.arange(len(rows)), "time": t}
     for k, v in (labels or {}).items():
         coords[k] = ("condition", np.asarray(v))
     ds = xr.Dataset(
-        {"current": (("condition", "time"), gmax_nS * rec[..., 0] * (vtr - p[N.P_EREV]),
+        {"current": (("condition", "time"), gmax_nS * rec[0] * (vtr - p[N.P_EREV]),
                      {"units": "pA", "long_name": "NMDA current (inward < 0)"}),
-         "open": (("condition", "time"), rec[..., 0], {"units": "1"}),
-         "mg_bound": (("condition", "time"), rec[..., 1], {"units": "1"}),
-         "ket_bound": (("condition", "time"), rec[..., 2], {"units": "1"}),
-         "nk_bound": (("condition", "time"), rec[..., 3], {"units": "1"}),
+         "open": (("condition", "time"), rec[0], {"units": "1"}),
+         "mg_bound": (("condition", "time"), rec[1], {"units": "1"}),
+         "ket_bound": (("condition", "time"), rec[2], {"units": "1"}),
+         "nk_bound": (("condition", "time"), rec[3], {"units": "1"}),
          "v": (("condition", "time"), vtr, {"units": "mV"})},
         coords=coords)
     ds.time.attrs["units"] = "ms"
