@@ -15,10 +15,13 @@ from ketasim.core import (
 )
 from ketasim.pk import free_concentration_umol, virtual_patients
 from ketasim.pk import simulate as simulate_pk
+from ketasim.receptors import NMDAParams
+from ketasim.receptors.clamp import Segment, clamp_nmda, nmda_dose_response
 
 __all__ = [
     "InputError", "KetasimError", "NumericalError", "UnitError", "UnknownNameError",
     "ValidityRangeError", "cite",
     "simulate_pk", "virtual_patients", "free_concentration_umol",
+    "NMDAParams", "Segment", "clamp_nmda", "nmda_dose_response",
 ]
 __version__ = "0.1.0"
