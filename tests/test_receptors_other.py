@@ -78,7 +78,7 @@ def test_opioid_occupancy_and_effects():
     e = O.opioid_effects(fentanyl_uM=O.OpioidParams().k_fentanyl)
     assert e["occupancy"] == pytest.approx(0.5)
     # competition: morphine (partial agonist) lowers fentanyl's activation at equal occupancy
-    both = O.opioid_effects(fentanyl_uM=0.005, morphine_uM=1.0)
+    both = O.opioid_effects(fentanyl_uM=0.00135, morphine_uM=0.01)
     assert both["occupancy"] < 1 and both["activation"] < both["occupancy"]
     assert 0.4 <= O.opioid_effects(fentanyl_uM=10.0)["release_factor"] < 0.41
     # Hirota 1999: ketamine mu pKi 4.38 (~42 uM): negligible at 1 uM

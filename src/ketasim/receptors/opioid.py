@@ -7,10 +7,15 @@ Competitive occupancy of one receptor pool by several agonists (free concentrati
     release_factor = 1 - pre_max * r              (presynaptic glutamate release, C-fibre)
     gk_factor = r                                  (fraction of maximal GIRK conductance)
 
-Parameters are our estimates, flagged [M] (unverified; receptor-level functional potencies,
-not clinical EC50s): K morphine 0.05 uM, fentanyl 0.005 uM, remifentanil 0.01 uM; intrinsic
-efficacy e: morphine 0.7 (partial), fentanyl and remifentanil 1.0; pre_max 0.6 (opioids reduce
-primary-afferent EPSCs in superficial dorsal horn by ~50-70 %). Ketamine's own mu affinity
+K are receptor binding constants ([3H]DAMGO displacement): morphine 1.2 nM (Chen 1991, rat
+brain) [chen_1991_mu_binding, V]; fentanyl 1.35 nM (Volpe 2011, recombinant human MOR; the
+abstract places fentanyl and morphine in the 1-100 nM class, the value is from memory)
+[volpe_2011, M]; remifentanil 2 nM [M, unverified]. Binding K of full and partial agonists
+are similar, so the clinical potency gap (fentanyl ~100x morphine) must come from the
+biophase concentration (brain/spinal penetration: the PK layer's effect site) and efficacy,
+not from here. Give these functions the FREE biophase concentration. Intrinsic efficacy e:
+morphine 0.7 (partial), fentanyl and remifentanil 1.0 [M]; pre_max 0.6 (opioids reduce
+primary-afferent EPSCs in the superficial dorsal horn by ~50-70 %) [M]. Ketamine's own mu affinity
 (Hirota 1999: pKi 4.38, ~42 uM) [hirota_1999] is included as a very weak partial agonist-free
 occupant (e = 0), i.e. it only competes, and only at tens of uM.
 
@@ -40,18 +45,18 @@ class OpioidParams:
     Examples
     --------
     >>> OpioidParams().k_fentanyl
-    0.005
+    0.00135
     """
 
-    k_morphine: float = 0.05       # uM [M]
-    k_fentanyl: float = 0.005      # uM [M]
-    k_remifentanil: float = 0.01   # uM [M]
+    k_morphine: float = 0.0012     # uM [chen_1991_mu_binding]
+    k_fentanyl: float = 0.00135    # uM [volpe_2011] (value [M])
+    k_remifentanil: float = 0.002  # uM [M]
     k_ketamine: float = 10 ** (-4.38) * 1e6  # uM, pKi 4.38 [hirota_1999]
     e_morphine: float = 0.7        # [M]
     e_fentanyl: float = 1.0        # [M]
     e_remifentanil: float = 1.0    # [M]
     pre_max: float = 0.6           # [M]
-    citations: tuple = (S.HIROTA_1999, S.OWN_ESTIMATE)
+    citations: tuple = (S.CHEN_1991, S.VOLPE_2011, S.HIROTA_1999, S.OWN_ESTIMATE)
 
 
 def opioid_params_array(p: OpioidParams | None = None) -> np.ndarray:
@@ -89,7 +94,7 @@ def opioid_effects(morphine_uM=0.0, fentanyl_uM=0.0, remifentanil_uM=0.0, ketami
 
     Examples
     --------
-    >>> round(opioid_effects(fentanyl_uM=0.005)["occupancy"], 2)
+    >>> round(opioid_effects(fentanyl_uM=0.00135)["occupancy"], 2)
     0.5
     """
     vals = dict(morphine=morphine_uM, fentanyl=fentanyl_uM, remifentanil=remifentanil_uM,

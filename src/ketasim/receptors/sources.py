@@ -82,6 +82,15 @@ HIROTA_1999 = register(
     "Stereoselective interaction of ketamine with recombinant mu, kappa, and delta opioid "
     "receptors expressed in Chinese hamster ovary cells", "Anesthesiology 90:174-182",
     pmid="9915326")
+CHEN_1991 = register(
+    "chen_1991_mu_binding", "Chen ZR, Irvine RJ, Somogyi AA, Bochner F", 1991,
+    "Mu receptor binding of some commonly used opioids and their metabolites",
+    "Life Sci 48:2165-2171", doi="10.1016/0024-3205(91)90150-a", pmid="1851921")
+VOLPE_2011 = register(
+    "volpe_2011", "Volpe DA, McMahon Tobin GA, Mellon RD, et al.", 2011,
+    "Uniform assessment and ranking of opioid mu receptor binding constants for selected "
+    "opioid drugs", "Regul Toxicol Pharmacol 59:385-390", doi="10.1016/j.yrtph.2010.12.007",
+    pmid="21215785")
 OWN_ESTIMATE = register(
     "ketasim_receptors_estimate", "ketasim receptor layer", 2026,
     "Own estimate or fit (the target is named next to the number in the code)",
