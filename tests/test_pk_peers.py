@@ -91,6 +91,7 @@ def _pytci(model, w=70.0, bolus_mgkg=1.0, rate_mgkgh=0.15):
 @pytest.mark.parametrize("drug,name,factory", [
     ("propofol", "schnider", lambda: pt_ppf.Schnider(40, 70, 170, "m")),
     ("remifentanil", "minto", lambda: pt_remi.Minto(40, 70, 170, "m")),
+    ("remifentanil", "eleveld", lambda: pt_remi.Eleveld(40, 70, 170, "m")),
 ])
 def test_plasma_and_effect_match_pytci_exact(drug, name, factory):
     # remifentanil doses are in mg here too: PyTCI is unit-agnostic (dose units / L)
@@ -118,3 +119,19 @@ def test_marsh_matches_pytci_except_its_k31():
     np.testing.assert_allclose(y[0, 1], pce, rtol=5e-3)
     cp, _ = _ours("propofol", "marsh")
     assert 0.005 < np.max(np.abs(cp / pcp - 1)) < 0.015  # 1.1 % at 2 h
+
+
+def test_eleveld_propofol_pytci_q2_deviation_documented():
+    """PyTCI's Eleveld uses Q2 = theta5 (V2/V2ref)^0.75 (1 + theta16 (1 - fQ3mat/fQ3mat_ref));
+    the NONMEM code (as ported by the R package tci) and opentiva have (1 - fQ3mat), which
+    we follow. The two differ by exactly that factor (5 % at 40 y); the rest agrees."""
+    pt = pt_ppf.Eleveld(40, 70, 170, "m")
+    from ketasim.pk import get_model
+    from ketasim.pk.models.base import Covariates
+    ours = get_model("propofol", "eleveld").parameters(Covariates.single(70, 40, 170, "m"))
+    q3mat = (40 * 52 + 40) / (40 * 52 + 40 + 68.3)
+    q3ref = (35 * 52 + 40) / (35 * 52 + 40 + 68.3)
+    theirs = pt.Q2 / (1 + 1.30 * (1 - q3mat / q3ref))
+    assert ours["Q2"][0] == pytest.approx(theirs * (1 + 1.30 * (1 - q3mat)), rel=1e-9)
+    for k, v in (("V1", pt.v1), ("V2", pt.v2), ("CL", pt.Q1), ("Q3", pt.Q3)):
+        assert ours[k][0] == pytest.approx(v, rel=1e-3)

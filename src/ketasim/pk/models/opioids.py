@@ -84,13 +84,22 @@ MODELS = [
               ke0_source="opentiva2023"),
     ModelSpec("remifentanil", "minto", "Minto 1997", S.MINTO, _minto,
               validity={"weight": (40, 150), "age": (20, 85)},
-              population="65 adult volunteers 20-85 y", omega=_O4,
-              omega_source="ketasim estimate (30 % CV)", extra_citations=(S.JAMES,),
+              population="65 adult volunteers 20-85 y",
+              # minto1997 CV % 26, 29, 66, 14, 36, 41 (V1, V2, V3, CL, Q2, Q3), as quoted
+              # (as variances CV^2) by the R package tci
+              omega={k: (cv / 100) ** 2 for k, cv in (("V1", 26), ("V2", 29), ("V3", 66),
+                                                      ("CL", 14), ("Q2", 36), ("Q3", 41))},
+              omega_source="minto1997 (published; as quoted by the tci R package)",
+              extra_citations=(S.JAMES,),
               ke0_source="minto1997"),
     ModelSpec("remifentanil", "eleveld", "Eleveld 2017 (allometric)", S.ELEVELD2017,
               _eleveld_remi, validity={"weight": (2.5, 150), "age": (0, 90)},
-              population="pooled studies, neonates to elderly", omega=_O4,
-              omega_source="ketasim estimate (30 % CV); published etas not re-verified",
+              population="pooled studies, neonates to elderly",
+              # eleveld2017 eta variances as quoted by the R package tci (which, unlike the
+              # paper's reference values, uses V2ref in its V3 equation: not copied)
+              omega={"V1": 0.104, "V2": 0.115, "V3": 0.810, "CL": 0.0197, "Q2": 0.0547,
+                     "Q3": 0.285},
+              omega_source="eleveld2017 (published; as quoted by the tci R package)",
               extra_citations=(S.ALSALLAMI,), ke0_source="eleveld2017"),
     ModelSpec("morphine", "sarton", "Sarton 2000 (sex-specific ke0)", S.SARTON, _sarton,
               validity={"weight": (40, 130), "age": (18, 90)},

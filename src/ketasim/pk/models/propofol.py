@@ -92,8 +92,11 @@ MODELS = [
     ModelSpec("propofol", "schnider", "Schnider 1998/1999", S.SCHNIDER, _schnider,
               validity={"weight": (44, 123), "age": (25, 81), "height": (155, 196)},
               population="adult volunteers 25-81 y, 44-123 kg",
-              omega={k: OMEGA_30 for k in ("V1", "CL", "Q2", "Q3")},
-              omega_source="ketasim estimate (30 % CV)",
+              # schnider1998 CV % (V1 4.04, V3 14.35, CL 10.05, Q3 11.79; V2, Q2 none), as
+              # quoted by the R package tci (jarretrt/tci, R/poppk_mods.R)
+              omega={k: float(np.log(1 + (cv / 100) ** 2)) for k, cv in
+                     (("V1", 4.04), ("V3", 14.35), ("CL", 10.05), ("Q3", 11.79))},
+              omega_source="schnider1998 (published; values as quoted by the tci R package)",
               extra_citations=(S.SCHNIDER1999, S.JAMES), ke0_source="schnider1999"),
     ModelSpec("propofol", "eleveld", "Eleveld 2018 (arterial, no opioids)", S.ELEVELD2018,
               eleveld_propofol, validity={"weight": (0.68, 160), "age": (0, 88)},
