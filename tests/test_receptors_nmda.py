@@ -160,3 +160,12 @@ def test_spectral_path_matches_propagator_path(v, mg, ket, nk):
     for var in ("open", "mg_bound", "ket_bound", "nk_bound"):
         assert np.abs(a[var].values - b[var].values).max() < 1e-9
     assert np.allclose(b.state.sum("nmda_state"), 1.0)
+
+
+def test_ketamine_defaults_are_the_mealing_fit():
+    # the shipped ketamine rates are the optimum of the documented fit (Mealing 1999 targets)
+    from ketasim.receptors.calibrate import fit_ketamine_mealing
+
+    fit, d = fit_ketamine_mealing(), N.NMDAParams()
+    for name in ("ket_koff0", "ket_kd0", "ket_esc0"):
+        assert getattr(fit, name) == pytest.approx(getattr(d, name), rel=1e-3)
