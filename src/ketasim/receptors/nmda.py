@@ -33,6 +33,17 @@ and positions 0 C0, 1 C1, 2 C2, 3 O, 4 D. Only ``O`` of the free arm conducts.
 
 Units: time ms, voltage mV, glutamate/ketamine/norketamine umol/L, Mg2+ mmol/L.
 
+Outputs (not fitted; experiments m05, m09, m10): equilibrium ketamine IC50 at -66 mV,
+saturating glutamate: 2.1 uM in 0 Mg2+ and 37 uM in 1 mM Mg2+ (x18 from pore competition;
+Kotermanski & Johnson 2009 report ~x15 for GluN2A/2B [M]); block grows with stimulation
+frequency and, in Mg2+, with depolarisation; excess glutamate does not relieve it.
+Known deviations: (1) Orser 1997's single-channel effects at 1 uM (open time x0.68, opening
+frequency x0.44, Po x0.24) are not reproduced in size (model x0.998, x0.72, x0.71): the
+blocking rate that Mealing's seconds-long recovery implies (~2e5 /M/s at -60 mV) is ~100x
+too slow to shorten openings; the Orser and Mealing data cannot both be met by one
+open-channel site. (2) Rates are for room temperature (the calibration data); no Q10 is
+applied. (3) The nanomolar allosteric site (PMC11948614) is not modelled.
+
 Kernel API for other layers (all ``numba.njit``; call from your own njit code)::
 
     p  = nmda_params_array(NMDAParams())          # float64[NMDA_N_PARAMS]
