@@ -8,6 +8,7 @@ Covariates, virtual_patients, apply_iiv
 get_model, list_models, drugs, ModelSpec
 free_fraction, free_concentration_umol
 solve_linear (the exact batched solver), build_system
+time_to_peak_effect, ke0_for_tpeak
 
 Example
 -------
@@ -19,6 +20,7 @@ Example
 """
 
 from ketasim.pk import sources as _sources  # noqa: F401  (registers citations)
+from ketasim.pk.analysis import ke0_for_tpeak, time_to_peak_effect
 from ketasim.pk.binding import free_concentration_umol, free_fraction
 from ketasim.pk.dosing import (
     Bolus,
@@ -38,5 +40,5 @@ __all__ = [
     "simulate", "Schedule", "Bolus", "Infusion", "parse_bolus", "parse_infusion",
     "parse_times", "Covariates", "virtual_patients", "apply_iiv", "get_model", "list_models",
     "drugs", "ModelSpec", "free_fraction", "free_concentration_umol", "solve_linear",
-    "build_system",
+    "build_system", "time_to_peak_effect", "ke0_for_tpeak",
 ]

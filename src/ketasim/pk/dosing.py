@@ -14,13 +14,13 @@ times the clinical maxima, not clinical guidance) catch unit slips such as ug fo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from ketasim.core.errors import InputError, UnitError
 from ketasim.core.units import Q_, has_dimension_of, parse_quantity
-from ketasim.pk.routes import ROUTE_ALIASES, Route, get_route
+from ketasim.pk.routes import ROUTE_ALIASES
 
 #: (max bolus mg/kg, max infusion mg/kg/h): sanity limits, ~5-10x clinical maxima.
 LIMITS = {
@@ -79,7 +79,6 @@ class Schedule:
 
     boluses: tuple[Bolus, ...] = ()
     infusions: tuple[Infusion, ...] = ()
-    routes: dict[str, Route] = field(default_factory=dict, compare=False)
 
     @staticmethod
     def parse(bolus=(), infusion=(), route: str = "iv") -> Schedule:
@@ -269,7 +268,3 @@ def parse_times(text) -> np.ndarray:
     if len(out) == 0:
         raise InputError("at", text, "at least one time")
     return out
-
-
-def route_for(drug: str, name: str) -> Route:
-    return get_route(drug, name)
