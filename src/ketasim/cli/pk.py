@@ -23,7 +23,7 @@ Routes for (S-)ketamine boluses: iv, im, oral, intranasal, sublingual.
 JSON keys (--json), stable: drug, model, patient {weight_kg, age_y, height_cm, sex},
 schedule {bolus: [...], infusion: [...]}, time_min [T], plasma_ng_ml [T],
 effect_ng_ml [T] (null if no effect site), plasma_umol_l [T], effect_umol_l [T],
-metabolite (null or {name, plasma_ng_ml [T], plasma_umol_l [T]}), citations [str].
+metabolite (null or {name, plasma_ng_ml [T], plasma_umol_l [T]}), citations (list of str).
 """
 
 
