@@ -202,3 +202,10 @@ def test_kamp_against_measured_10_mg_iv_bolus():
     assert c[4] == pytest.approx(296, rel=0.15)  # t = 2 min
     cl = get_model("ketamine", "kamp").parameters(ADULT)["CL"][0] * 60  # L/h
     assert 10 / cl * 1000 == pytest.approx(113, rel=0.08)  # AUC(0-inf) = dose / CL
+
+
+def test_kamp_steady_state_of_long_term_analgosedation():
+    # analgosedation_ejdmp: 9 ICU patients with normal liver/kidney function, 1.1-1.3
+    # mg/kg/h for 3 days -> ketamine 1.2 +- 0.3 ug/mL at steady state (validation only)
+    ds = simulate("ketamine", "kamp", {"infusion": ["1.2 mg/kg/h"]}, times=[3 * 24 * 60.0])
+    assert 900 < ds["ketamine_plasma"].values[0, 0] < 1500

@@ -141,3 +141,11 @@ FRYAR = register(
     "fryar2021", "Fryar CD, Carroll MD, Gu Q, Afful J, Ogden CL", 2021,
     "Anthropometric reference data for children and adults: United States, 2015-2018",
     "Vital Health Stat 3(46), National Center for Health Statistics")
+
+# --- validation data (measured concentrations; used in tests only, never fitted) -------
+ANALGOSEDATION = register(
+    "analgosedation_ejdmp", "Koppel C, et al. (authors from memory, not verified)", 1990,
+    "Effects of enzyme induction, renal and cardiac function on ketamine plasma kinetics in "
+    "patients with ketamine long-term analgosedation (steady state after 3 d of "
+    "1.1-1.3 mg/kg/h: ketamine 1.2 +- 0.3 ug/mL, norketamine 1.0 +- 0.6 ug/mL)",
+    "Eur J Drug Metab Pharmacokinet")
