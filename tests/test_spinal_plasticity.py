@@ -101,7 +101,7 @@ def test_state_bounds_and_monotone_in_calcium(c1, c2):
 def test_bad_inputs_name_the_field():
     with pytest.raises(InputError, match="dt_ms"):
         integrate_calcium_gain(np.zeros((1, 10)), 0.0)
-    with pytest.raises(InputError, match="ca_rise_um"):
+    with pytest.raises(InputError, match="ca_drive"):
         integrate_calcium_gain(np.array([[np.nan]]), 1.0)
     with pytest.raises(InputError, match="late_max"):
         CalciumGainSpec(late_max=-1)

@@ -20,7 +20,8 @@ Calibration chain (`calibrate_transfer`):
 2. Pain threshold: reached when nociceptors fire ~0.5 Hz (tillman1995 [V]), so ``R_th`` is
    the model's output at r_C = 0.5 Hz.
 3. Shape: pain magnitude is nearly linear in nociceptor discharge (torebjork1984 [V], mean of
-   14 tests), so ``n`` and ``x50`` make NRS linear in r_C between threshold and the anchor.
+   14 tests), so ``n`` and ``x50`` make NRS as close to linear in r_C as possible between
+   threshold and the anchor (least squares; n bounded to 0.5-3, a plausible Stevens range).
 4. Level anchor: a 5-s contact heat stimulus of 47 degC is rated ~5/10 by healthy subjects
    (our estimate [M] from the 45-49 degC ratings of price2008; price1983 shows such ratings
    form a ratio scale).
@@ -168,7 +169,7 @@ def calibrate_transfer(c_rate_hz, output_hz, *, encoder: HeatEncoderSpec = HeatE
     def loss(n):
         return float(np.sum((nrs_from_output(x_grid + r_th, spec_for(n)) - target) ** 2))
 
-    res = minimize_scalar(loss, bounds=(0.3, 4.0), method="bounded")
+    res = minimize_scalar(loss, bounds=(0.5, 3.0), method="bounded")
     return spec_for(float(res.x))
 
 
@@ -187,3 +188,22 @@ def pain_dataset(rate_hz, spec: PainTransferSpec, dims=("condition",), coords=No
                     coords=coords)
     return stamp(ds, model="ketasim.clinical.pain", citations=PAIN_CITATIONS,
                  params={"transfer": repr(spec)})
+
+
+def transfer_from_table(table) -> PainTransferSpec:
+    """Calibrate the transfer on a spinal `DriveTable`'s drug-free, unsensitized column.
+
+    Uses the spiking model's steady WDR output versus C-fibre rate at ketamine 0 and gain 1
+    (`ketasim.spinal.sensitization.DriveTable`), then `calibrate_transfer`.
+
+    Examples
+    --------
+    >>> from ketasim.spinal.sensitization import load_drive_table
+    >>> spec = transfer_from_table(load_drive_table())   # doctest: +SKIP
+    """
+    k0 = int(np.argmin(np.abs(table.ketamine_um)))
+    g1 = int(np.argmin(np.abs(table.gain - 1.0)))
+    if table.ketamine_um[k0] != 0.0 or abs(table.gain[g1] - 1.0) > 1e-9:
+        raise InputError("table", (table.ketamine_um[k0], table.gain[g1]),
+                         "a drive table with ketamine 0 and gain 1 on its grid")
+    return calibrate_transfer(table.c_rate_hz, table.out_hz[:, k0, g1])

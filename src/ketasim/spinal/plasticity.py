@@ -16,11 +16,13 @@ projection (WDR) neuron drives. Two published calcium rules are the templates:
   switch of one synapse into a graded population potentiation ``rho_bar`` in [0, 1]; once
   switched UP, a class stays UP without drive (bistability = persistence).
 
-The calcium signal ``c`` (umol/L above rest) is the intracellular Ca2+ of the spinal model's
-WDR neuron (NMDA Ca2+ fraction plus L-type current), low-pass filtered with ``tau_ca_ms``
-(Shouval's 50 ms), then scaled by ``ca_scale`` (our calibration, see `CalciumGainSpec`). Both
-rules read the same ``c``: Shouval's thresholds are in umol/L; Graupner-Brunel thresholds are
-expressed in the same units via ``late_theta_d_um`` and ``late_theta_p_um``.
+The plasticity calcium ``c`` (umol/L above rest) follows ``tau_ca dc/dt = -c + ca_scale * D(t)``
+(Shouval's tau_ca = 50 ms): a low-pass of a Ca2+ influx drive ``D`` that the spinal layer
+computes from its spiking model (`ketasim.spinal.sensitization.plasticity_drive`: the Ca2+
+current through the WDR neuron's NMDA receptors plus a weighted L-type current, in pA);
+``ca_scale`` (uM per pA) is calibrated (see `CalciumGainSpec`). Both rules read the same
+``c``: Shouval's thresholds are in umol/L; the Graupner-Brunel thresholds are placed on the
+same scale by ``LatePhaseSpec.theta_d_um``.
 
 The gain that the spinal circuit sees is::
 
@@ -104,10 +106,10 @@ class CalciumGainSpec:
     Attributes
     ----------
     tau_ca_ms : low-pass time constant of the plasticity calcium (shouval2002: 50 ms).
-    ca_scale : multiplier from the WDR intracellular Ca2+ rise (uM above rest) to the
-        plasticity calcium ``c`` (uM). Calibrated on the spinal model so that 0.1 Hz test
-        stimuli cause no plasticity and 100 Hz conditioning does (benrath2005 protocol);
-        see `ketasim.spinal.sensitization.calibrate_ca_scale`.
+    ca_scale : uM of plasticity calcium per unit of Ca2+ drive (pA). Calibrated on the
+        spinal model (`ketasim.spinal.sensitization.calibrate`): the smallest scale at which
+        100 Hz conditioning (benrath2005 / klein2004 design) switches every synapse class of
+        the late phase, times a 1.2 margin (HFS taken as saturating LTP).
     early_amp : maximal fractional gain of the early phase (W = 1). Our estimate: 0.5, so
         the early phase adds at most +50 % on top of the late phase (post-tetanic
         potentiation larger than the stable LTP, as in Benrath's time courses).
@@ -119,7 +121,7 @@ class CalciumGainSpec:
     ca_scale: float = 1.0
     early: EarlyPhaseSpec = field(default_factory=EarlyPhaseSpec)
     late: LatePhaseSpec = field(default_factory=LatePhaseSpec)
-    early_amp: float = 0.5  # our estimate
+    early_amp: float = 0.15  # our estimate (see docstring)
     late_max: float = 1.73  # benrath2005 (refined by calibration)
 
     def __post_init__(self):
@@ -223,14 +225,14 @@ def _integrate_kernel(ca, dt_ms, p, mult, w0, rho0, c0, every, out_c, out_w, out
                 j += 1
 
 
-def integrate_calcium_gain(ca_rise_um, dt_ms: float, spec: CalciumGainSpec = DEFAULT_GAIN_SPEC,
+def integrate_calcium_gain(ca_drive, dt_ms: float, spec: CalciumGainSpec = DEFAULT_GAIN_SPEC,
                            *, w0=None, rho0=None, record_every: int = 1) -> xr.Dataset:
-    """Integrate both phases over a batch of WDR Ca2+ traces (one compiled call).
+    """Integrate both phases over a batch of Ca2+ drive traces (one compiled call).
 
     Parameters
     ----------
-    ca_rise_um : array (batch, time) of intracellular Ca2+ above rest, umol/L, sampled every
-        ``dt_ms`` (e.g. the spinal engine's recorded [Ca]i minus its resting value).
+    ca_drive : array (batch, time) of Ca2+ drive (>= 0; pA for the spinal model's
+        `plasticity_drive`), sampled every ``dt_ms``; ``c`` relaxes to ``ca_scale * drive``.
     dt_ms : sampling interval in ms (<= 1 ms keeps the 50 ms calcium filter accurate).
     spec : `CalciumGainSpec`.
     w0, rho0 : initial early variable (batch,) and late classes (batch, n_classes); default
@@ -249,9 +251,9 @@ def integrate_calcium_gain(ca_rise_um, dt_ms: float, spec: CalciumGainSpec = DEF
     >>> bool(ds.gain[0, -1] > 1.3)
     True
     """
-    ca = np.ascontiguousarray(np.atleast_2d(np.asarray(ca_rise_um, dtype=float)))
-    if not np.all(np.isfinite(ca)):
-        raise InputError("ca_rise_um", "non-finite values", "finite Ca2+ values in umol/L")
+    ca = np.ascontiguousarray(np.atleast_2d(np.asarray(ca_drive, dtype=float)))
+    if not np.all(np.isfinite(ca)) or np.any(ca < 0):
+        raise InputError("ca_drive", "non-finite or negative values", "finite values >= 0")
     if not (np.isfinite(dt_ms) and 0 < dt_ms <= 5.0):
         raise InputError("dt_ms", dt_ms, "0 < dt_ms <= 5 ms")
     if int(record_every) < 1:
@@ -329,9 +331,9 @@ def _stats_kernel(ca, dt_ms, p, mult, skip, out):
             out[b, i] /= max(n, 1)
 
 
-def calcium_drive_stats(ca_rise_um, dt_ms: float, spec: CalciumGainSpec = DEFAULT_GAIN_SPEC,
+def calcium_drive_stats(ca_drive, dt_ms: float, spec: CalciumGainSpec = DEFAULT_GAIN_SPEC,
                         *, skip_ms: float = 0.0) -> dict[str, np.ndarray]:
-    """Time-averaged plasticity drive of Ca2+ traces: what the slow model needs.
+    """Time-averaged plasticity drive of Ca2+ drive traces: what the slow model needs.
 
     Under a stationary input the early rule averages to ``dW/dt = A - B W`` with
     ``A = <eta Omega>``, ``B = <eta>`` (1/s), and the late rule to the Graupner-Brunel
@@ -350,9 +352,9 @@ def calcium_drive_stats(ca_rise_um, dt_ms: float, spec: CalciumGainSpec = DEFAUL
     >>> round(float(s["A"][0] / s["B"][0]), 2)
     0.25
     """
-    ca = np.ascontiguousarray(np.atleast_2d(np.asarray(ca_rise_um, dtype=float)))
-    if not np.all(np.isfinite(ca)):
-        raise InputError("ca_rise_um", "non-finite values", "finite Ca2+ values in umol/L")
+    ca = np.ascontiguousarray(np.atleast_2d(np.asarray(ca_drive, dtype=float)))
+    if not np.all(np.isfinite(ca)) or np.any(ca < 0):
+        raise InputError("ca_drive", "non-finite or negative values", "finite values >= 0")
     nk = spec.late.n_classes
     out = np.zeros((ca.shape[0], 3 + 2 * nk))
     _stats_kernel(ca, float(dt_ms), _params_vector(spec), spec.late.threshold_multipliers(),

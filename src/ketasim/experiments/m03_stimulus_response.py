@@ -1,0 +1,134 @@
+"""M3: normal, protective pain: the response grows with the stimulus; touch is not painful.
+
+Drug-free, unsensitized dorsal horn. Heat stimuli of 40-50 degC become a C-nociceptor drive
+(`ketasim.clinical.pain.heat_to_c_rate`: threshold 41.5 degC, yarnitsky1992), the spiking
+WDR model (`ketasim.spinal.simulate`, steady Poisson drive with background) gives the
+projection-neuron output, and the psychophysical transfer (calibrated on drug-free heat-pain
+psychophysics only: tillman1995, torebjork1984, price2008 [M]) gives the NRS. Light touch
+(A-beta pathway at 20 Hz) and a pin-prick (A-delta at 10 Hz) are probes.
+
+Summary keys
+------------
+temperatures_c : list of stimulus temperatures (degC).
+output_hz : WDR output (spikes/s) per temperature (spiking model).
+nrs : pain (0-10) per temperature.
+monotone : bool, output and NRS never decrease with temperature.
+linearity_r2 : R^2 of a straight line through output vs C-fibre rate above threshold
+    ("roughly proportional", M3).
+pain_threshold_c : lowest temperature with NRS > 0.
+touch_output_hz, touch_nrs : light-touch probe (NRS must be 0: touch is not painful).
+pinprick_output_hz, pinprick_nrs : pin-prick probe.
+transfer : fitted transfer parameters (threshold_hz, half_hz, exponent).
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+
+from ketasim.clinical.pain import PAIN_CITATIONS, heat_to_c_rate, nrs_from_output  # noqa: E402
+from ketasim.core.provenance import stamp  # noqa: E402
+from ketasim.experiments._pain_common import (  # noqa: E402
+    PINPRICK_ADELTA_HZ,
+    TOUCH_ABETA_HZ,
+    pain_model,
+    spiking_steady,
+)
+from ketasim.experiments.registry import register  # noqa: E402
+from ketasim.spinal.sensitization import SENSITIZATION_CITATIONS  # noqa: E402
+
+
+def run(t_min: float = 40.0, t_max: float = 50.0, n_temps: int = 6,
+        duration_ms: float = 12000.0, seed: int = 5) -> xr.Dataset:
+    from ketasim.spinal import Condition
+
+    table, transfer = pain_model()
+    temps = np.linspace(t_min, t_max, int(n_temps))
+    rates = heat_to_c_rate(temps)
+    out = np.array([spiking_steady([Condition()], c_rate_hz=r, duration_ms=duration_ms,
+                                   seed=seed)[0] for r in rates])
+    touch = spiking_steady([Condition()], fibre_rates=[("abeta", TOUCH_ABETA_HZ)],
+                           duration_ms=duration_ms, seed=seed)[0]
+    prick = spiking_steady([Condition()], fibre_rates=[("adelta", PINPRICK_ADELTA_HZ)],
+                           duration_ms=duration_ms, seed=seed)[0]
+    xs = np.linspace(0, transfer.threshold_hz + 4 * transfer.half_hz, 200)
+    ds = xr.Dataset(
+        {"c_rate_hz": ("temperature", rates, {"units": "Hz"}),
+         "output_hz": ("temperature", out, {"units": "spikes/s"}),
+         "nrs": ("temperature", nrs_from_output(out, transfer), {"units": "NRS 0-10"}),
+         "table_output_hz": ("temperature", table.output(rates, 0.0, 1.0), {"units": "spikes/s"}),
+         "transfer_x": ("x", xs, {"units": "spikes/s"}),
+         "transfer_nrs": ("x", nrs_from_output(xs, transfer), {"units": "NRS 0-10"})},
+        coords={"temperature": ("temperature", temps, {"units": "degC"})})
+    ds.attrs.update(touch_output_hz=float(touch), touch_nrs=float(nrs_from_output(touch, transfer)),
+                    pinprick_output_hz=float(prick),
+                    pinprick_nrs=float(nrs_from_output(prick, transfer)),
+                    transfer_threshold_hz=transfer.threshold_hz, transfer_half_hz=transfer.half_hz,
+                    transfer_exponent=transfer.exponent)
+    return stamp(ds, model="m03-stimulus-response", citations=PAIN_CITATIONS
+                 + SENSITIZATION_CITATIONS, params={"t_min": t_min, "t_max": t_max,
+                                                    "n_temps": n_temps}, seed=seed)
+
+
+def summary(ds: xr.Dataset) -> dict:
+    out = ds.output_hz.values
+    nrs = ds.nrs.values
+    r = ds.c_rate_hz.values
+    above = r > 0.5
+    r2 = float("nan")
+    if above.sum() >= 3:
+        coef = np.polyfit(r[above], out[above], 1)
+        res = out[above] - np.polyval(coef, r[above])
+        tot = np.sum((out[above] - out[above].mean()) ** 2)
+        r2 = float(1 - np.sum(res ** 2) / tot) if tot > 0 else float("nan")
+    painful = ds.temperature.values[nrs > 0]
+    return {
+        "temperatures_c": [float(t) for t in ds.temperature.values],
+        "output_hz": [round(float(x), 3) for x in out],
+        "nrs": [round(float(x), 3) for x in nrs],
+        "monotone": bool(np.all(np.diff(out) >= -1e-9) and np.all(np.diff(nrs) >= -1e-9)),
+        "linearity_r2": r2,
+        "pain_threshold_c": float(painful.min()) if painful.size else None,
+        "touch_output_hz": ds.attrs["touch_output_hz"],
+        "touch_nrs": ds.attrs["touch_nrs"],
+        "pinprick_output_hz": ds.attrs["pinprick_output_hz"],
+        "pinprick_nrs": ds.attrs["pinprick_nrs"],
+        "transfer": {"threshold_hz": ds.attrs["transfer_threshold_hz"],
+                     "half_hz": ds.attrs["transfer_half_hz"],
+                     "exponent": ds.attrs["transfer_exponent"]},
+    }
+
+
+def figure(ds: xr.Dataset):
+    fig, ax = plt.subplots(1, 3, figsize=(12, 3.6))
+    t = ds.temperature.values
+    ax[0].plot(t, ds.output_hz, "o-", label="spiking model")
+    ax[0].plot(t, ds.table_output_hz, "k--", lw=1, label="drive table")
+    ax[0].axhline(ds.attrs["touch_output_hz"], color="tab:green", ls=":", label="light touch")
+    ax[0].axhline(ds.attrs["transfer_threshold_hz"], color="tab:red", ls=":",
+                  label="pain threshold output")
+    ax[0].set(xlabel="skin temperature (degC)", ylabel="WDR output (spikes/s)",
+              title="projection neuron")
+    ax[0].legend(fontsize=7)
+    ax[1].plot(t, ds.nrs, "o-", color="tab:red")
+    ax[1].scatter([t[0]], [ds.attrs["touch_nrs"]], marker="s", color="tab:green",
+                  label=f"touch: NRS {ds.attrs['touch_nrs']:.1f}")
+    ax[1].set(xlabel="skin temperature (degC)", ylabel="pain (NRS 0-10)", ylim=(-0.3, 10.3),
+              title="pain rating (drug-free)")
+    ax[1].legend(fontsize=7)
+    ax[2].plot(ds.transfer_x, ds.transfer_nrs)
+    ax[2].set(xlabel="WDR output (spikes/s)", ylabel="NRS", title=(
+        f"transfer: thr {ds.attrs['transfer_threshold_hz']:.1f} Hz, "
+        f"n {ds.attrs['transfer_exponent']:.2f}"))
+    fig.suptitle("M3: drug-free stimulus-response")
+    fig.tight_layout()
+    return fig
+
+
+register("m03-stimulus-response", claim="M3",
+         title="Normal pain: output and NRS grow with heat; touch is not painful",
+         run=run, figure=figure, summary=summary)

@@ -1,0 +1,180 @@
+"""M4: central sensitization: hyperalgesia (left/up shift) and allodynia (touch hurts), over hours.
+
+Two conditioning modes, both through the calcium rules of `ketasim.spinal.plasticity`:
+
+* ``"hfs"``: electrical high-frequency conditioning (5 x 1 s at 100 Hz; klein2004) run on the
+  spiking model with the WDR Ca2+ driving the gain; the hours after run on the slow model.
+* ``"injury"``: an injury-like sustained C-fibre barrage (``injury_rate_hz`` for
+  ``injury_min`` minutes) run on the slow model from the spiking model's drive table.
+
+The gain scales the nociceptive synapses onto the projection neuron (hyperalgesia) and,
+heterosynaptically with loss of feed-forward inhibition, the A-beta input (allodynia:
+torsney2006). Readouts before and after: heat stimulus-response (40-50 degC -> NRS), light
+touch and pin-prick NRS, over ``hours``.
+
+Calibration vs prediction: ``late_max`` is fitted to 173 % spinal LTP at 1 h (benrath2005) and
+``ffi_loss_max`` to the 2-3x secondary pin-prick hyperalgesia (klein2004). The heat-pain
+increase is a prediction to compare with klein2004's +27 % pain to test stimuli for > 3 h.
+
+Summary keys
+------------
+mode : "hfs" or "injury".
+gain_1h, gain_3h, gain_end : gain at 1 h, 3 h, end.
+heat_nrs_before, heat_nrs_1h, heat_nrs_3h : NRS of the 47 degC test stimulus.
+heat_increase_pct_3h : 100 (NRS_3h / NRS_before - 1) (klein2004: +27 %).
+pinprick_ratio_1h : pin-prick NRS after / before (klein2004: 2-3x secondary hyperalgesia).
+touch_nrs_before, touch_nrs_1h : light touch (allodynia when > 0 after).
+threshold_shift_c : heat-pain threshold after (1 h) minus before (degC; < 0 = left shift).
+curve_temperatures_c, curve_nrs_before, curve_nrs_1h : stimulus-response curves.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+
+from ketasim.core.errors import InputError  # noqa: E402
+from ketasim.core.provenance import stamp  # noqa: E402
+from ketasim.experiments._pain_common import (  # noqa: E402
+    TEST_TEMPERATURE_C,
+    heat_nrs,
+    hfs_states,
+    model_spec,
+    pain_model,
+    probe_nrs,
+)
+from ketasim.experiments.registry import register  # noqa: E402
+from ketasim.spinal.plasticity import W_REST  # noqa: E402
+from ketasim.spinal.sensitization import (  # noqa: E402
+    SENSITIZATION_CITATIONS,
+    simulate_slow,
+)
+
+TEMPS = np.linspace(40.0, 50.0, 21)
+
+
+def conditioned_course(mode: str, hours: float, injury_rate_hz: float, injury_min: float,
+                       seed: int = 3, ketamine_um: float = 0.0, ketamine_after_um: float = 0.0):
+    """Gain time course (t_h, gain) after conditioning in ``mode`` (shared with m11).
+
+    ``ketamine_um`` is present during conditioning, ``ketamine_after_um`` afterwards.
+    """
+    spec = model_spec()
+    table, _ = pain_model(spec)
+    step = 60.0
+    if mode == "hfs":
+        from ketasim.spinal import Condition
+
+        w, rho, _, pl = hfs_states([Condition(ketamine_uM=float(ketamine_um))], spec, seed=seed)
+        n = int(round(hours * 3600 / step))
+        slow = simulate_slow(table, np.zeros((1, n)), np.full((1, n), float(ketamine_after_um)),
+                             schedule_dt_s=step, dt_s=10.0, record_dt_s=step, spec=spec,
+                             w0=w, rho0=rho)
+        t0 = float(pl.time.values[-1]) / 3600
+        t = np.concatenate([[0.0], t0 + slow.time.values])
+        g = np.concatenate([[1.0], slow.gain.values[0]])
+        return t, g
+    if mode == "injury":
+        n = int(round(hours * 3600 / step))
+        c = np.zeros((1, n))
+        n_inj = int(round(injury_min * 60 / step))
+        c[0, :n_inj] = injury_rate_hz
+        k = np.full((1, n), float(ketamine_after_um))
+        k[0, :n_inj] = ketamine_um
+        slow = simulate_slow(table, c, k, schedule_dt_s=step,
+                             dt_s=10.0, record_dt_s=step, spec=spec,
+                             w0=np.array([W_REST]), rho0=None)
+        return np.concatenate([[0.0], slow.time.values]), np.concatenate(
+            [[1.0], slow.gain.values[0]])
+    raise InputError("mode", mode, "'hfs' or 'injury'")
+
+
+def run(mode: str = "hfs", hours: float = 6.0, injury_rate_hz: float = 8.0,
+        injury_min: float = 30.0, seed: int = 3) -> xr.Dataset:
+    table, transfer = pain_model()
+    t, g = conditioned_course(mode, hours, injury_rate_hz, injury_min, seed)
+    _, _, heat_t = heat_nrs(table, transfer, np.full(t.size, TEST_TEMPERATURE_C), 0.0, g)
+    _, touch_t = probe_nrs(table, transfer, "touch", 0.0, g)
+    _, prick_t = probe_nrs(table, transfer, "pinprick", 0.0, g)
+    g1 = float(np.interp(1.0, t, g))
+    _, out0, c0 = heat_nrs(table, transfer, TEMPS, 0.0, 1.0)
+    _, out1, c1 = heat_nrs(table, transfer, TEMPS, 0.0, g1)
+    ds = xr.Dataset(
+        {"gain": ("time", g, {"units": "1"}),
+         "heat_nrs": ("time", heat_t, {"units": "NRS"}),
+         "touch_nrs": ("time", touch_t, {"units": "NRS"}),
+         "pinprick_nrs": ("time", prick_t, {"units": "NRS"}),
+         "curve_before": ("temperature", c0, {"units": "NRS"}),
+         "curve_1h": ("temperature", c1, {"units": "NRS"}),
+         "out_before": ("temperature", out0, {"units": "spikes/s"}),
+         "out_1h": ("temperature", out1, {"units": "spikes/s"})},
+        coords={"time": ("time", t, {"units": "h"}),
+                "temperature": ("temperature", TEMPS, {"units": "degC"})})
+    ds.attrs["mode"] = mode
+    return stamp(ds, model="m04-sensitization", citations=SENSITIZATION_CITATIONS,
+                 params={"mode": mode, "hours": hours, "injury_rate_hz": injury_rate_hz,
+                         "injury_min": injury_min}, seed=seed)
+
+
+def _threshold(temps, nrs):
+    idx = np.nonzero(nrs > 0.05)[0]
+    return float(temps[idx[0]]) if idx.size else float("nan")
+
+
+def summary(ds: xr.Dataset) -> dict:
+    t = ds.time.values
+
+    def at(var, h):
+        return float(np.interp(min(h, t[-1]), t, ds[var].values))
+
+    h0 = float(ds.heat_nrs.values[0])
+    p0 = float(ds.pinprick_nrs.values[0])
+    temps = ds.temperature.values
+    return {
+        "mode": ds.attrs["mode"],
+        "gain_1h": at("gain", 1.0), "gain_3h": at("gain", 3.0),
+        "gain_end": float(ds.gain.values[-1]),
+        "heat_nrs_before": h0, "heat_nrs_1h": at("heat_nrs", 1.0),
+        "heat_nrs_3h": at("heat_nrs", 3.0),
+        "heat_increase_pct_3h": 100 * (at("heat_nrs", 3.0) / h0 - 1) if h0 > 0 else None,
+        "pinprick_ratio_1h": at("pinprick_nrs", 1.0) / p0 if p0 > 0 else None,
+        "pinprick_nrs_before": p0, "pinprick_nrs_1h": at("pinprick_nrs", 1.0),
+        "touch_nrs_before": float(ds.touch_nrs.values[0]),
+        "touch_nrs_1h": at("touch_nrs", 1.0),
+        "threshold_shift_c": _threshold(temps, ds.curve_1h.values)
+        - _threshold(temps, ds.curve_before.values),
+        "curve_temperatures_c": [float(x) for x in temps],
+        "curve_nrs_before": [round(float(x), 3) for x in ds.curve_before.values],
+        "curve_nrs_1h": [round(float(x), 3) for x in ds.curve_1h.values],
+    }
+
+
+def figure(ds: xr.Dataset):
+    fig, ax = plt.subplots(1, 3, figsize=(13, 3.6))
+    ax[0].plot(ds.temperature, ds.curve_before, "o-", ms=3, label="before")
+    ax[0].plot(ds.temperature, ds.curve_1h, "s-", ms=3, color="tab:red", label="1 h after")
+    ax[0].set(xlabel="skin temperature (degC)", ylabel="pain (NRS)", ylim=(-0.3, 10.3),
+              title="hyperalgesia: curve shifts left/up")
+    ax[0].legend(fontsize=8)
+    ax[1].plot(ds.time, ds.heat_nrs, label=f"heat {TEST_TEMPERATURE_C:g} degC")
+    ax[1].plot(ds.time, ds.pinprick_nrs, label="pin-prick (A-delta)")
+    ax[1].plot(ds.time, ds.touch_nrs, label="light touch (A-beta)")
+    ax[1].set(xlabel="time after conditioning start (h)", ylabel="pain (NRS)",
+              title="time course", ylim=(-0.3, 10.3))
+    ax[1].legend(fontsize=8)
+    ax[2].plot(ds.time, ds.gain, "k")
+    ax[2].axhline(1.73, color="gray", ls=":", label="Benrath 2005: 173 %")
+    ax[2].set(xlabel="time (h)", ylabel="synaptic gain", title=f"gain ({ds.attrs['mode']})")
+    ax[2].legend(fontsize=8)
+    fig.suptitle("M4: central sensitization (hyperalgesia and allodynia)")
+    fig.tight_layout()
+    return fig
+
+
+register("m04-sensitization", claim="M4",
+         title="Sensitization after conditioning: hyperalgesia and allodynia over hours",
+         run=run, figure=figure, summary=summary)

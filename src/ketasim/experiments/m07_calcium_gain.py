@@ -1,0 +1,145 @@
+"""M7: Ca2+ through NMDA receptors is the master switch of the spinal gain.
+
+High-frequency conditioning (5 x 1 s at 100 Hz, 10 s apart, 2 x C threshold; the design of
+benrath2005 and klein2004) runs on the spiking WDR model; its intracellular Ca2+ (NMDA Ca2+
+fraction + L-type current) drives the two-phase calcium rule of
+`ketasim.spinal.plasticity` (early: Shouval 2002; late: Graupner & Brunel 2012). The hours
+after conditioning run on the reduced slow model (drive table from the spiking model, no
+afferent drive except background). Conditions: control, NMDA receptors blocked during
+conditioning (AP5-like, ``nmda_scale = 0``), L-type channels blocked (all ``p_cal*`` = 0).
+
+Calibration: ``late_max`` (gain of the late phase) was set so that the control gain 1 h after
+conditioning is 1.73 (benrath2005: C-fibre field potentials 173 +- 15 % for >= 1 h). The
+effects of the blockers and the time courses are predictions.
+
+Summary keys
+------------
+gain_end_of_hfs : {condition: gain at the end of conditioning}
+gain_1h, gain_24h : {condition: gain 1 h / 24 h after conditioning}
+early_part_end, early_part_1h, early_part_24h : control early-phase factor
+    1 + early_amp (W - 0.25)/0.75 at those times (decays: reversible)
+late_part_1h, late_part_24h : control late-phase factor 1 + (late_max - 1) rho_bar (persists)
+nmda_block_prevention_pct : 100 (1 - (G_nmda - 1)/(G_control - 1)) at 1 h
+ltype_block_reduction_pct : same for the L-type block
+peak_ca_um : {condition: peak plasticity Ca2+ during conditioning (uM)}
+benrath_target : 1.73
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+
+from ketasim.core.provenance import stamp  # noqa: E402
+from ketasim.experiments._pain_common import (  # noqa: E402
+    hfs_states,
+    model_spec,
+    pain_model,
+    slow_after,
+)
+from ketasim.experiments.registry import register  # noqa: E402
+from ketasim.spinal.plasticity import W_REST  # noqa: E402
+from ketasim.spinal.sensitization import (  # noqa: E402
+    SENSITIZATION_CITATIONS,
+    block_ltype,
+    block_nmda,
+)
+
+CONDITIONS = ("control", "nmda_block", "ltype_block")
+
+
+def _conditions():
+    from ketasim.spinal import DEFAULT, Condition
+
+    return [Condition(label="control"),
+            Condition(params=block_nmda(DEFAULT), label="nmda_block"),
+            Condition(params=block_ltype(DEFAULT), label="ltype_block")]
+
+
+def run(hours: float = 24.0, n_trains: int = 5, seed: int = 3) -> xr.Dataset:
+    spec = model_spec()
+    table, _ = pain_model(spec)
+    w, rho, sp, pl = hfs_states(_conditions(), spec, seed=seed, n_trains=n_trains)
+    slow = slow_after(table, w, rho, hours, spec, record_dt_s=300.0)
+    t_fast = pl.time.values / 3600.0
+    t_slow = slow.time.values + t_fast[-1]
+    amp, lm = spec.gain.early_amp, spec.gain.late_max
+    ds = xr.Dataset(
+        {"gain_fast": (("condition", "t_fast"), pl.gain.values, {"units": "1"}),
+         "c_fast": (("condition", "t_fast"), pl.c.values, {"units": "umol/L"}),
+         "gain": (("condition", "t_slow"), slow.gain.values, {"units": "1"}),
+         "early": (("condition", "t_slow"), 1 + amp * (slow.W.values - W_REST) / (1 - W_REST),
+                   {"units": "1"}),
+         "late": (("condition", "t_slow"), 1 + (lm - 1) * slow.rho_bar.values, {"units": "1"}),
+         "early_fast": (("condition", "t_fast"),
+                        1 + amp * (pl.W.values - W_REST) / (1 - W_REST), {"units": "1"}),
+         "late_fast": (("condition", "t_fast"), 1 + (lm - 1) * pl.rho_bar.values,
+                       {"units": "1"})},
+        coords={"condition": list(CONDITIONS), "t_fast": ("t_fast", t_fast, {"units": "h"}),
+                "t_slow": ("t_slow", t_slow, {"units": "h"})})
+    ds.attrs["hfs_duration_h"] = float(t_fast[-1])
+    return stamp(ds, model="m07-calcium-gain", citations=SENSITIZATION_CITATIONS,
+                 params={"hours": hours, "n_trains": n_trains}, seed=seed)
+
+
+def _at(ds, var, hours_after):
+    t = ds.t_slow.values - ds.attrs["hfs_duration_h"]
+    i = int(np.argmin(np.abs(t - hours_after)))
+    return ds[var].values[:, i]
+
+
+def summary(ds: xr.Dataset) -> dict:
+    names = [str(c) for c in ds.condition.values]
+    g1 = _at(ds, "gain", 1.0)
+    g24 = _at(ds, "gain", min(24.0, float(ds.t_slow.values[-1] - ds.attrs["hfs_duration_h"])))
+
+    def pct(i):
+        d = g1[0] - 1.0
+        return float(100 * (1 - (g1[i] - 1.0) / d)) if d > 1e-9 else float("nan")
+
+    return {
+        "gain_end_of_hfs": dict(zip(names, map(float, ds.gain_fast.values[:, -1]), strict=True)),
+        "gain_1h": dict(zip(names, map(float, g1), strict=True)),
+        "gain_24h": dict(zip(names, map(float, g24), strict=True)),
+        "early_part_end": float(ds.early_fast.values[0, -1]),
+        "early_part_1h": float(_at(ds, "early", 1.0)[0]),
+        "early_part_24h": float(_at(ds, "early", 24.0)[0]),
+        "late_part_1h": float(_at(ds, "late", 1.0)[0]),
+        "late_part_24h": float(_at(ds, "late", 24.0)[0]),
+        "nmda_block_prevention_pct": pct(1),
+        "ltype_block_reduction_pct": pct(2),
+        "peak_ca_um": dict(zip(names, map(float, ds.c_fast.max("t_fast").values), strict=True)),
+        "benrath_target": 1.73,
+    }
+
+
+def figure(ds: xr.Dataset):
+    fig, ax = plt.subplots(1, 3, figsize=(13, 3.6))
+    colors = {"control": "k", "nmda_block": "tab:red", "ltype_block": "tab:blue"}
+    for i, c in enumerate(ds.condition.values):
+        ax[0].plot(ds.t_fast * 3600, ds.c_fast[i], color=colors[str(c)], lw=0.7, label=str(c))
+        ax[1].plot(ds.t_slow, ds.gain[i], color=colors[str(c)], label=str(c))
+    ax[0].set(xlabel="time (s)", ylabel="plasticity Ca2+ (uM)", title="Ca2+ during conditioning")
+    ax[0].legend(fontsize=7)
+    ax[1].axhline(1.73, color="gray", ls=":", label="Benrath 2005: 173 %")
+    ax[1].set(xscale="log", xlabel="time after conditioning (h)", ylabel="synaptic gain",
+              title="gain: NMDA block prevents it")
+    ax[1].legend(fontsize=7)
+    ax[2].plot(ds.t_slow, ds.early[0], label="early (Shouval): reversible")
+    ax[2].plot(ds.t_slow, ds.late[0], label="late (Graupner-Brunel): persistent")
+    ax[2].plot(ds.t_slow, ds.gain[0], "k", lw=2, label="total")
+    ax[2].set(xscale="log", xlabel="time after conditioning (h)", ylabel="factor",
+              title="control: two phases")
+    ax[2].legend(fontsize=7)
+    fig.suptitle("M7: Ca2+-driven gain after high-frequency conditioning")
+    fig.tight_layout()
+    return fig
+
+
+register("m07-calcium-gain", claim="M7",
+         title="Ca2+-driven gain: NMDA block prevents it; early phase decays, late persists",
+         run=run, figure=figure, summary=summary)

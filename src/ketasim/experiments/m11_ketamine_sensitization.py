@@ -1,0 +1,238 @@
+"""M11: ketamine prevents and (partly) reverses sensitization; it helps in neuropathic pain.
+
+Three parts, all on the same mechanism (spiking WDR model with the receptor layer's NMDA
+trapping block; calcium rules; slow model from the spiking model's drive table):
+
+(a) **Prevention.** High-frequency conditioning (5 x 1 s at 100 Hz) with free ketamine at
+    each concentration present during conditioning; ketamine then washes out. Readout: gain
+    and drug-free pain 3 h later.
+(b) **Reversal.** A system sensitized by drug-free conditioning (1 h later) receives ketamine:
+    heat / pin-prick / touch pain with ketamine present versus the sensitized drug-free state
+    (expression); and the gain state after 2 h of ketamine and washout (does the memory fade?).
+(c) **Neuropathic state** (`NeuropathicSpec`: loss of inhibition, ectopic afferent firing,
+    loss of presynaptic mu-opioid action): ketamine at ``ketamine_eq_um`` versus an opioid
+    (mu occupancy) chosen to be EQUI-ANALGESIC for acute heat pain in the normal state
+    (same NRS reduction of the 47 degC test). Relief of ongoing pain and touch-evoked pain.
+
+Ketamine clinical outcomes are validation only; nothing here is fitted to them.
+
+Summary keys
+------------
+ketamine_um : concentrations (free, uM) of parts (a) and (b).
+prevention_gain_3h : gain 3 h after conditioning per concentration.
+prevention_pct : 100 (1 - (G_k - 1)/(G_0 - 1)) per concentration.
+prevention_heat_nrs_3h : drug-free heat NRS 3 h after conditioning per concentration.
+reversal_heat_nrs, reversal_pinprick_nrs, reversal_touch_nrs : NRS in the sensitized state
+    with ketamine present, per concentration (index 0 = drug-free sensitized).
+normal_heat_nrs : NRS of the unsensitized, drug-free 47 degC test.
+reversal_hyperalgesia_pct : 100 x fraction of the heat hyperalgesia (sensitized - normal)
+    removed by ketamine, per concentration.
+gain_after_ketamine_washout : gain after 2 h of ketamine then 1 h washout.
+gain_same_time_no_ketamine : gain at the same time without ketamine (the fair comparison).
+reversal_verdict : "expression reversed while present; state persists" or other.
+neuropathic : {"ketamine_um", "mu_occupancy", "equianalgesic_normal_relief_pct",
+    "ongoing_nrs": {none, ketamine, opioid}, "touch_nrs": {...},
+    "touch_relief_pct": {ketamine, opioid}, "ongoing_relief_pct": {ketamine, opioid}}
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+
+from ketasim.clinical.pain import heat_to_c_rate, nrs_from_output  # noqa: E402
+from ketasim.core.provenance import stamp  # noqa: E402
+from ketasim.experiments._pain_common import (  # noqa: E402
+    TEST_TEMPERATURE_C,
+    TOUCH_ABETA_HZ,
+    heat_nrs,
+    hfs_states,
+    model_spec,
+    pain_model,
+    probe_nrs,
+    slow_after,
+    spiking_steady,
+)
+from ketasim.experiments.registry import register  # noqa: E402
+from ketasim.spinal.sensitization import (  # noqa: E402
+    NEUROPATHIC_CITATIONS,
+    SENSITIZATION_CITATIONS,
+    NeuropathicSpec,
+    gain_of,
+    modulated_params,
+)
+
+
+def _relief(before, after):
+    return float(100 * (1 - after / before)) if before > 1e-9 else float("nan")
+
+
+def _equianalgesic_mu(k_um: float, seed: int, duration_ms: float):
+    """Mu occupancy giving the same 47 degC NRS reduction as ``k_um`` ketamine (normal state)."""
+    from ketasim.spinal import Condition
+
+    _, transfer = pain_model()
+    r = float(heat_to_c_rate(TEST_TEMPERATURE_C))
+    base, ket = spiking_steady([Condition(), Condition(ketamine_uM=k_um)], c_rate_hz=r,
+                               duration_ms=duration_ms, seed=seed)
+    n0, nk = nrs_from_output([base, ket], transfer)
+    target = n0 - nk
+    occs = np.linspace(0.0, 1.0, 11)
+    outs = spiking_steady([Condition(mu_occupancy=float(o)) for o in occs], c_rate_hz=r,
+                          duration_ms=duration_ms, seed=seed)
+    red = n0 - nrs_from_output(outs, transfer)
+    # first occupancy whose reduction reaches ketamine's (linear interpolation on the grid)
+    if red[-1] < target:
+        return 1.0, _relief(n0, nk), _relief(n0, n0 - red[-1])
+    j = int(np.nonzero(red >= target)[0][0])
+    if j == 0:
+        return 0.0, _relief(n0, nk), 0.0
+    x = occs[j - 1] + (target - red[j - 1]) / max(red[j] - red[j - 1], 1e-12) * 0.1
+    return float(x), _relief(n0, nk), _relief(n0, nk)
+
+
+def run(ketamine_um: tuple = (0.0, 0.3, 1.0, 3.0), ketamine_eq_um: float = 1.0,
+        duration_ms: float = 12000.0, seed: int = 3) -> xr.Dataset:
+    from ketasim.spinal import DEFAULT, Condition
+
+    spec = model_spec()
+    table, transfer = pain_model(spec)
+    kets = np.asarray(ketamine_um, float)
+    # (a) prevention: ketamine during conditioning, washout after
+    w, rho, _, _ = hfs_states([Condition(ketamine_uM=float(k)) for k in kets], spec, seed=seed)
+    slow = slow_after(table, w, rho, 3.0, spec, record_dt_s=600.0)
+    g3 = slow.gain.values[:, -1]
+    _, _, heat3 = heat_nrs(table, transfer, np.full(kets.size, TEST_TEMPERATURE_C), 0.0, g3)
+    # (b) reversal: sensitized state (drug-free conditioning, 1 h later) + ketamine
+    slow1 = slow_after(table, w[:1], rho[:1], 1.0, spec, record_dt_s=600.0)
+    w1, rho1 = slow1.W_end.values, slow1.rho_end.values
+    g_sens = float(gain_of(w1, rho1, spec)[0])
+    _, _, rev_heat = heat_nrs(table, transfer, np.full(kets.size, TEST_TEMPERATURE_C), kets, g_sens)
+    _, rev_prick = probe_nrs(table, transfer, "pinprick", kets, g_sens)
+    _, rev_touch = probe_nrs(table, transfer, "touch", kets, g_sens)
+    _, _, normal_heat = heat_nrs(table, transfer, [TEST_TEMPERATURE_C], 0.0, 1.0)
+    k_mid = float(kets[min(2, kets.size - 1)])
+    after_k = slow_after(table, w1, rho1, 2.0, spec, ketamine_um=k_mid, record_dt_s=600.0)
+    wash = slow_after(table, after_k.W_end.values, after_k.rho_end.values, 1.0, spec,
+                      record_dt_s=600.0)
+    g_wash = float(wash.gain.values[0, -1])
+    g_ctrl = float(slow_after(table, w1, rho1, 3.0, spec, record_dt_s=600.0).gain.values[0, -1])
+    # (c) neuropathic: ketamine vs equi-analgesic opioid
+    mu_eq, relief_k_normal, relief_o_normal = _equianalgesic_mu(ketamine_eq_um, seed, duration_ms)
+    npspec = NeuropathicSpec()
+    p_np = modulated_params(DEFAULT, npspec.modulation())
+    conds = [Condition(params=p_np, label="none"),
+             Condition(params=p_np, ketamine_uM=ketamine_eq_um, label="ketamine"),
+             Condition(params=p_np, mu_occupancy=mu_eq, label="opioid")]
+    ongoing = spiking_steady(conds, duration_ms=duration_ms, seed=seed,
+                             protocol_hook=npspec.add_ectopic)
+    touch = spiking_steady(conds, fibre_rates=[("abeta", TOUCH_ABETA_HZ)],
+                           duration_ms=duration_ms, seed=seed, protocol_hook=npspec.add_ectopic)
+    ds = xr.Dataset(
+        {"prevention_gain_3h": ("ketamine", g3, {"units": "1"}),
+         "prevention_heat_nrs_3h": ("ketamine", heat3, {"units": "NRS"}),
+         "reversal_heat_nrs": ("ketamine", rev_heat, {"units": "NRS"}),
+         "reversal_pinprick_nrs": ("ketamine", rev_prick, {"units": "NRS"}),
+         "reversal_touch_nrs": ("ketamine", rev_touch, {"units": "NRS"}),
+         "np_ongoing_hz": ("np_condition", ongoing, {"units": "spikes/s"}),
+         "np_touch_hz": ("np_condition", touch, {"units": "spikes/s"}),
+         "np_ongoing_nrs": ("np_condition", nrs_from_output(ongoing, transfer), {"units": "NRS"}),
+         "np_touch_nrs": ("np_condition", nrs_from_output(touch, transfer), {"units": "NRS"})},
+        coords={"ketamine": ("ketamine", kets, {"units": "umol/L"}),
+                "np_condition": ["none", "ketamine", "opioid"]})
+    ds.attrs.update(normal_heat_nrs=float(normal_heat[0]), gain_sensitized_1h=g_sens,
+                    gain_after_ketamine_washout=g_wash, gain_same_time_no_ketamine=g_ctrl,
+                    ketamine_washout_um=k_mid,
+                    mu_eq=mu_eq, ketamine_eq_um=ketamine_eq_um,
+                    normal_relief_ketamine_pct=relief_k_normal,
+                    normal_relief_opioid_pct=relief_o_normal)
+    return stamp(ds, model="m11-ketamine-sensitization",
+                 citations=SENSITIZATION_CITATIONS + NEUROPATHIC_CITATIONS,
+                 params={"ketamine_um": list(map(float, kets)), "ketamine_eq_um": ketamine_eq_um},
+                 seed=seed)
+
+
+def summary(ds: xr.Dataset) -> dict:
+    kets = [float(k) for k in ds.ketamine.values]
+    g3 = ds.prevention_gain_3h.values
+    d0 = g3[0] - 1
+    prev = [float(100 * (1 - (g - 1) / d0)) if d0 > 1e-9 else float("nan") for g in g3]
+    normal = ds.attrs["normal_heat_nrs"]
+    hyper = ds.reversal_heat_nrs.values[0] - normal
+    rev = [float(100 * (ds.reversal_heat_nrs.values[0] - x) / hyper) if hyper > 1e-9
+           else float("nan") for x in ds.reversal_heat_nrs.values]
+    g_s, g_w = ds.attrs["gain_sensitized_1h"], ds.attrs["gain_after_ketamine_washout"]
+    g_c = ds.attrs["gain_same_time_no_ketamine"]
+    state_reversed = (g_c - g_w) > 0.2 * max(g_c - 1, 1e-9)
+    expr = rev[-1] > 20
+    verdict = {(True, False): "expression reversed while ketamine is present; the gain state "
+               "persists after washout (no reset)",
+               (True, True): "expression and state reversed",
+               (False, True): "state reduced, little acute effect",
+               (False, False): "little reversal"}[(expr, state_reversed)]
+    on = ds.np_ongoing_nrs.values
+    to = ds.np_touch_nrs.values
+    return {
+        "ketamine_um": kets,
+        "prevention_gain_3h": [float(x) for x in g3],
+        "prevention_pct": prev,
+        "prevention_heat_nrs_3h": [float(x) for x in ds.prevention_heat_nrs_3h.values],
+        "normal_heat_nrs": normal,
+        "reversal_heat_nrs": [float(x) for x in ds.reversal_heat_nrs.values],
+        "reversal_pinprick_nrs": [float(x) for x in ds.reversal_pinprick_nrs.values],
+        "reversal_touch_nrs": [float(x) for x in ds.reversal_touch_nrs.values],
+        "reversal_hyperalgesia_pct": rev,
+        "gain_sensitized_1h": g_s,
+        "gain_after_ketamine_washout": g_w,
+        "gain_same_time_no_ketamine": g_c,
+        "reversal_verdict": verdict,
+        "neuropathic": {
+            "ketamine_um": ds.attrs["ketamine_eq_um"], "mu_occupancy": ds.attrs["mu_eq"],
+            "equianalgesic_normal_relief_pct": {"ketamine": ds.attrs["normal_relief_ketamine_pct"],
+                                                "opioid": ds.attrs["normal_relief_opioid_pct"]},
+            "ongoing_nrs": dict(zip(["none", "ketamine", "opioid"], map(float, on), strict=True)),
+            "touch_nrs": dict(zip(["none", "ketamine", "opioid"], map(float, to), strict=True)),
+            "ongoing_relief_pct": {"ketamine": _relief(on[0], on[1]),
+                                   "opioid": _relief(on[0], on[2])},
+            "touch_relief_pct": {"ketamine": _relief(to[0], to[1]),
+                                 "opioid": _relief(to[0], to[2])},
+        },
+    }
+
+
+def figure(ds: xr.Dataset):
+    s = summary(ds)
+    fig, ax = plt.subplots(1, 3, figsize=(13, 3.6))
+    k = np.asarray(s["ketamine_um"])
+    xk = np.where(k > 0, k, k[k > 0].min() / 3 if np.any(k > 0) else 0.1)
+    ax[0].semilogx(xk, s["prevention_gain_3h"], "o-")
+    ax[0].axhline(1.0, color="gray", ls=":")
+    ax[0].set(xlabel="free ketamine during conditioning (uM; leftmost = 0)",
+              ylabel="gain 3 h later", title="(a) prevention")
+    ax[1].semilogx(xk, s["reversal_heat_nrs"], "o-", label="heat 47 degC")
+    ax[1].semilogx(xk, s["reversal_pinprick_nrs"], "s-", label="pin-prick")
+    ax[1].semilogx(xk, s["reversal_touch_nrs"], "^-", label="touch")
+    ax[1].axhline(s["normal_heat_nrs"], color="tab:blue", ls=":", label="heat, unsensitized")
+    ax[1].set(xlabel="free ketamine (uM; leftmost = 0)", ylabel="pain (NRS)",
+              title="(b) sensitized + ketamine")
+    ax[1].legend(fontsize=7)
+    npd = s["neuropathic"]
+    x = np.arange(3)
+    ax[2].bar(x - 0.2, list(npd["ongoing_nrs"].values()), 0.4, label="ongoing")
+    ax[2].bar(x + 0.2, list(npd["touch_nrs"].values()), 0.4, label="touch-evoked")
+    ax[2].set_xticks(x, ["neuropathic", f"+ketamine {npd['ketamine_um']:g} uM",
+                         f"+opioid (mu {npd['mu_occupancy']:.2f})"], fontsize=7)
+    ax[2].set(ylabel="pain (NRS)", title="(c) neuropathic: equi-analgesic doses")
+    ax[2].legend(fontsize=7)
+    fig.suptitle("M11: ketamine and sensitization")
+    fig.tight_layout()
+    return fig
+
+
+register("m11-ketamine-sensitization", claim="M11",
+         title="Ketamine prevents / reverses sensitization; neuropathic: ketamine vs opioid",
+         run=run, figure=figure, summary=summary)

@@ -1,0 +1,154 @@
+"""M15: ketamine's weak monoamine reuptake inhibition and descending inhibition, shown honestly.
+
+Free ketamine occupies NET and SERT (receptor layer, `ketasim.receptors.transporters`:
+Ki 66.8 and 162 uM, nishimura1998); the extracellular NE / 5-HT level rises as
+1/(1 - f occ); descending alpha-2 (presynaptic, on C and A-delta release) and 5-HT
+(postsynaptic) inhibition follow (`ketasim.spinal.descending`). On the spiking WDR model the
+47 degC heat response is computed for each ketamine concentration twice: with ketamine's full
+action (NMDA trapping block + reuptake inhibition) and with the reuptake part switched off.
+The difference is the descending contribution. A spinalized cord (no descending tone) shows
+how large the whole descending system is at rest.
+
+Summary keys
+------------
+ketamine_um : free concentrations (uM).
+net_occupancy, sert_occupancy : transporter occupancies.
+ne_level, ht_level : monoamine level / baseline.
+extra_inhibition_pct : descending inhibition added by ketamine (percentage points of drive).
+nrs_full, nrs_nmda_only : 47 degC pain with full ketamine vs without its reuptake inhibition.
+descending_share_pct : 100 (nrs_nmda_only - nrs_full) / (nrs_0 - nrs_full) (share of the
+    analgesia due to descending control), NaN where there is no analgesia.
+nrs_spinalized : pain with the descending tone removed (drug-free).
+at_1uM : the same numbers at 1 uM (a sub-anaesthetic analgesic free level).
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+
+from ketasim.clinical.pain import heat_to_c_rate, nrs_from_output  # noqa: E402
+from ketasim.core.provenance import stamp  # noqa: E402
+from ketasim.experiments._pain_common import (  # noqa: E402
+    TEST_TEMPERATURE_C,
+    pain_model,
+    spiking_steady,
+)
+from ketasim.experiments.registry import register  # noqa: E402
+from ketasim.spinal.descending import DescendingSpec, descending_factors  # noqa: E402
+from ketasim.spinal.sensitization import (  # noqa: E402
+    CircuitModulation,
+    descending_modulation,
+    modulated_params,
+)
+from ketasim.spinal.sensitization_sources import (  # noqa: E402
+    KAWASAKI2003,
+    MILLAN2002,
+    NISHIMURA1998,
+    PERTOVAARA2006,
+)
+
+
+def run(ketamine_um: tuple = (0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0),
+        duration_ms: float = 12000.0, seed: int = 5) -> xr.Dataset:
+    from ketasim.receptors.transporters import transporter_occupancy
+    from ketasim.spinal import DEFAULT, Condition
+
+    _, transfer = pain_model()
+    k = np.asarray(ketamine_um, float)
+    net = np.asarray(transporter_occupancy(k, "NET"), float)
+    sert = np.asarray(transporter_occupancy(k, "SERT"), float)
+    d = descending_factors(net, sert)
+    full = [Condition(params=modulated_params(DEFAULT, descending_modulation(n, s)),
+                      ketamine_uM=float(c)) for c, n, s in zip(k, net, sert, strict=True)]
+    nmda_only = [Condition(ketamine_uM=float(c)) for c in k]
+    # spinalized: the ratio of no-tone to resting-tone factors
+    d0 = descending_factors(0.0, 0.0)
+    ds_sp = descending_factors(0.0, 0.0, DescendingSpec(tone_scale=0.0))
+    spinal = Condition(params=modulated_params(DEFAULT, CircuitModulation(
+        release_factor=float(ds_sp.release_factor[0] / d0.release_factor[0]),
+        postsyn_factor=float(ds_sp.postsyn_factor[0] / d0.postsyn_factor[0]))),
+        label="spinalized")
+    r = float(heat_to_c_rate(TEST_TEMPERATURE_C))
+    out = spiking_steady(full + nmda_only + [spinal], c_rate_hz=r, duration_ms=duration_ms,
+                         seed=seed)
+    n = k.size
+    ds = xr.Dataset(
+        {"net_occupancy": ("ketamine", net, {"units": "1"}),
+         "sert_occupancy": ("ketamine", sert, {"units": "1"}),
+         "ne_level": ("ketamine", d.ne_level.values, {"units": "1"}),
+         "ht_level": ("ketamine", d.ht_level.values, {"units": "1"}),
+         "inhibition_pct": ("ketamine", d.inhibition_pct.values, {"units": "%"}),
+         "out_full": ("ketamine", out[:n], {"units": "spikes/s"}),
+         "out_nmda_only": ("ketamine", out[n:2 * n], {"units": "spikes/s"}),
+         "nrs_full": ("ketamine", nrs_from_output(out[:n], transfer), {"units": "NRS"}),
+         "nrs_nmda_only": ("ketamine", nrs_from_output(out[n:2 * n], transfer),
+                           {"units": "NRS"})},
+        coords={"ketamine": ("ketamine", k, {"units": "umol/L"})})
+    ds.attrs.update(out_spinalized=float(out[-1]),
+                    nrs_spinalized=float(nrs_from_output(out[-1], transfer)))
+    return stamp(ds, model="m15-descending",
+                 citations=[NISHIMURA1998, MILLAN2002, PERTOVAARA2006, KAWASAKI2003],
+                 params={"ketamine_um": list(map(float, k))}, seed=seed)
+
+
+def summary(ds: xr.Dataset) -> dict:
+    k = ds.ketamine.values
+    full, only = ds.nrs_full.values, ds.nrs_nmda_only.values
+    n0 = full[0]
+    share = [float(100 * (o - f) / (n0 - f)) if (n0 - f) > 0.05 else float("nan")
+             for f, o in zip(full, only, strict=True)]
+    extra = ds.inhibition_pct.values - ds.inhibition_pct.values[0]
+    i1 = int(np.argmin(np.abs(k - 1.0)))
+    return {
+        "ketamine_um": [float(x) for x in k],
+        "net_occupancy": [float(x) for x in ds.net_occupancy.values],
+        "sert_occupancy": [float(x) for x in ds.sert_occupancy.values],
+        "ne_level": [float(x) for x in ds.ne_level.values],
+        "ht_level": [float(x) for x in ds.ht_level.values],
+        "extra_inhibition_pct": [float(x) for x in extra],
+        "nrs_full": [float(x) for x in full],
+        "nrs_nmda_only": [float(x) for x in only],
+        "descending_share_pct": share,
+        "nrs_spinalized": ds.attrs["nrs_spinalized"],
+        "at_1uM": {"ketamine_um": float(k[i1]), "net_occupancy": float(ds.net_occupancy[i1]),
+                   "extra_inhibition_pct": float(extra[i1]),
+                   "nrs_full": float(full[i1]), "nrs_nmda_only": float(only[i1]),
+                   "descending_share_pct": share[i1]},
+    }
+
+
+def figure(ds: xr.Dataset):
+    s = summary(ds)
+    k = np.asarray(s["ketamine_um"])
+    xk = np.where(k > 0, k, k[k > 0].min() / 3 if np.any(k > 0) else 0.1)
+    fig, ax = plt.subplots(1, 3, figsize=(13, 3.6))
+    ax[0].semilogx(xk, 100 * np.asarray(s["net_occupancy"]), "o-", label="NET")
+    ax[0].semilogx(xk, 100 * np.asarray(s["sert_occupancy"]), "s-", label="SERT")
+    ax[0].axvspan(0.3, 3, color="tab:green", alpha=0.1, label="analgesic free levels")
+    ax[0].set(xlabel="free ketamine (uM; leftmost = 0)", ylabel="occupancy (%)",
+              title="transporter occupancy")
+    ax[0].legend(fontsize=7)
+    ax[1].semilogx(xk, s["extra_inhibition_pct"], "o-")
+    ax[1].axvspan(0.3, 3, color="tab:green", alpha=0.1)
+    ax[1].set(xlabel="free ketamine (uM)", ylabel="extra descending inhibition (% points)",
+              title="descending inhibition added")
+    ax[2].semilogx(xk, s["nrs_nmda_only"], "o-", label="ketamine without reuptake effect")
+    ax[2].semilogx(xk, s["nrs_full"], "s-", label="ketamine, full")
+    ax[2].axhline(s["nrs_spinalized"], color="gray", ls=":", label="no descending tone")
+    ax[2].axvspan(0.3, 3, color="tab:green", alpha=0.1)
+    ax[2].set(xlabel="free ketamine (uM)", ylabel=f"pain {TEST_TEMPERATURE_C:g} degC (NRS)",
+              title="contribution to analgesia")
+    ax[2].legend(fontsize=7)
+    fig.suptitle("M15: descending monoaminergic inhibition with ketamine's reuptake block")
+    fig.tight_layout()
+    return fig
+
+
+register("m15-descending", claim="M15",
+         title="Descending NE/5-HT inhibition: ketamine's reuptake block, size shown honestly",
+         run=run, figure=figure, summary=summary)
