@@ -76,6 +76,11 @@ def nmda_peak_open_fraction(dt_ms: float, glu_um: float, pulse_ms: float,
     return best
 
 
+def _dexp_norm_py(tau_rise: float, tau_decay: float) -> float:
+    """Peak-normalising factor of a dual exponential (the engine's, for cross-checks)."""
+    return float(E._dexp_norm(tau_rise, tau_decay))
+
+
 def weight_matrix(p: SpinalParams, dt_ms: float) -> np.ndarray:
     """Lumped conductances (nS) of every pathway (rows: channels, columns: synapse types)."""
     w = np.zeros((E.N_CH, E.N_SYN))
@@ -165,7 +170,8 @@ def _mod_array(conds, duration_ms):
 
 def simulate(protocol: Protocol, conditions=None, *, dt_ms: float = 0.025,
              record: bool = False, record_dt_ms: float = 0.5, seed: int = 0,
-             common_inputs: bool = True, max_spikes: int = 4000) -> xr.Dataset:
+             common_inputs: bool = True, max_spikes: int = 4000, nmda_dt_ms: float = 0.1,
+             exact_gates: bool = False) -> xr.Dataset:
     """Simulate the afferent -> interneuron -> WDR circuit for a batch of conditions.
 
     Parameters
@@ -183,6 +189,11 @@ def simulate(protocol: Protocol, conditions=None, *, dt_ms: float = 0.025,
     common_inputs : bool
         Give every condition the same afferent realisation (paired comparison); otherwise each
         condition gets its own child seed.
+    nmda_dt_ms : float
+        Step of the receptor layer's NMDA kernel (a multiple of ``dt_ms``, at most 0.1 ms).
+    exact_gates : bool
+        Evaluate gate rates in closed form every step instead of the 0.01 mV lookup table
+        (used by the Brian2 cross-check).
 
     Returns
     -------
@@ -208,6 +219,9 @@ def simulate(protocol: Protocol, conditions=None, *, dt_ms: float = 0.025,
         raise InputError("dt_ms", dt_ms, "a step in [0.001, 0.1] ms")
     if record and not (dt_ms <= record_dt_ms <= 100.0):
         raise InputError("record_dt_ms", record_dt_ms, f"a value in [{dt_ms}, 100] ms")
+    n_sub = int(round(nmda_dt_ms / dt_ms))
+    if n_sub < 1 or abs(n_sub * dt_ms - nmda_dt_ms) > 1e-9 or nmda_dt_ms > 0.1 + 1e-12:
+        raise InputError("nmda_dt_ms", nmda_dt_ms, f"a multiple of dt_ms = {dt_ms} up to 0.1 ms")
     n_cond = len(conds)
     n_steps = int(round(protocol.duration_ms / dt_ms))
     # events
@@ -234,7 +248,7 @@ def simulate(protocol: Protocol, conditions=None, *, dt_ms: float = 0.025,
     ispk_n = np.zeros(n_cond, np.int64)
     nmda_p = nmda_params_array(NMDAParams())
     E.run_batch(P, W, ptr, ev_step, ev_ch, ev_w, mod, mod_every, n_steps, dt_ms, rec_every,
-                rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p)
+                rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p, exact_gates, n_sub)
     if np.any(spk_n > max_spikes):
         raise InputError("max_spikes", max_spikes,
                          f"at least {int(spk_n.max())} (spikes were dropped)")

@@ -194,6 +194,54 @@ def ghk_ca_pA(v, perm_um3_ms, ca_i_um, ca_o_mm, temp_c):
         1.0 - math.exp(-w))
 
 
+
+# gate lookup: columns (inf, exp(-dt/tau)) for m, h, n (Traub), mp, hp (NaP), ml (CaL)
+N_GATE_COLS = 12
+V_MIN, V_MAX, DV = -150.0, 100.0, 0.01
+
+
+@njit(cache=True)
+def _gates_exact(v, vtraub, tadj_hh, tadj_cal, dt, out):
+    am, bm, ah, bh, an, bn = _hh_rates(v, vtraub)
+    out[0] = am / (am + bm)
+    out[1] = math.exp(-dt * (am + bm) * tadj_hh)
+    out[2] = ah / (ah + bh)
+    out[3] = math.exp(-dt * (ah + bh) * tadj_hh)
+    out[4] = an / (an + bn)
+    out[5] = math.exp(-dt * (an + bn) * tadj_hh)
+    am, bm, ah, bh = _nap_rates(v, vtraub)
+    out[6] = am / (am + bm)
+    out[7] = math.exp(-dt * (am + bm) * tadj_hh)
+    out[8] = ah / (ah + bh)
+    out[9] = math.exp(-dt * (ah + bh) * tadj_hh)
+    minf, tm = _cal_rates(v)
+    out[10] = minf
+    out[11] = math.exp(-dt * tadj_cal / tm)
+
+
+@njit(cache=True)
+def _gate_table(vtraub, tadj_hh, tadj_cal, dt):
+    n = int(round((V_MAX - V_MIN) / DV)) + 1
+    T = np.empty((n, N_GATE_COLS))
+    for i in range(n):
+        _gates_exact(V_MIN + i * DV, vtraub, tadj_hh, tadj_cal, dt, T[i])
+    return T
+
+
+@njit(cache=True, inline="always")
+def _gates(v, T, exact, vtraub, tadj_hh, tadj_cal, dt, out):
+    """Gate (inf, decay) at v: linear interpolation in a 0.01 mV table (as NEURON's usetable;
+    relative error < 1e-6) or, with ``exact``, the closed-form rates."""
+    x = (v - V_MIN) / DV
+    if exact or x < 0.0 or x >= T.shape[0] - 1:
+        _gates_exact(v, vtraub, tadj_hh, tadj_cal, dt, out)
+        return
+    i = int(x)
+    fr = x - i
+    for j in range(N_GATE_COLS):
+        out[j] = T[i, j] + fr * (T[i + 1, j] - T[i, j])
+
+
 @njit(cache=True)
 def _dexp_norm(tr, td):
     """Factor making the peak of exp(-t/td) - exp(-t/tr) equal to 1."""
@@ -205,7 +253,7 @@ def _dexp_norm(tr, td):
 
 @njit(cache=True, parallel=True)
 def run_batch(P, W, ev_ptr, ev_step, ev_ch, ev_w, mod, mod_every, n_steps, dt, rec_every,
-              rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p):
+              rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p, exact=False, nmda_sub=0):
     """Integrate ``n_cond`` conditions for ``n_steps`` steps of ``dt`` ms (see module doc).
 
     P (n_cond, n_param) parameters; W (n_cond, N_CH, N_SYN) lumped conductances (nS);
@@ -213,17 +261,20 @@ def run_batch(P, W, ev_ptr, ev_step, ev_ch, ev_w, mod, mod_every, n_steps, dt, r
     mod (n_cond, n_mod_steps, N_MOD) drug inputs, row k // mod_every applies at step k;
     rec (n_cond, n_rec, N_REC) traces every rec_every steps (n_rec may be 0);
     spk_t / ispk_t (n_cond, max_spikes) WDR / interneuron spike times (ms), counts in
-    spk_n / ispk_n (counts beyond capacity are kept, times dropped).
+    spk_n / ispk_n (counts beyond capacity are kept, times dropped). ``exact`` evaluates the
+    gate rates in closed form at every step instead of the 0.01 mV lookup table;
+    ``nmda_sub`` > 0 advances the NMDA receptors every ``nmda_sub`` steps (default: 0.1 ms).
     """
     n_cond = P.shape[0]
     for c in prange(n_cond):
         _run_one(c, P[c], W[c], ev_ptr, ev_step, ev_ch, ev_w, mod[c], mod_every, n_steps, dt,
-                 rec_every, rec[c], spk_t[c], spk_n, ispk_t[c], ispk_n, nmda_p)
+                 rec_every, rec[c], spk_t[c], spk_n, ispk_t[c], ispk_n, nmda_p, exact,
+                 nmda_sub)
 
 
 @njit(cache=True)
 def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, rec_every,
-             rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p):
+             rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p, exact, nmda_sub):
     temp = p[P_TEMPERATURE_C]
     tadj_hh = 3.0 ** ((temp - 36.0) / 10.0)
     tadj_cal = 3.0 ** ((temp - 23.5) / 10.0)
@@ -242,6 +293,11 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
     ca_rest = p[P_CA_REST_UM]
     tau_cs = p[P_CA_TAU_SOMA_MS]
     tau_cd = p[P_CA_TAU_DEND_MS]
+    vtr = p[P_VTRAUB]
+    T = _gate_table(vtr, tadj_hh, tadj_cal, dt) if not exact else np.zeros((2, N_GATE_COLS))
+    gs = np.empty(N_GATE_COLS)  # soma gates
+    gd = np.empty(N_GATE_COLS)  # dendrite (CaL)
+    gi = np.empty(N_GATE_COLS)  # interneuron
     # --- state at rest
     v = e_l
     vd = e_l
@@ -312,7 +368,7 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
     qf_t = 0
     # NMDA receptors are advanced every n_sub steps (receptor-layer backward Euler at
     # n_sub * dt <= 0.1 ms, its stated accuracy limit) with the glutamate averaged over it
-    n_sub = max(1, int(0.1 / dt + 1e-9))
+    n_sub = nmda_sub if nmda_sub > 0 else max(1, int(0.1 / dt + 1e-9))
     dt_sub = n_sub * dt
     glu_acc = np.zeros(N_CH)
     d_int = max(1, int(round(p[P_DELAY_INT_MS] / dt)))
@@ -394,9 +450,7 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
         g_inh_gly = g_gly * gly_g * inh_sc
         g_girk = p[P_G_GIRK_MAX] * mu
         # --- WDR soma intrinsic currents at t
-        am, bm, ah, bh, an, bn = _hh_rates(v, p[P_VTRAUB])
-        amp, bmp, ahp, bhp = _nap_rates(v, p[P_VTRAUB])
-        mlinf, tml = _cal_rates(v)
+        _gates(v, T, exact, vtr, tadj_hh, tadj_cal, dt, gs)
         i_cal_s = ghk_ca_pA(v, p[P_P_CAL_SOMA] * ml * ml, ca, p[P_CA_O_MM], temp)
         g_na = p[P_G_NA] * m * m * m * h
         g_k = p[P_G_K] * n * n * n * n
@@ -406,7 +460,7 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
         ges = (gl_s * e_l + (g_na + g_nap) * e_na + (g_k + g_ks + g_girk) * e_k
                + gbe * p[P_E_AMPA] + gbi * e_cl + gc * vd)
         # --- WDR dendrite currents at t
-        mldinf, tmld = _cal_rates(vd)
+        _gates(vd, T, exact, vtr, tadj_hh, tadj_cal, dt, gd)
         i_cal_d = ghk_ca_pA(vd, p[P_P_CAL_DEND] * mld * mld, cad, p[P_CA_O_MM], temp)
         g_can = p[P_G_CAN] * mcan * mcan
         g_kd = p[P_G_KCA_DEND] * mkd * mkd * mkd
@@ -451,7 +505,7 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
             rec[ir, R_V_INT] = vi
             ir += 1
         # --- interneuron at t
-        ami, bmi, ahi, bhi, ani, bni = _hh_rates(vi, p[P_VTRAUB])
+        _gates(vi, T, exact, vtr, tadj_hh, tadj_cal, dt, gi)
         gi_na = p[P_INT_G_NA] * mi * mi * mi * hi
         gi_k = p[P_INT_G_K] * ni * ni * ni * ni
         gi_tot = p[P_INT_G_LEAK] + gi_na + gi_k + gi_ampa + gi_nk1 + gi_nmda
@@ -464,13 +518,14 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
         v = vinf + (v - vinf) * math.exp(-dt * gs_tot / cm_s)
         vinf = (ged - i_cal_d) / gd_tot
         vd = vinf + (vd - vinf) * math.exp(-dt * gd_tot / cm_d)
-        m = _rl(m, am / (am + bm), 1.0 / (am + bm) / tadj_hh, dt)
-        h = _rl(h, ah / (ah + bh), 1.0 / (ah + bh) / tadj_hh, dt)
-        n = _rl(n, an / (an + bn), 1.0 / (an + bn) / tadj_hh, dt)
-        mp = _rl(mp, amp / (amp + bmp), 1.0 / (amp + bmp) / tadj_hh, dt)
-        hp = _rl(hp, ahp / (ahp + bhp), 1.0 / (ahp + bhp) / tadj_hh, dt)
-        ml = _rl(ml, mlinf, tml / tadj_cal, dt)
-        mld = _rl(mld, mldinf, tmld / tadj_cal, dt)
+        # Rush-Larsen: x <- x_inf + (x - x_inf) exp(-dt / tau)
+        m = gs[0] + (m - gs[0]) * gs[1]
+        h = gs[2] + (h - gs[2]) * gs[3]
+        n = gs[4] + (n - gs[4]) * gs[5]
+        mp = gs[6] + (mp - gs[6]) * gs[7]
+        hp = gs[8] + (hp - gs[8]) * gs[9]
+        ml = gs[10] + (ml - gs[10]) * gs[11]
+        mld = gd[10] + (mld - gd[10]) * gd[11]
         cinf = ca_rest + drive_s * tau_cs
         ca = cinf + (ca - cinf) * fcs
         cinf = ca_rest + drive_d * tau_cd
@@ -482,9 +537,9 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
         vi_old = vi
         vinf = gei / gi_tot
         vi = vinf + (vi - vinf) * math.exp(-dt * gi_tot / cmi)
-        mi = _rl(mi, ami / (ami + bmi), 1.0 / (ami + bmi) / tadj_hh, dt)
-        hi = _rl(hi, ahi / (ahi + bhi), 1.0 / (ahi + bhi) / tadj_hh, dt)
-        ni = _rl(ni, ani / (ani + bni), 1.0 / (ani + bni) / tadj_hh, dt)
+        mi = gi[0] + (mi - gi[0]) * gi[1]
+        hi = gi[2] + (hi - gi[2]) * gi[3]
+        ni = gi[4] + (ni - gi[4]) * gi[5]
         do_nmda = (k + 1) % n_sub == 0
         for ch in range(N_CH):
             if glu_left[ch] > 0:
