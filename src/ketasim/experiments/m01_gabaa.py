@@ -2,8 +2,10 @@
 
 Virtual outside-out patch on the two-state GABA-A kernel (`ketasim.receptors.gabaa`):
 
-* brief pulse: 3 ms of saturating GABA (10 mM), as Bai et al. 1999; peak and charge with
-  propofol ``propofol_uM`` vs control (Bai: peak +8 %, charge +62 % at 10 uM);
+* brief pulse: 3 ms of saturating GABA (10 mM), as Bai et al. 1999, on receptors
+  pre-equilibrated with the drug, baseline-subtracted (`ketasim.receptors.clamp.
+  gabaa_pulse_response`); peak and charge with propofol ``propofol_uM`` vs control (Bai: peak
+  +8 %, charge +62 % at 10 uM);
 * deactivation time constant after the pulse vs concentration for propofol, thiopental and
   pentobarbital (Bai: 151 -> 255 ms, x1.69, at 10 uM propofol; the propofol mmax was fitted to
   that ratio, so the 10 uM point is a calibration, the charge is a prediction);
@@ -34,33 +36,26 @@ from ketasim.core.provenance import stamp
 from ketasim.experiments.registry import register
 from ketasim.receptors import gabaa as G
 from ketasim.receptors import sources as S
-from ketasim.receptors.clamp import Segment, clamp_nmda
+from ketasim.receptors.clamp import Segment, clamp_nmda, gabaa_pulse_response
 
 CONCS = np.array([0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0])
 
 
-def _pulse(q, pulse_ms=3.0, gaba_uM=10000.0, total_ms=200.0, dt=0.01):
-    n = int(round(total_ms / dt))
-    o = 0.0
-    tr = np.empty(n)
-    for k in range(n):
-        o = G.two_state_step(o, dt, gaba_uM if k * dt < pulse_ms else 0.0, q)
-        tr[k] = o
-    return tr
-
-
 def run(propofol_uM: float = 10.0, pulse_ms: float = 3.0) -> xr.Dataset:
     dt = 0.01
-    q0 = G.gabaa_params_array()
+    pr = gabaa_pulse_response("propofol", [0.0, propofol_uM], pulse_ms=pulse_ms,
+                              total_ms=200.0, dt_ms=dt)
     qp = G.gabaa_params_array(propofol_uM=propofol_uM)
-    tr0, trp = _pulse(q0, pulse_ms, dt=dt), _pulse(qp, pulse_ms, dt=dt)
+    cur = pr.current.values
+    ref = cur[0][np.argmax(np.abs(cur[0]))]  # control peak (outward at -60 mV, E_Cl -80 mV)
+    tr0, trp = cur[0] / ref, cur[1] / ref
     dec = np.array([[G.gabaa_decay_multiplier(**{f"{d}_uM": c}) for c in CONCS]
                     for d in G.DRUGS])
     ds = clamp_nmda([[Segment(500.0, -60.0, 1000.0)]], dt_ms=1.0)
     t = np.arange(len(tr0)) * dt
     out = xr.Dataset(
-        {"open_control": ("time", tr0, {"units": "1"}),
-         "open_propofol": ("time", trp, {"units": "1"}),
+        {"open_control": ("time", tr0, {"units": "1", "long_name": "current / control peak"}),
+         "open_propofol": ("time", trp, {"units": "1", "long_name": "current / control peak"}),
          "decay_ratio": (("drug", "conc"), dec, {"units": "1"}),
          "nmda_current": ("nmda_time", ds.current.values[0], {"units": "pA"})},
         coords={"time": ("time", t, {"units": "ms"}), "drug": list(G.DRUGS),
@@ -89,7 +84,7 @@ def figure(ds: xr.Dataset):
     fig, ax = plt.subplots(1, 3, figsize=(14, 3.8))
     ax[0].plot(ds.time, ds.open_control, label="control")
     ax[0].plot(ds.time, ds.open_propofol, label=f"propofol {ds.attrs['propofol_uM']:g} uM")
-    ax[0].set(xlabel="time (ms)", ylabel="GABA-A open fraction",
+    ax[0].set(xlabel="time (ms)", ylabel="GABA-A current / control peak",
               title="3 ms saturating GABA pulse (Bai 1999 protocol)", xlim=(0, 60))
     ax[0].legend()
     c = ds.conc.values

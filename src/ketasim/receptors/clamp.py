@@ -13,7 +13,9 @@ between two input sets cost two matrix exponentials, not one per pulse.
 
 Public functions: `Segment`, `clamp_nmda` (batch of protocols -> xarray Dataset),
 `nmda_dose_response` (peak / steady current and block per drug concentration, what
-``ketasim clamp nmda`` prints), `pulse_train`.
+``ketasim clamp nmda`` prints), `pulse_train`, and `gabaa_pulse_response` (GABA-A or glycine
+concentration jump under propofol / thiopental / pentobarbital / ketamine, what
+``ketasim clamp gabaa`` prints).
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ import numpy as np
 import xarray as xr
 from numba import njit
 
-from ketasim.core.errors import InputError
+from ketasim.core.errors import InputError, UnknownNameError
 from ketasim.core.provenance import stamp
+from ketasim.receptors import gabaa as G
 from ketasim.receptors import nmda as N
 
 _FIELDS = ("duration_ms", "v_mV", "glu_uM", "mg_mM", "ket_uM", "nk_uM")
@@ -416,9 +419,9 @@ def nmda_dose_response(ket_uM: Sequence[float], *, v_mV: float = -66.0, mg_mM: f
                        start: str = "rest", params: N.NMDAParams | None = None) -> xr.Dataset:
     """Co-apply agonist and each ketamine concentration at a clamped voltage.
 
-    Returns a Dataset over ``ketamine`` with ``peak`` (most inward current, pA),
-    ``steady`` (current at the end, pA), ``peak_block`` and ``steady_block`` (fraction of the
-    ketamine-free current lost, the first row being the control computed in the same batch),
+    Returns a Dataset over ``ketamine`` with ``peak`` (current at the largest conducting
+    fraction, pA), ``steady`` (current at the end, pA), ``peak_block`` and ``steady_block``
+    (fraction of the ketamine-free conductance lost, the control computed in the same batch),
     plus ``equilibrium_block`` (closed-form) and the traces.
 
     Examples
@@ -435,10 +438,12 @@ def nmda_dose_response(ket_uM: Sequence[float], *, v_mV: float = -66.0, mg_mM: f
     prots = [[Segment(duration_ms, v_mV, glu_uM, mg_mM, c, nk_uM)] for c in k]
     ds = clamp_nmda(prots, dt_ms=dt_ms, start=start, gmax_nS=gmax_nS, params=params)
     cur = ds.current.values
-    # most inward (or outward at V > E_rev) current after onset
-    sign = -1.0 if v_mV < 0 else 1.0
-    peak = cur[:, 1:][np.arange(len(k)), np.argmax(sign * cur[:, 1:], axis=1)]
+    opn = ds.open.values
+    # peak = largest conducting fraction after onset (so block is defined at V = E_rev too)
+    ipk = 1 + np.argmax(opn[:, 1:], axis=1)
+    peak = cur[np.arange(len(k)), ipk]
     steady = cur[:, -1]
+    o_pk, o_ss = opn[np.arange(len(k)), ipk], opn[:, -1]
     p = N.nmda_params_array(params)
     o0 = N.nmda_equilibrium(v_mV, glu_uM, mg_mM, 0.0, nk_uM, p)[N.OPEN]
     eq = np.array([1 - N.nmda_equilibrium(v_mV, glu_uM, mg_mM, c, nk_uM, p)[N.OPEN] / o0
@@ -447,8 +452,8 @@ def nmda_dose_response(ket_uM: Sequence[float], *, v_mV: float = -66.0, mg_mM: f
         out = xr.Dataset(
             {"peak": ("ketamine", peak[1:], {"units": "pA"}),
              "steady": ("ketamine", steady[1:], {"units": "pA"}),
-             "peak_block": ("ketamine", 1 - peak[1:] / peak[0], {"units": "1"}),
-             "steady_block": ("ketamine", 1 - steady[1:] / steady[0], {"units": "1"}),
+             "peak_block": ("ketamine", 1 - o_pk[1:] / o_pk[0], {"units": "1"}),
+             "steady_block": ("ketamine", 1 - o_ss[1:] / o_ss[0], {"units": "1"}),
              "equilibrium_block": ("ketamine", eq[1:], {"units": "1"}),
              "control_peak": ((), peak[0], {"units": "pA"}),
              "control_steady": ((), steady[0], {"units": "pA"}),
@@ -475,3 +480,79 @@ def ic50_from_curve(conc, block) -> float:
             f = (0.5 - block[i]) / (block[i + 1] - block[i])
             return float(np.exp(np.log(conc[i]) + f * (np.log(conc[i + 1]) - np.log(conc[i]))))
     return float("nan")
+
+
+@njit(cache=True)
+def _gabaa_pulses(qs, gaba_uM, pulse_ms, total_ms, dt):
+    """Open-fraction traces of two-state receptors (one q per row) for one agonist pulse."""
+    n = int(round(total_ms / dt))
+    out = np.empty((qs.shape[0], n + 1))
+    for c in range(qs.shape[0]):
+        # start from the drug's tonic (direct-activation) steady state, as after pre-incubation
+        o = qs[c, 4] / (qs[c, 4] + qs[c, 3])
+        out[c, 0] = o
+        for k in range(n):
+            g = gaba_uM if k * dt < pulse_ms else 0.0
+            o = G.two_state_step(o, dt, g, qs[c])
+            out[c, k + 1] = o
+    return out
+
+
+def gabaa_pulse_response(drug: str = "propofol", conc_uM: Sequence[float] = (0.0, 1.0, 10.0),
+                         *, gaba_uM: float = 10000.0, pulse_ms: float = 3.0,
+                         total_ms: float = 300.0, v_mV: float = -60.0, dt_ms: float = 0.01,
+                         gmax_nS: float = 1.0, receptor: str = "gabaa") -> xr.Dataset:
+    """Concentration-jump bench for GABA-A (or glycine) receptors under an anaesthetic.
+
+    A ``pulse_ms`` pulse of ``gaba_uM`` agonist at holding potential ``v_mV`` for each drug
+    concentration (free, uM), receptors pre-equilibrated with the drug. Returns
+    baseline-subtracted ``current`` (pA) traces, the drug's ``tonic`` holding current, and per
+    concentration ``peak``,
+    ``charge`` (pC), ``decay_tau`` (ms, 1/closing rate: the deactivation time constant) and
+    their ratios to the first (control) concentration. For ``receptor="glycine"`` the drug has
+    no target (Wang 2004) and all ratios are 1.
+
+    Examples
+    --------
+    >>> ds = gabaa_pulse_response("propofol", [0.0, 10.0])
+    >>> round(float(ds.decay_ratio[1]), 2)
+    1.69
+    """
+    if drug not in G.DRUGS:
+        raise UnknownNameError("drug", drug, f"one of {list(G.DRUGS)}")
+    if receptor not in ("gabaa", "glycine"):
+        raise UnknownNameError("receptor", receptor, "'gabaa' or 'glycine'")
+    c = np.asarray([float(x) for x in conc_uM])
+    if c.size == 0 or np.any(~np.isfinite(c)) or np.any(c < 0):
+        raise InputError(drug, list(conc_uM), "concentrations >= 0 (umol/L, free)")
+    for name, val in (("gaba_uM", gaba_uM), ("pulse_ms", pulse_ms), ("total_ms", total_ms),
+                      ("dt_ms", dt_ms)):
+        if not np.isfinite(val) or val <= 0:
+            raise InputError(name, val, "a positive number")
+    if receptor == "gabaa":
+        qs = np.array([G.gabaa_params_array(**{f"{drug}_uM": x}) for x in c])
+    else:
+        qs = np.array([G.glycine_params_array() for _ in c])
+    o = _gabaa_pulses(qs, gaba_uM, pulse_ms, total_ms, dt_ms)
+    # baseline-subtracted, as recorded: the tonic current before the pulse is the zero line
+    cur = gmax_nS * (o - o[:, :1]) * (v_mV - qs[:, 2:3])
+    tonic = gmax_nS * o[:, 0] * (v_mV - qs[:, 2])
+    t = np.arange(o.shape[1]) * dt_ms
+    peak = cur[np.arange(len(c)), np.argmax(np.abs(cur), axis=1)]
+    charge = cur.sum(axis=1) * dt_ms / 1000.0  # pA ms -> pC
+    tau = 1.0 / qs[:, 3]
+    ds = xr.Dataset(
+        {"current": (("conc", "time"), cur, {"units": "pA"}),
+         "peak": ("conc", peak, {"units": "pA"}),
+         "tonic": ("conc", tonic, {"units": "pA", "long_name": "holding current before pulse"}),
+         "charge": ("conc", charge, {"units": "pC"}),
+         "decay_tau": ("conc", tau, {"units": "ms"}),
+         "peak_ratio": ("conc", peak / peak[0], {"units": "1"}),
+         "charge_ratio": ("conc", charge / charge[0], {"units": "1"}),
+         "decay_ratio": ("conc", tau / tau[0], {"units": "1"})},
+        coords={"conc": ("conc", c, {"units": "umol/L"}), "time": ("time", t, {"units": "ms"})})
+    ds.attrs.update(drug=drug, receptor=receptor, gaba_uM=gaba_uM, pulse_ms=pulse_ms, v_mV=v_mV)
+    return stamp(ds, model=f"ketasim.receptors.gabaa ({receptor}, two-state)",
+                 citations=G.GABAAParams().citations,
+                 params=dict(drug=drug, conc_uM=c.tolist(), gaba_uM=gaba_uM, pulse_ms=pulse_ms,
+                             total_ms=total_ms, v_mV=v_mV, dt_ms=dt_ms, receptor=receptor))
