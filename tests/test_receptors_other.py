@@ -112,6 +112,11 @@ def test_m06_ampa_relieves_mg_block():
     assert s["mean_unblocked_control"] > 2 * s["mean_unblocked_ampa_blocked"]
     # Jahr & Stevens: B(-20)/B(-70) = 0.508/0.0445 = 11.4 (equilibrium); kinetic barrage close
     assert s["nmda_conductance_ratio_m20_vs_m70"] == pytest.approx(11.4, rel=0.15)
+    # Kampa et al. 2004 J Physiol 556:337: Mg2+ unblock has a prominent fast (~100 us) component
+    # plus slower ones (4, ~300 ms) that grow for depolarisations later after glutamate
+    assert s["relief_fast_fraction_early"] > 0.5
+    assert s["relief_fast_fraction_late"] < s["relief_fast_fraction_early"] - 0.1
+    assert 2.0 < s["relief_t90_early_ms"] < 40.0  # a slow, ms-scale tail exists
 
 
 def test_cli_clamp_json_and_errors():

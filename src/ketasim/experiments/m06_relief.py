@@ -9,7 +9,12 @@ receptor kernels of `ketasim.receptors`):
 * control: AMPA + NMDA, current clamp;
 * AMPA blocked (as with CNQX): NMDA alone, current clamp;
 * the same NMDA group voltage-clamped at rest (-70 mV) and at -20 mV, to show the
-  conductance relief itself.
+  conductance relief itself;
+* the kinetics of relief (Kampa et al. 2004 protocol, virtual nucleated patch, 1 mM Mg2+):
+  a step from -60 to +40 mV 10 ms after a 1 ms glutamate pulse ("early") or after 3.5 s of
+  glutamate ("late"); relief = open fraction in Mg2+ / open fraction in 0 Mg2+. Kampa 2004
+  found a prominent fast component (~100 us) and slower ones (4 and ~300 ms), the slow ones
+  larger for later depolarisations: a prediction of the trapping topology here (not fitted).
 
 Summary keys:
 - ``nmda_charge_ampa_blocked_ratio``: NMDA charge during the barrage with AMPA blocked /
@@ -19,6 +24,9 @@ Summary keys:
   fraction of glutamate-bound NMDA channels during the barrage (relief of block)
 - ``nmda_conductance_ratio_m20_vs_m70``: NMDA conductance integral during the barrage,
   clamped at -20 vs -70 mV
+- ``relief_fast_fraction_early`` / ``_late``: fraction of the relief complete 0.5 ms after
+  the step (fast component), early and late protocols
+- ``relief_t90_early_ms`` / ``_late_ms``: time to 90 % of the relief
 """
 
 from __future__ import annotations
@@ -35,6 +43,8 @@ from ketasim.core.provenance import stamp
 from ketasim.experiments.registry import register
 from ketasim.receptors import ampa as A
 from ketasim.receptors import nmda as N
+from ketasim.receptors import sources as S
+from ketasim.receptors.clamp import Segment, clamp_nmda
 
 
 @njit(cache=True)
@@ -82,16 +92,32 @@ def run(n_pulses: int = 20, freq_hz: float = 50.0, g_ampa: float = 60.0, g_nmda:
     v_tr, i_n, g_n, free = _simulate(n, dt, glu, g_ampa, g_nmda, clamp_v, mg_mM,
                                      N.nmda_params_array(), A.ampa_params_array(), cm, gl, el)
     cond = ["control", "AMPA blocked", "clamp -70 mV", f"clamp {clamp_v:g} mV"]
+    # Kampa 2004 step protocols, 1 mM vs 0 Mg2+ (exact clamp, 10 us sampling)
+    early = [[Segment(1.0, -60.0, 1000.0, m), Segment(9.0, -60.0, 0.0, m),
+              Segment(60.0, 40.0, 0.0, m)] for m in (1.0, 0.0)]
+    late = [[Segment(3430.0, -60.0, 1000.0, m), Segment(70.0, 40.0, 1000.0, m)]
+            for m in (1.0, 0.0)]
+    relief = []
+    for prot, t_step in ((early, 10.0), (late, 3430.0)):
+        dk = clamp_nmda(prot, dt_ms=0.01)
+        k0 = int(round(t_step / 0.01))
+        o = dk.open.values[:, k0:k0 + 6001]
+        relief.append(o[0] / o[1])
     ds = xr.Dataset(
         {"v": (("condition", "time"), v_tr, {"units": "mV"}),
          "i_nmda": (("condition", "time"), i_n, {"units": "pA"}),
          "g_nmda": (("condition", "time"), g_n, {"units": "nS"}),
-         "unblocked": (("condition", "time"), free, {"units": "1"})},
-        coords={"condition": cond, "time": ("time", t, {"units": "ms"})})
+         "unblocked": (("condition", "time"), free, {"units": "1"}),
+         "relief": (("step_protocol", "step_time"), np.array(relief),
+                    {"units": "1", "long_name": "open fraction 1 mM / 0 mM Mg2+ after step"})},
+        coords={"condition": cond, "time": ("time", t, {"units": "ms"}),
+                "step_protocol": ["early (10 ms after 1 ms pulse)", "late (3.5 s glutamate)"],
+                "step_time": ("step_time", np.arange(6001) * 0.01, {"units": "ms"})})
     ds.attrs.update(el=el, barrage_ms=n_pulses * period, dt=dt)
-    return stamp(ds, model="m06-relief", citations=N.NMDAParams().citations + A.AMPAParams()
-                 .citations, params=dict(n_pulses=n_pulses, freq_hz=freq_hz, g_ampa=g_ampa,
-                                         g_nmda=g_nmda, mg_mM=mg_mM, clamp_v=clamp_v))
+    cites = (*N.NMDAParams().citations, *A.AMPAParams().citations, S.KAMPA_2004)
+    return stamp(ds, model="m06-relief", citations=cites,
+                 params=dict(n_pulses=n_pulses, freq_hz=freq_hz, g_ampa=g_ampa, g_nmda=g_nmda,
+                             mg_mM=mg_mM, clamp_v=clamp_v))
 
 
 def summary(ds: xr.Dataset) -> dict:
@@ -100,17 +126,24 @@ def summary(ds: xr.Dataset) -> dict:
     q = -ds.i_nmda.values[:, bar].sum(axis=1) * dt
     g = ds.g_nmda.values[:, bar].sum(axis=1) * dt
     fr = ds.unblocked.values[:, bar]
-    return {
+    out = {
         "nmda_charge_ampa_blocked_ratio": float(q[1] / q[0]),
         "peak_depolarisation_mV": float(ds.v.values[0].max() - ds.attrs["el"]),
         "mean_unblocked_control": float(np.nanmean(fr[0])),
         "mean_unblocked_ampa_blocked": float(np.nanmean(fr[1])),
         "nmda_conductance_ratio_m20_vs_m70": float(g[3] / g[2]),
     }
+    ts = ds.step_time.values
+    for k, tag in enumerate(("early", "late")):
+        r = ds.relief.values[k]
+        frac = (r - r[0]) / (r[-1] - r[0])
+        out[f"relief_fast_fraction_{tag}"] = float(frac[np.searchsorted(ts, 0.5)])
+        out[f"relief_t90_{tag}_ms"] = float(ts[np.argmax(frac >= 0.9)])
+    return out
 
 
 def figure(ds: xr.Dataset):
-    fig, ax = plt.subplots(1, 3, figsize=(14, 3.8))
+    fig, ax = plt.subplots(1, 4, figsize=(18, 3.8))
     t = ds.time.values
     for c in ds.condition.values[:2]:
         ax[0].plot(t, ds.v.sel(condition=c), label=c)
@@ -122,6 +155,10 @@ def figure(ds: xr.Dataset):
         ax[2].plot(t, ds.g_nmda.sel(condition=c), label=c)
     ax[2].set(xlabel="time (ms)", ylabel="NMDA conductance (nS)",
               title="same barrage, voltage-clamped (1 mM Mg2+)")
+    for k, lab in enumerate(ds.step_protocol.values):
+        ax[3].semilogx(ds.step_time.values[1:], ds.relief.values[k, 1:], label=str(lab))
+    ax[3].set(xlabel="time after step to +40 mV (ms)", ylabel="unblocked fraction",
+              title="kinetics of relief (Kampa 2004 protocol)")
     for a in ax:
         a.legend(fontsize=8)
     fig.tight_layout()
