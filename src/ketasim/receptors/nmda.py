@@ -253,6 +253,67 @@ def nmda_fill_rate_matrix(Q, v, glu, mg, ket, nk, p):
 
 
 @njit(cache=True)
+def _fill_system(A, x, dt, v, glu, mg, ket, nk, p):
+    """Write [I - dt Q | x] into the blocks the arrow elimination reads (no full-matrix pass)."""
+    n = NMDA_N_STATES
+    for a in range(NMDA_N_ARMS):
+        o = 5 * a
+        for i in range(5):
+            for j in range(5):
+                A[o + i, o + j] = 0.0
+                if a > 0:
+                    A[o + i, j] = 0.0
+                    A[i, o + j] = 0.0
+    kb = p[P_KB] * glu
+    ku = p[P_KU]
+    cin_sum = 0.0
+    on_sum = 0.0
+    concs = (float(mg), float(ket), float(nk))
+    for b in range(3):
+        on, off, cin, cout = _block_rates(b, v, concs[b], p)
+        o = 5 * (b + 1)
+        cin_sum += cin
+        on_sum += on
+        # coupling free <-> arm b (diagonal in position)
+        A[o + 3, 3] = -dt * on
+        A[3, o + 3] = -dt * off
+        for j in (0, 1, 2, 4):
+            A[o + j, j] = -dt * cin
+            A[j, o + j] = -dt * cout
+        # gating inside the blocked arm
+        be = p[P_BETA_B]
+        al = p[P_ALPHA_B]
+        A[o + 1, o + 0] = -dt * 2.0 * kb
+        A[o + 0, o + 1] = -dt * ku
+        A[o + 2, o + 1] = -dt * kb
+        A[o + 1, o + 2] = -dt * 2.0 * ku
+        A[o + 3, o + 2] = -dt * be
+        A[o + 2, o + 3] = -dt * al
+        A[o + 4, o + 2] = -dt * p[P_KD]
+        A[o + 2, o + 4] = -dt * p[P_KR]
+        A[o + 0, o + 0] = 1.0 + dt * (2.0 * kb + cout)
+        A[o + 1, o + 1] = 1.0 + dt * (ku + kb + cout)
+        A[o + 2, o + 2] = 1.0 + dt * (2.0 * ku + be + p[P_KD] + cout)
+        A[o + 3, o + 3] = 1.0 + dt * (al + off)
+        A[o + 4, o + 4] = 1.0 + dt * (p[P_KR] + cout)
+    A[1, 0] = -dt * 2.0 * kb
+    A[0, 1] = -dt * ku
+    A[2, 1] = -dt * kb
+    A[1, 2] = -dt * 2.0 * ku
+    A[3, 2] = -dt * p[P_BETA]
+    A[2, 3] = -dt * p[P_ALPHA]
+    A[4, 2] = -dt * p[P_KD]
+    A[2, 4] = -dt * p[P_KR]
+    A[0, 0] = 1.0 + dt * (2.0 * kb + cin_sum)
+    A[1, 1] = 1.0 + dt * (ku + kb + cin_sum)
+    A[2, 2] = 1.0 + dt * (2.0 * ku + p[P_BETA] + p[P_KD] + cin_sum)
+    A[3, 3] = 1.0 + dt * (p[P_ALPHA] + on_sum)
+    A[4, 4] = 1.0 + dt * (p[P_KR] + cin_sum)
+    for i in range(n):
+        A[i, n] = x[i]
+
+
+@njit(cache=True)
 def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
     """Advance occupancies ``x`` by ``dt_ms`` in place (backward Euler; no allocation).
 
@@ -278,12 +339,7 @@ def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
     """
     n = NMDA_N_STATES
     A = ws
-    nmda_fill_rate_matrix(A, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p)
-    for i in range(n):
-        for j in range(n):
-            A[i, j] = -dt_ms * A[i, j]
-        A[i, i] += 1.0
-        A[i, n] = x[i]
+    _fill_system(A, x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p)
     # Gaussian elimination without pivoting: A has unit column sums and a non-negative
     # dominant diagonal (M-matrix), so it is stable. The scheme is an "arrow": each blocker arm
     # couples only to the free arm, so eliminating the blocker arms first (free arm last)
