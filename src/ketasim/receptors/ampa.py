@@ -57,7 +57,13 @@ def ampa_params_array(p: AMPAParams | None = None) -> np.ndarray:
 
 @njit(cache=True)
 def ampa_rest_state():
-    """All receptors closed and resensitised."""
+    """All receptors closed and resensitised.
+
+    Examples
+    --------
+    >>> ampa_rest_state().tolist()
+    [1.0, 0.0, 0.0]
+    """
     x = np.zeros(3)
     x[0] = 1.0
     return x
@@ -65,7 +71,14 @@ def ampa_rest_state():
 
 @njit(cache=True)
 def ampa_step(x, dt_ms, glu_uM, q):
-    """Advance (C, O, D) in place by backward Euler (exact sum, non-negative)."""
+    """Advance (C, O, D) in place by backward Euler (exact sum, non-negative).
+
+    Examples
+    --------
+    >>> x = ampa_rest_state(); ampa_step(x, 1.0, 1000.0, ampa_params_array())
+    >>> bool(x[1] > 0.4 and abs(x.sum() - 1) < 1e-12)
+    True
+    """
     a = q[0] * glu_uM * dt_ms
     b = q[1] * dt_ms
     kd = q[2] * dt_ms
@@ -91,5 +104,12 @@ def ampa_step(x, dt_ms, glu_uM, q):
 
 @njit(cache=True)
 def ampa_current(x, v_mV, gmax_nS, q):
-    """AMPA current in pA (negative inward)."""
+    """AMPA current in pA (negative inward).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ampa_current(np.array([0.0, 1.0, 0.0]), -70.0, 2.0, ampa_params_array())
+    -140.0
+    """
     return gmax_nS * x[1] * (v_mV - q[4])

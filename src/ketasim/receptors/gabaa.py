@@ -83,7 +83,13 @@ class GABAAParams:
 
 @njit(cache=True)
 def gabaa_decay_multiplier_nb(q, prop, thio, pento, ket):
-    """Decay (deactivation) multiplier m for free concentrations in uM."""
+    """Decay (deactivation) multiplier m for free concentrations in uM.
+
+    Examples
+    --------
+    >>> round(gabaa_decay_multiplier_nb(gabaa_params_array(), 10.0, 0.0, 0.0, 0.0), 2)
+    1.69
+    """
     concs = (float(prop), float(thio), float(pento), float(ket))
     m = 1.0
     for d in range(4):
@@ -95,7 +101,14 @@ def gabaa_decay_multiplier_nb(q, prop, thio, pento, ket):
 
 @njit(cache=True)
 def gabaa_set_drugs(q, prop, thio, pento, ket):
-    """Update ``q`` in place for the drug concentrations (uM free): beta_eff and gamma."""
+    """Update ``q`` in place for the drug concentrations (uM free): beta_eff and gamma.
+
+    Examples
+    --------
+    >>> q = gabaa_params_array(); gabaa_set_drugs(q, 0.0, 0.0, 41.0, 0.0)  # pentobarbital EC50
+    >>> round(float(q[1] / q[3]), 3)
+    1.5
+    """
     concs = (float(prop), float(thio), float(pento), float(ket))
     m = gabaa_decay_multiplier_nb(q, prop, thio, pento, ket)
     q[3] = q[1] / m
@@ -169,7 +182,13 @@ def glycine_params_array(beta: float = 0.15, alpha: float = 5e-3, e_rev: float =
 
 @njit(cache=True)
 def two_state_step(o, dt_ms, ligand_uM, q):
-    """Exact update of the open fraction over dt for constant ligand (GABA-A or glycine)."""
+    """Exact update of the open fraction over dt for constant ligand (GABA-A or glycine).
+
+    Examples
+    --------
+    >>> round(two_state_step(1.0, 5.556, 0.0, gabaa_params_array()), 3)  # one tau
+    0.368
+    """
     r = q[0] * ligand_uM + q[4]
     k = r + q[3]
     o_inf = r / k
@@ -178,5 +197,11 @@ def two_state_step(o, dt_ms, ligand_uM, q):
 
 @njit(cache=True)
 def two_state_current(o, v_mV, gmax_nS, q):
-    """Chloride current in pA (gmax * o * (V - E_rev))."""
+    """Chloride current in pA (gmax * o * (V - E_rev)).
+
+    Examples
+    --------
+    >>> two_state_current(0.5, -60.0, 2.0, gabaa_params_array())
+    20.0
+    """
     return gmax_nS * o * (v_mV - q[2])

@@ -161,7 +161,13 @@ def saturating_open_fraction(p: NMDAParams) -> float:
 
 
 def trap_factor(p: NMDAParams) -> float:
-    """Closed/open affinity ratio f = (alpha_b/beta_b)/(alpha/beta) imposed by detailed balance."""
+    """Closed/open affinity ratio f = (alpha_b/beta_b)/(alpha/beta) imposed by detailed balance.
+
+    Examples
+    --------
+    >>> round(trap_factor(NMDAParams()), 2)
+    2.78
+    """
     return p.alpha_block_ratio / p.beta_block_ratio
 
 
@@ -199,7 +205,13 @@ def nmda_params_array(params: NMDAParams | None = None) -> np.ndarray:
 
 @njit(cache=True)
 def nmda_workspace() -> np.ndarray:
-    """Scratch matrix for `nmda_step_ws` (allocate once, reuse every step)."""
+    """Scratch matrix for `nmda_step_ws` (allocate once, reuse every step).
+
+    Examples
+    --------
+    >>> nmda_workspace().shape
+    (20, 21)
+    """
     return np.empty((NMDA_N_STATES, NMDA_N_STATES + 1))
 
 
@@ -216,7 +228,16 @@ def _block_rates(b, v, conc, p):
 
 @njit(cache=True)
 def nmda_fill_rate_matrix(Q, v, glu, mg, ket, nk, p):
-    """Fill Q (20x20, Q[i, j] = rate j -> i, columns sum to 0) so that dx/dt = Q x."""
+    """Fill Q (20x20, Q[i, j] = rate j -> i, columns sum to 0) so that dx/dt = Q x.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Q = np.zeros((20, 20)); nmda_fill_rate_matrix(Q, -60.0, 10.0, 1.0, 1.0, 0.0,
+    ...                                               nmda_params_array())
+    >>> bool(np.allclose(Q.sum(axis=0), 0.0))
+    True
+    """
     n = NMDA_N_STATES
     for i in range(n):
         for j in range(n):
@@ -391,31 +412,67 @@ def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
 
 @njit(cache=True)
 def nmda_step(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p):
-    """`nmda_step_ws` that allocates its own scratch (convenient; ~10 % slower)."""
+    """`nmda_step_ws` that allocates its own scratch (convenient; ~10 % slower).
+
+    Examples
+    --------
+    >>> p = nmda_params_array(); x = nmda_equilibrium(-65.0, 0.0, 1.0, 0.0, 0.0, p)
+    >>> nmda_step(x, 0.1, -65.0, 1000.0, 1.0, 0.0, 0.0, p); bool(x[1] > 0)
+    True
+    """
     nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, nmda_workspace())
 
 
 @njit(cache=True)
 def nmda_conducting_fraction(x) -> float:
-    """Fraction of receptors open and unblocked (the only conducting state)."""
+    """Fraction of receptors open and unblocked (the only conducting state).
+
+    Examples
+    --------
+    >>> p = nmda_params_array()
+    >>> round(nmda_conducting_fraction(nmda_equilibrium(0.0, 1000.0, 0.0, 0.0, 0.0, p)), 3)
+    0.219
+    """
     return x[OPEN]
 
 
 @njit(cache=True)
 def nmda_current(x, v_mV, gmax_nS, p) -> float:
-    """NMDA current in pA (nS x mV), negative = inward: ``gmax * O * (V - E_rev)``."""
+    """NMDA current in pA (nS x mV), negative = inward: ``gmax * O * (V - E_rev)``.
+
+    Examples
+    --------
+    >>> p = nmda_params_array(); x = nmda_equilibrium(-60.0, 1000.0, 0.0, 0.0, 0.0, p)
+    >>> round(nmda_current(x, -60.0, 1.0, p), 2)
+    -13.17
+    """
     return gmax_nS * x[OPEN] * (v_mV - p[P_EREV])
 
 
 @njit(cache=True)
 def nmda_ca_current(x, v_mV, gmax_nS, p) -> float:
-    """Ca2+ part of the NMDA current in pA (fraction ``ca_fraction``, Burnashev 1995)."""
+    """Ca2+ part of the NMDA current in pA (fraction ``ca_fraction``, Burnashev 1995).
+
+    Examples
+    --------
+    >>> p = nmda_params_array(); x = nmda_equilibrium(-60.0, 1000.0, 0.0, 0.0, 0.0, p)
+    >>> round(nmda_ca_current(x, -60.0, 1.0, p), 3)
+    -1.317
+    """
     return p[P_CAFRAC] * gmax_nS * x[OPEN] * (v_mV - p[P_EREV])
 
 
 @njit(cache=True)
 def nmda_blocked_fractions(x):
-    """(Mg-bound, ketamine-bound, norketamine-bound) fractions of all receptors."""
+    """(Mg-bound, ketamine-bound, norketamine-bound) fractions of all receptors.
+
+    Examples
+    --------
+    >>> p = nmda_params_array()
+    >>> m, k, q = nmda_blocked_fractions(nmda_equilibrium(-60.0, 1000.0, 0.0, 10.0, 0.0, p))
+    >>> round(k, 2), q
+    (0.8, 0.0)
+    """
     m = 0.0
     k = 0.0
     q = 0.0

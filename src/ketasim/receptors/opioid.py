@@ -74,7 +74,14 @@ def opioid_params_array(p: OpioidParams | None = None) -> np.ndarray:
 
 @njit(cache=True)
 def opioid_effects_nb(morphine, fentanyl, remi, ket, q):
-    """(total occupancy, activation r, release factor, GIRK factor)."""
+    """(total occupancy, activation r, release factor, GIRK factor).
+
+    Examples
+    --------
+    >>> occ, r, rel, gk = opioid_effects_nb(0.0, 0.00135, 0.0, 0.0, opioid_params_array())
+    >>> round(occ, 2), round(rel, 2)
+    (0.5, 0.7)
+    """
     c = (float(morphine), float(fentanyl), float(remi), float(ket))
     s = 1.0
     for i in range(4):

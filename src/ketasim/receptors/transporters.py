@@ -23,7 +23,13 @@ CITATIONS = (S.NISHIMURA_1998,)
 
 @njit(cache=True)
 def occupancy_nb(c_uM, ki_uM):
-    """Simple one-site occupancy."""
+    """Simple one-site occupancy.
+
+    Examples
+    --------
+    >>> occupancy_nb(162.0, KI_UM["SERT"])
+    0.5
+    """
     return c_uM / (c_uM + ki_uM)
 
 
