@@ -12,9 +12,10 @@ heterosynaptically with loss of feed-forward inhibition, the A-beta input (allod
 torsney2006). Readouts before and after: heat stimulus-response (40-50 degC -> NRS), light
 touch and pin-prick NRS, over ``hours``.
 
-Calibration vs prediction: ``late_max`` is fitted to 173 % spinal LTP at 1 h (benrath2005) and
-``ffi_loss_max`` to the 2-3x secondary pin-prick hyperalgesia (klein2004). The heat-pain
-increase is a prediction to compare with klein2004's +27 % pain to test stimuli for > 3 h.
+Calibration vs prediction: ``ca_scale`` and ``late_max`` are fitted to 173 % spinal LTP at 1 h
+(benrath2005). The heat-pain increase (klein2004: +27 % pain to test stimuli for > 3 h) and the
+pin-prick ratio (klein2004: 2-3x secondary hyperalgesia; ``ffi_loss_max`` is our estimate)
+are predictions checked against those numbers.
 
 Summary keys
 ------------
