@@ -7,8 +7,8 @@ computed once (scaling-and-squaring Taylor expansion, compiled) and applied repe
 for long segments, the spectral solution of the symmetrised generator, which detailed
 balance allows; see `_segment_spectral`): the
 solution is exact at every sample, stable for any stiffness, and batched over conditions
-in one compiled call (serial: the compile time of a parallel kernel, ~25 s, outweighs its
-gain on the 2-core CI machine). Propagators are cached per condition, so pulse trains that alternate
+in one compiled call (serial: a ``prange`` version compiled 3x slower and gained nothing on
+the shared 2-core machine). Propagators are cached per condition, so pulse trains that alternate
 between two input sets cost two matrix exponentials, not one per pulse.
 
 Public functions: `Segment`, `clamp_nmda` (batch of protocols -> xarray Dataset),
@@ -200,86 +200,98 @@ def _segment_spectral(x, Q, xeq, nsteps, dt, rec_c, t0):
 
 
 @njit(cache=True)
-def _clamp_kernel(segs, nsteps, dt, x0s, p, record_states):
-    """segs (n_cond, n_seg, 6); nsteps (n_cond, n_seg) samples per segment; x0s (n_cond, 20).
-
-    Returns rec (4, n_cond, n_t + 1): open, Mg-, K-, NK-bound fractions; and states
-    (n_cond, n_t + 1, 20) if record_states else an empty array.
-    """
-    nc = segs.shape[0]
-    ns = segs.shape[1]
+def _run_condition(c, segs, nsteps, dt, x0s, p, record_states, rec, states):
+    """Integrate condition ``c`` of the batch, writing rec[:, c, :] (and states[c])."""
     n = N.NMDA_N_STATES
-    nt = 0
+    ns = segs.shape[1]
+    x = x0s[c].copy()
+    y = np.empty(n)
+    Q = np.zeros((N.NMDA_N_STATES, N.NMDA_N_STATES))
+    cache_key = np.full((2, 5), np.nan)
+    cache_P = np.zeros((2, N.NMDA_N_STATES, N.NMDA_N_STATES))
+    nxt = 0
+    t = 0
+    m, kk, q = N.nmda_blocked_fractions(x)
+    rec[0, c, 0] = x[N.OPEN]
+    rec[1, c, 0] = m
+    rec[2, c, 0] = kk
+    rec[3, c, 0] = q
+    if record_states:
+        states[c, 0, :] = x
     for k in range(ns):
+        if nsteps[c, k] == 0:
+            continue
+        key = segs[c, k, 1:]
+        if nsteps[c, k] >= 200 and not record_states:
+            N.nmda_fill_rate_matrix(Q, key[0], key[1], key[2], key[3], key[4], p)
+            xeq = N.nmda_equilibrium(key[0], key[1], key[2], key[3], key[4], p)
+            if _segment_spectral(x, Q, xeq, nsteps[c, k], dt, rec[:, c, :], t):
+                t += nsteps[c, k]
+                continue
+        slot = -1
+        for s in range(2):
+            same = True
+            for f in range(5):
+                if cache_key[s, f] != key[f]:
+                    same = False
+                    break
+            if same:
+                slot = s
+                break
+        if slot < 0:
+            slot = nxt
+            nxt = 1 - nxt
+            N.nmda_fill_rate_matrix(Q, key[0], key[1], key[2], key[3], key[4], p)
+            cache_P[slot] = _expm(Q * dt)
+            for f in range(5):
+                cache_key[slot, f] = key[f]
+        P = cache_P[slot]
+        for _ in range(nsteps[c, k]):
+            # y = P x without allocation, then renormalise (round-off only) and record
+            tot = 0.0
+            for i in range(n):
+                acc = 0.0
+                for j in range(n):
+                    acc += P[i, j] * x[j]
+                if acc < 0.0:
+                    acc = 0.0
+                y[i] = acc
+                tot += acc
+            for i in range(n):
+                x[i] = y[i] / tot
+            t += 1
+            rec[0, c, t] = x[N.OPEN]
+            rec[1, c, t] = x[5] + x[6] + x[7] + x[8] + x[9]
+            rec[2, c, t] = x[10] + x[11] + x[12] + x[13] + x[14]
+            rec[3, c, t] = x[15] + x[16] + x[17] + x[18] + x[19]
+            if record_states:
+                states[c, t, :] = x
+
+
+@njit(cache=True)
+def _alloc(segs, nsteps, record_states):
+    nc = segs.shape[0]
+    nt = 0
+    for k in range(segs.shape[1]):
         nt += nsteps[0, k]
     rec = np.zeros((4, nc, nt + 1))
     if record_states:
         states = np.zeros((nc, nt + 1, N.NMDA_N_STATES))
     else:
         states = np.zeros((1, 1, 1))
-    for c in range(nc):
-        x = x0s[c].copy()
-        y = np.empty(n)
-        Q = np.zeros((N.NMDA_N_STATES, N.NMDA_N_STATES))
-        cache_key = np.full((2, 5), np.nan)
-        cache_P = np.zeros((2, N.NMDA_N_STATES, N.NMDA_N_STATES))
-        nxt = 0
-        t = 0
-        m, kk, q = N.nmda_blocked_fractions(x)
-        rec[0, c, 0] = x[N.OPEN]
-        rec[1, c, 0] = m
-        rec[2, c, 0] = kk
-        rec[3, c, 0] = q
-        if record_states:
-            states[c, 0, :] = x
-        for k in range(ns):
-            if nsteps[c, k] == 0:
-                continue
-            key = segs[c, k, 1:]
-            if nsteps[c, k] >= 200 and not record_states:
-                N.nmda_fill_rate_matrix(Q, key[0], key[1], key[2], key[3], key[4], p)
-                xeq = N.nmda_equilibrium(key[0], key[1], key[2], key[3], key[4], p)
-                if _segment_spectral(x, Q, xeq, nsteps[c, k], dt, rec[:, c, :], t):
-                    t += nsteps[c, k]
-                    continue
-            slot = -1
-            for s in range(2):
-                same = True
-                for f in range(5):
-                    if cache_key[s, f] != key[f]:
-                        same = False
-                        break
-                if same:
-                    slot = s
-                    break
-            if slot < 0:
-                slot = nxt
-                nxt = 1 - nxt
-                N.nmda_fill_rate_matrix(Q, key[0], key[1], key[2], key[3], key[4], p)
-                cache_P[slot] = _expm(Q * dt)
-                for f in range(5):
-                    cache_key[slot, f] = key[f]
-            P = cache_P[slot]
-            for _ in range(nsteps[c, k]):
-                # y = P x without allocation, then renormalise (round-off only) and record
-                tot = 0.0
-                for i in range(n):
-                    acc = 0.0
-                    for j in range(n):
-                        acc += P[i, j] * x[j]
-                    if acc < 0.0:
-                        acc = 0.0
-                    y[i] = acc
-                    tot += acc
-                for i in range(n):
-                    x[i] = y[i] / tot
-                t += 1
-                rec[0, c, t] = x[N.OPEN]
-                rec[1, c, t] = x[5] + x[6] + x[7] + x[8] + x[9]
-                rec[2, c, t] = x[10] + x[11] + x[12] + x[13] + x[14]
-                rec[3, c, t] = x[15] + x[16] + x[17] + x[18] + x[19]
-                if record_states:
-                    states[c, t, :] = x
+    return rec, states
+
+
+@njit(cache=True)
+def _clamp_kernel(segs, nsteps, dt, x0s, p, record_states):
+    """segs (n_cond, n_seg, 6); nsteps (n_cond, n_seg) samples per segment; x0s (n_cond, 20).
+
+    Returns rec (4, n_cond, n_t + 1): open, Mg-, K-, NK-bound fractions; and states
+    (n_cond, n_t + 1, 20) if record_states else an empty array.
+    """
+    rec, states = _alloc(segs, nsteps, record_states)
+    for c in range(segs.shape[0]):
+        _run_condition(c, segs, nsteps, dt, x0s, p, record_states, rec, states)
     return rec, states
 
 
@@ -305,7 +317,8 @@ def _as_rows(protocol) -> np.ndarray:
 
 def clamp_nmda(protocols: Sequence[Sequence[Segment]], *, dt_ms: float = 1.0,
                start: str = "rest", gmax_nS: float = 1.0, record_states: bool = False,
-               params: N.NMDAParams | None = None, labels: dict | None = None) -> xr.Dataset:
+               params: N.NMDAParams | None = None, labels: dict | None = None
+               ) -> xr.Dataset:
     """Run a batch of NMDA voltage-clamp protocols (one per condition), exactly sampled.
 
     Parameters
