@@ -90,7 +90,7 @@ def _equianalgesic_mu(k_um: float, seed: int, duration_ms: float):
                                duration_ms=duration_ms, seed=seed)
     n0, nk = nrs_from_output([base, ket], transfer)
     target = n0 - nk
-    occs = np.linspace(0.0, 1.0, 11)
+    occs = np.array([0.0, 0.05, 0.1, 0.2, 0.4, 0.7, 1.0])
     outs = spiking_steady([Condition(mu_occupancy=float(o)) for o in occs], c_rate_hz=r,
                           duration_ms=duration_ms, seed=seed)
     red = n0 - nrs_from_output(outs, transfer)
@@ -100,7 +100,8 @@ def _equianalgesic_mu(k_um: float, seed: int, duration_ms: float):
     j = int(np.nonzero(red >= target)[0][0])
     if j == 0:
         return 0.0, _relief(n0, nk), 0.0
-    x = occs[j - 1] + (target - red[j - 1]) / max(red[j] - red[j - 1], 1e-12) * 0.1
+    x = occs[j - 1] + (target - red[j - 1]) / max(red[j] - red[j - 1], 1e-12) * (
+        occs[j] - occs[j - 1])
     return float(x), _relief(n0, nk), _relief(n0, nk)
 
 
