@@ -169,3 +169,10 @@ def test_ketamine_defaults_are_the_mealing_fit():
     fit, d = fit_ketamine_mealing(), N.NMDAParams()
     for name in ("ket_koff0", "ket_kd0", "ket_esc0"):
         assert getattr(fit, name) == pytest.approx(getattr(d, name), rel=1e-3)
+
+
+def test_steady_state_block_rejects_bad_input():
+    with pytest.raises(InputError, match="ket_uM"):
+        N.nmda_steady_state_block(-60.0, ket_uM=-1.0)
+    with pytest.raises(InputError, match="v_mV"):
+        N.nmda_steady_state_block(float("nan"))

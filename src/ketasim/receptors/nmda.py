@@ -535,6 +535,10 @@ def nmda_steady_state_block(v_mV, glu_uM=1000.0, mg_mM=0.0, ket_uM=0.0, nk_uM=0.
     p = nmda_params_array(params)
     arrs = np.broadcast_arrays(*(np.asarray(a, float) for a in
                                  (v_mV, glu_uM, mg_mM, ket_uM, nk_uM)))
+    for name, a in zip(("v_mV", "glu_uM", "mg_mM", "ket_uM", "nk_uM"), arrs, strict=True):
+        if not np.all(np.isfinite(a)) or (name != "v_mV" and np.any(a < 0)):
+            raise InputError(name, a.tolist() if a.size < 10 else "array",
+                             "finite values" + ("" if name == "v_mV" else " >= 0"))
     out = np.empty(arrs[0].shape)
     for idx in np.ndindex(out.shape):
         v, g, m, k, q = (float(a[idx]) for a in arrs)
