@@ -1,6 +1,7 @@
 """Shared foundation: units, errors, citations, provenance."""
 
-from ketasim.core.citations import Citation, cite, register as register_citation
+from ketasim.core.citations import Citation, cite
+from ketasim.core.citations import register as register_citation
 from ketasim.core.errors import (
     InputError,
     KetasimError,
