@@ -271,7 +271,14 @@ def block_ltype(params):
 
 
 def block_nmda(params):
-    """Parameters with NMDA receptors fully blocked (AP5-like: ``nmda_scale = 0``)."""
+    """Parameters with NMDA receptors fully blocked (AP5-like: ``nmda_scale = 0``).
+
+    Examples
+    --------
+    >>> from ketasim.spinal import DEFAULT
+    >>> block_nmda(DEFAULT).nmda_scale
+    0.0
+    """
     return params.replace(nmda_scale=0.0)
 
 
@@ -305,6 +312,13 @@ def plasticity_drive(sp: xr.Dataset, spec: SensitizationSpec = DEFAULT_SENSITIZA
 
     ``D = nmda_ca_frac |I_NMDA| + ltype_weight |I_CaL|`` with the NMDA Ca2+ fraction of the
     spinal parameters (burnashev1995: 10 %) and the spec's L-type weight.
+
+    Examples
+    --------
+    >>> from ketasim.spinal import simulate
+    >>> sp = simulate(steady_protocol(200.0), record=True)
+    >>> plasticity_drive(sp).shape == sp.i_nmda.shape
+    True
     """
     from ketasim.spinal import DEFAULT
 
@@ -355,7 +369,15 @@ def steady_protocol(duration_ms: float, background_hz: float = 100.0):
 
 
 def steady_output(sp: xr.Dataset, skip_ms: float) -> np.ndarray:
-    """Mean WDR output rate (spikes/s) after ``skip_ms`` of a steady-drive run."""
+    """Mean WDR output rate (spikes/s) after ``skip_ms`` of a steady-drive run.
+
+    Examples
+    --------
+    >>> from ketasim.spinal import simulate
+    >>> sp = simulate(steady_protocol(1000.0))
+    >>> steady_output(sp, 500.0).shape
+    (1,)
+    """
     t = sp.spike_times.values
     dur = float(sp.attrs["duration_ms"])
     n = np.sum(np.isfinite(t) & (t >= skip_ms), axis=1)
@@ -528,7 +550,14 @@ def compute_drive_table(spec: SensitizationSpec = DEFAULT_SENSITIZATION, *, base
 
 
 def table_key(spec, base, c_rates, kets, gains, duration_ms, skip_ms, seed) -> str:
-    """Hash of everything a drive table depends on (spec, circuit parameters, grid, code)."""
+    """Hash of everything a drive table depends on (spec, circuit parameters, grid, code).
+
+    Examples
+    --------
+    >>> from ketasim.spinal import DEFAULT
+    >>> len(table_key(DEFAULT_SENSITIZATION, DEFAULT, (0.0,), (0.0,), (1.0,), 1e3, 0.0, 0))
+    16
+    """
     from ketasim.core.provenance import ketasim_version
 
     blob = json.dumps({"spec": repr(spec), "base": repr(base), "c": list(map(float, c_rates)),
@@ -550,7 +579,13 @@ def _engine_fingerprint() -> str:
 
 
 def cache_dir() -> Path:
-    """Drive-table cache folder: ``$KETASIM_CACHE`` or ``~/.cache/ketasim``."""
+    """Drive-table cache folder: ``$KETASIM_CACHE`` or ``~/.cache/ketasim``.
+
+    Examples
+    --------
+    >>> cache_dir().is_dir()
+    True
+    """
     d = Path(os.environ.get("KETASIM_CACHE", Path.home() / ".cache" / "ketasim"))
     d.mkdir(parents=True, exist_ok=True)
     return d
@@ -746,7 +781,15 @@ def simulate_slow(table: DriveTable, c_rate_hz, ketamine_um, *, schedule_dt_s: f
 
 
 def gain_state_after(pl: xr.Dataset, spec: SensitizationSpec = DEFAULT_SENSITIZATION):
-    """(W, rho) at the end of a spiking plasticity run, to start `simulate_slow` from."""
+    """(W, rho) at the end of a spiking plasticity run, to start `simulate_slow` from.
+
+    Examples
+    --------
+    >>> from ketasim.spinal import Condition, shock
+    >>> w, rho = gain_state_after(run_with_plasticity(shock(100.0), [Condition()])[1])
+    >>> rho.shape
+    (1, 8)
+    """
     return pl.W.values[:, -1].copy(), pl.rho.values[:, -1, :].copy()
 
 
@@ -775,7 +818,14 @@ def relax_at_rest(w, rho, hours: float, spec: SensitizationSpec = DEFAULT_SENSIT
 
 
 def gain_of(w, rho, spec: SensitizationSpec = DEFAULT_SENSITIZATION):
-    """Gain for arrays of W (batch,) and rho (batch, n_classes)."""
+    """Gain for arrays of W (batch,) and rho (batch, n_classes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(gain_of(np.array([0.25]), np.zeros((1, 8)))[0])
+    1.0
+    """
     return gain_from_state(np.asarray(w), np.asarray(rho).mean(axis=-1), spec.gain)
 
 
