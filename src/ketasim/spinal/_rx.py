@@ -9,10 +9,11 @@ from ketasim.receptors.nmda import (
     P_EREV,
     NMDAParams,
     nmda_equilibrium,
+    nmda_fill_rate_matrix,
     nmda_params_array,
     nmda_step_ws,
     nmda_workspace,
 )
 
 __all__ = ["NMDA_N_STATES", "P_CAFRAC", "P_EREV", "NMDAParams", "nmda_equilibrium",
-           "nmda_params_array", "nmda_step_ws", "nmda_workspace"]
+           "nmda_fill_rate_matrix", "nmda_params_array", "nmda_step_ws", "nmda_workspace"]

@@ -171,7 +171,7 @@ def _mod_array(conds, duration_ms):
 def simulate(protocol: Protocol, conditions=None, *, dt_ms: float = 0.025,
              record: bool = False, record_dt_ms: float = 0.5, seed: int = 0,
              common_inputs: bool = True, max_spikes: int = 4000, nmda_dt_ms: float = 0.1,
-             exact_gates: bool = False) -> xr.Dataset:
+             exact_gates: bool = False, nmda_expeuler: bool = False) -> xr.Dataset:
     """Simulate the afferent -> interneuron -> WDR circuit for a batch of conditions.
 
     Parameters
@@ -194,6 +194,9 @@ def simulate(protocol: Protocol, conditions=None, *, dt_ms: float = 0.025,
     exact_gates : bool
         Evaluate gate rates in closed form every step instead of the 0.01 mV lookup table
         (used by the Brian2 cross-check).
+    nmda_expeuler : bool
+        Advance the receptor layer's NMDA rate matrix by exponential Euler per state (Brian2's
+        scheme; cross-check only) instead of the receptor kernel's backward Euler.
 
     Returns
     -------
@@ -248,7 +251,7 @@ def simulate(protocol: Protocol, conditions=None, *, dt_ms: float = 0.025,
     ispk_n = np.zeros(n_cond, np.int64)
     nmda_p = nmda_params_array(NMDAParams())
     E.run_batch(P, W, ptr, ev_step, ev_ch, ev_w, mod, mod_every, n_steps, dt_ms, rec_every,
-                rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p, exact_gates, n_sub)
+                rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p, exact_gates, n_sub, nmda_expeuler)
     if np.any(spk_n > max_spikes):
         raise InputError("max_spikes", max_spikes,
                          f"at least {int(spk_n.max())} (spikes were dropped)")

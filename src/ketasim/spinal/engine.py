@@ -29,6 +29,7 @@ from ketasim.spinal._rx import (
     P_CAFRAC,
     P_EREV,
     nmda_equilibrium,
+    nmda_fill_rate_matrix,
     nmda_step_ws,
     nmda_workspace,
 )
@@ -251,9 +252,33 @@ def _dexp_norm(tr, td):
     return 1.0 / (math.exp(-tp / td) - math.exp(-tp / tr))
 
 
+
+@njit(cache=True)
+def nmda_step_expeuler(x, dt, v, glu, mg, ket, nk, p, Q):
+    """Cross-check integrator: the receptor layer's NMDA rate matrix (same model, same rates,
+    `ketasim.receptors.nmda.nmda_fill_rate_matrix`) advanced by exponential Euler per state,
+    i.e. Brian2's ``exponential_euler`` for these equations. Not used by default (the default
+    is the receptor layer's backward Euler, `nmda_step_ws`)."""
+    nmda_fill_rate_matrix(Q, v, glu, mg, ket, nk, p)
+    n = x.shape[0]
+    xo = x.copy()
+    for i in range(n):
+        inflow = 0.0
+        for j in range(n):
+            if j != i:
+                inflow += Q[i, j] * xo[j]
+        a = Q[i, i]
+        if a < 0.0:
+            e = math.exp(a * dt)
+            x[i] = -inflow / a + (xo[i] + inflow / a) * e
+        else:
+            x[i] = xo[i] + inflow * dt
+
+
 @njit(cache=True, parallel=True)
 def run_batch(P, W, ev_ptr, ev_step, ev_ch, ev_w, mod, mod_every, n_steps, dt, rec_every,
-              rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p, exact=False, nmda_sub=0):
+              rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p, exact=False, nmda_sub=0,
+              nmda_ee=False):
     """Integrate ``n_cond`` conditions for ``n_steps`` steps of ``dt`` ms (see module doc).
 
     P (n_cond, n_param) parameters; W (n_cond, N_CH, N_SYN) lumped conductances (nS);
@@ -263,18 +288,19 @@ def run_batch(P, W, ev_ptr, ev_step, ev_ch, ev_w, mod, mod_every, n_steps, dt, r
     spk_t / ispk_t (n_cond, max_spikes) WDR / interneuron spike times (ms), counts in
     spk_n / ispk_n (counts beyond capacity are kept, times dropped). ``exact`` evaluates the
     gate rates in closed form at every step instead of the 0.01 mV lookup table;
-    ``nmda_sub`` > 0 advances the NMDA receptors every ``nmda_sub`` steps (default: 0.1 ms).
+    ``nmda_sub`` > 0 advances the NMDA receptors every ``nmda_sub`` steps (default: 0.1 ms);
+    ``nmda_ee`` uses `nmda_step_expeuler` (Brian2 cross-check) instead of the receptor kernel.
     """
     n_cond = P.shape[0]
     for c in prange(n_cond):
         _run_one(c, P[c], W[c], ev_ptr, ev_step, ev_ch, ev_w, mod[c], mod_every, n_steps, dt,
                  rec_every, rec[c], spk_t[c], spk_n, ispk_t[c], ispk_n, nmda_p, exact,
-                 nmda_sub)
+                 nmda_sub, nmda_ee)
 
 
 @njit(cache=True)
 def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, rec_every,
-             rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p, exact, nmda_sub):
+             rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p, exact, nmda_sub, nmda_ee):
     temp = p[P_TEMPERATURE_C]
     tadj_hh = 3.0 ** ((temp - 36.0) / 10.0)
     tadj_cal = 3.0 ** ((temp - 23.5) / 10.0)
@@ -347,6 +373,7 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
     # NMDA Markov states per channel on the WDR dendrite (0) and the interneuron (1)
     xn = np.zeros((2, N_CH, NMDA_N_STATES))
     ws = nmda_workspace()
+    Q = np.zeros((NMDA_N_STATES, NMDA_N_STATES))
     f_rel = np.zeros((2, N_CH))  # recruitment x release of the last event (lumping factor)
     glu_left = np.zeros(N_CH, np.int64)
     # receptors start at equilibrium with the initial drug levels (drug given long before)
@@ -549,9 +576,15 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
                 glu = glu_acc[ch] / n_sub
                 glu_acc[ch] = 0.0
                 if w[ch, S_W_NMDA] > 0.0:
-                    nmda_step_ws(xn[0, ch], dt_sub, vd_old, glu, mg, ket, nk, nmda_p, ws)
+                    if nmda_ee:
+                        nmda_step_expeuler(xn[0, ch], dt_sub, vd_old, glu, mg, ket, nk, nmda_p, Q)
+                    else:
+                        nmda_step_ws(xn[0, ch], dt_sub, vd_old, glu, mg, ket, nk, nmda_p, ws)
                 if w[ch, S_I_NMDA] > 0.0:
-                    nmda_step_ws(xn[1, ch], dt_sub, vi_old, glu, mg, ket, nk, nmda_p, ws)
+                    if nmda_ee:
+                        nmda_step_expeuler(xn[1, ch], dt_sub, vi_old, glu, mg, ket, nk, nmda_p, Q)
+                    else:
+                        nmda_step_ws(xn[1, ch], dt_sub, vi_old, glu, mg, ket, nk, nmda_p, ws)
             for s in range(N_SYN):
                 if w[ch, s] != 0.0:
                     sa[ch, s] *= fa[s]
