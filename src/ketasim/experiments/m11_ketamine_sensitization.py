@@ -236,7 +236,7 @@ def figure(ds: xr.Dataset):
     s = summary(ds)
     fig, ax = plt.subplots(1, 3, figsize=(13, 3.6))
     k = np.asarray(s["ketamine_um"])
-    xk = np.where(k > 0, k, k[k > 0].min() / 3 if np.any(k > 0) else 0.1)
+    xk = np.where(k > 0, k, k[k > 0].min() / 10 if np.any(k > 0) else 0.1)
     ax[0].semilogx(xk, s["prevention_gain_3h"], "o-")
     ax[0].axhline(1.0, color="gray", ls=":")
     for a in ax[:2]:
