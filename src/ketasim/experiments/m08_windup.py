@@ -104,27 +104,30 @@ def figure(ds: xr.Dataset):
     ax.legend(fontsize=6, ncol=2)
     if has_tr:
         t = ds.trace_time.values / 1000.0
+        sel = (t >= 0.8) & (t <= 6.0)  # the build-up: first five shocks at 1 Hz
+        t = t[sel]
         a = axs[1, 0]
-        a.plot(t, ds.v, lw=0.3, label="soma")
-        a.plot(t, ds.v_dend, lw=0.5, label="dendrite")
+        a.plot(t, ds.v.values[sel], lw=0.3, label="soma")
+        a.plot(t, ds.v_dend.values[sel], lw=0.6, label="dendrite")
         a.set_ylabel("Vm (mV)")
-        a.set_title("1 Hz train, control")
+        a.set_title("1 Hz train, control: shocks at 1, 2, 3, 4, 5 s")
         a.legend(fontsize=7)
         a = axs[1, 1]
-        a.plot(t, ds.i_nmda, lw=0.4, label="I_NMDA")
-        a.plot(t, ds.i_cal, lw=0.4, label="I_CaL")
-        a.plot(t, ds.i_can, lw=0.6, label="I_CAN")
+        a.plot(t, ds.i_nmda.values[sel], lw=0.5, label="I_NMDA (dendrite)")
+        a.plot(t, ds.i_can.values[sel], lw=0.8, label="I_CAN")
         a.set_ylabel("current (pA)")
+        a.set_title("NMDA Ca2+ (10 % of I_NMDA) and CaL charge I_CAN, which builds up")
         a.legend(fontsize=7)
         a = axs[2, 0]
-        a.plot(t, ds.ca_i, lw=0.4)
-        a.set_ylabel("[Ca]i dendrite (uM)")
+        a.plot(t, ds.ca_i.values[sel], lw=0.4)
+        a.set_ylabel("[Ca]i, dendritic pool (uM)")
         a.set_xlabel("time (s)")
         a = axs[2, 1]
-        a.plot(t, ds.i_can, lw=0.6, color="C2")
-        a.set_ylabel("I_CAN (pA)")
+        a.plot(t, ds.i_cal.values[sel], lw=0.3, color="C3")
+        a.set_ylabel("I_CaL (pA)")
         a.set_xlabel("time (s)")
-        a.set_title("the slow I_CAN bridges the 1 s intervals")
+        a.set_title("I_CAN (seconds) bridges the 1 s intervals; from shock 3 the cell "
+                    "fires through them", fontsize=8)
     fig.tight_layout()
     return fig
 
