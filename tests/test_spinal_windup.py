@@ -126,3 +126,12 @@ def test_recruitment_monotone_and_bounded(i1, i2):
     for f in ("abeta", "adelta", "c"):
         a, b = recruitment(lo, f), recruitment(hi, f)
         assert 0.0 <= a <= b <= 1.0
+
+
+def test_opioid_reduces_c_response_through_receptor_layer():
+    # receptors.opioid: fentanyl at 10 x its K (1.35 nM) activates ~90 % of mu receptors;
+    # C-fibre release falls by mu_presyn_max x r (~60 %), so the C response must fall
+    pr = train(1, 1.0)
+    ds = simulate(pr, [Condition(), Condition(fentanyl_uM=0.0135)], seed=1)
+    r = ds.response.values[:, 0]
+    assert r[1] <= 0.7 * r[0]

@@ -31,7 +31,8 @@ from ketasim.spinal._rx import nmda_workspace as _ws
 from ketasim.spinal.afferents import Protocol
 from ketasim.spinal.params import DEFAULT, SpinalParams
 
-DRUGS = ("ketamine_uM", "norketamine_uM", "propofol_uM", "thiopental_uM", "mu_occupancy")
+DRUGS = ("ketamine_uM", "norketamine_uM", "propofol_uM", "thiopental_uM", "morphine_uM",
+         "fentanyl_uM", "remifentanil_uM", "mu_occupancy")
 MOD_DT_MS = 10.0  # drug inputs are piecewise constant on this grid
 
 
@@ -39,8 +40,12 @@ MOD_DT_MS = 10.0  # drug inputs are piecewise constant on this grid
 class Condition:
     """One simulated condition: parameters plus drug levels at the receptor.
 
-    Drug levels are free concentrations in umol/L (``mu_occupancy`` is a fraction 0..1), each
-    a constant or a ``(times_ms, values)`` pair interpolated linearly (e.g. from the PK layer).
+    Drug levels are free concentrations in umol/L, each a constant or a ``(times_ms, values)``
+    pair interpolated linearly (e.g. from the PK layer). Opioids act through the receptor
+    layer's mu-opioid activation (`ketasim.receptors.opioid.opioid_effects_nb`, ketamine's own
+    weak mu competition included); ``mu_occupancy`` adds a directly imposed mu activation
+    (0..1; the sum is capped at 1). Activation r scales C-fibre release by
+    ``1 - mu_presyn_max r`` and opens ``g_girk_max r`` of GIRK conductance on the WDR soma.
 
     Examples
     --------
@@ -53,6 +58,9 @@ class Condition:
     norketamine_uM: float | tuple = 0.0
     propofol_uM: float | tuple = 0.0
     thiopental_uM: float | tuple = 0.0
+    morphine_uM: float | tuple = 0.0
+    fentanyl_uM: float | tuple = 0.0
+    remifentanil_uM: float | tuple = 0.0
     mu_occupancy: float | tuple = 0.0
     label: str = ""
     extra: dict = field(default_factory=dict, compare=False)
@@ -147,6 +155,19 @@ def _course(value, name, n_rows):
     return out
 
 
+def _mu_activation(mor, fen, rem, ket):
+    """Receptor-layer mu-opioid activation r per time row (cached over repeated rows)."""
+    from ketasim.receptors.opioid import opioid_effects_nb, opioid_params_array
+    q = opioid_params_array()
+    out = np.empty(mor.shape)
+    cache = {}
+    for i, key in enumerate(zip(mor, fen, rem, ket, strict=True)):
+        if key not in cache:
+            cache[key] = opioid_effects_nb(key[0], key[1], key[2], key[3], q)[1]
+        out[i] = cache[key]
+    return out
+
+
 def _mod_array(conds, duration_ms):
     n_rows = int(math.ceil(duration_ms / MOD_DT_MS)) + 1
     mod = np.zeros((len(conds), n_rows, E.N_MOD))
@@ -156,6 +177,11 @@ def _mod_array(conds, duration_ms):
         pro = _course(c.propofol_uM, "propofol_uM", n_rows)
         thio = _course(c.thiopental_uM, "thiopental_uM", n_rows)
         mu = _course(c.mu_occupancy, "mu_occupancy", n_rows)
+        mor = _course(c.morphine_uM, "morphine_uM", n_rows)
+        fen = _course(c.fentanyl_uM, "fentanyl_uM", n_rows)
+        rem = _course(c.remifentanil_uM, "remifentanil_uM", n_rows)
+        if np.any(mor) or np.any(fen) or np.any(rem):
+            mu = np.minimum(1.0, mu + _mu_activation(mor, fen, rem, ket))
         tau, gg, tonic, gly = gaba_modulation(pro, thio, ket)
         mod[i, :, E.M_MG] = c.params.mg_mm
         mod[i, :, E.M_KET] = ket
