@@ -1,9 +1,12 @@
 """M1 at the cell level: GABA-A hypnotics leave wind-up, ketamine flattens it.
 
 Protocol: 15 C-strength shocks at 1 Hz. Conditions: control; propofol 1 uM free (hypnotic free
-concentration ~0.4-1 uM, franks1994 [M]); thiopental 25 uM free (franks1994 [M]); ketamine
-30 and 100 uM free. Propofol/thiopental act through the receptor layer's GABA-A deactivation
-multiplier on the feed-forward and background inhibition; ketamine through the NMDA model.
+concentration ~0.4-1 uM, franks1994 [M, not verified at the source]; 0.63 uM in the bath
+enhances inhibition in brain slices, Gredell et al. 2004 Br J Anaesth, reference 4.1);
+thiopental 25 uM free (franks1994 [M]); ketamine 30 and 100 uM free (the model needs such
+levels to flatten wind-up, see m10-windup-ketamine). Propofol/thiopental act through the
+receptor layer's GABA-A deactivation multiplier on the feed-forward and background
+inhibition; ketamine through the NMDA model.
 
 Summary keys (JSON): per condition ``{"spikes_per_stimulus", "windup_ratio", "first",
 "absolute_windup", "gaba_decay_multiplier", "inhibitory_charge_rel"}``; the inhibitory charge
