@@ -22,7 +22,13 @@ reversal is appreciable; the mechanism appears at tens of uM. The default concen
 therefore extend to 100 uM and part (c) uses 30 uM, to expose the mechanism; the figure
 marks the clinical range.
 
-Ketamine clinical outcomes are validation only; nothing here is fitted to them.
+Ketamine outcomes are validation only; nothing here is fitted to them. Published anchors:
+benrath2005 (rat): S(+)-ketamine 5 mg/kg before HFS blocked spinal LTP; given after HFS it
+had no effect on LTP maintenance. klein2007 (human): ketamine 0.25 mg/kg i.v. prevented the
++51 % increase of pain to electrical test stimuli after HFS, but NOT the 2x secondary
+pin-prick hyperalgesia nor allodynia (NMDA-insensitive heterosynaptic mechanisms). The model
+ties heterosynaptic spread to the same Ca2+-driven gain, so it cannot separate the two: a
+known deviation.
 
 Summary keys
 ------------
@@ -74,6 +80,7 @@ from ketasim.spinal.sensitization import (  # noqa: E402
     modulated_params,
     modulation_from_gain,
 )
+from ketasim.spinal.sensitization_sources import KLEIN2007  # noqa: E402
 
 
 def _relief(before, after):
@@ -179,7 +186,7 @@ def run(ketamine_um: tuple = (0.0, 1.0, 10.0, 30.0, 100.0), ketamine_eq_um: floa
                     normal_relief_ketamine_pct=relief_k_normal,
                     normal_relief_opioid_pct=relief_o_normal)
     return stamp(ds, model="m11-ketamine-sensitization",
-                 citations=SENSITIZATION_CITATIONS + NEUROPATHIC_CITATIONS,
+                 citations=SENSITIZATION_CITATIONS + NEUROPATHIC_CITATIONS + [KLEIN2007],
                  params={"ketamine_um": list(map(float, kets)), "ketamine_eq_um": ketamine_eq_um},
                  seed=seed)
 

@@ -15,8 +15,8 @@ GRAUPNER2012 = register(
     "Calcium-based plasticity model explains sensitivity of synaptic changes to spike pattern, "
     "rate, and dendritic location", "Proc Natl Acad Sci USA 109:3991-3996")
 BENRATH2005 = register(
-    "benrath2005", "Benrath J, Brechtel C, Stark J, Sandkuhler J", 2005,
-    "Low dose of S+-ketamine prevents long-term potentiation in pain pathways under strong "
+    "benrath2005", "Benrath J, Brechtel C, Sandkuhler J", 2005,
+    "Low dose of S(+)-ketamine prevents long-term potentiation in pain pathways under strong "
     "opioid analgesia in the rat spinal cord in vivo", "Br J Anaesth 95:518-523",
     doi="10.1093/bja/aei215")
 KLEIN2004 = register(
@@ -60,3 +60,7 @@ KOHNO2005 = register(
 WOOLF2011 = register(
     "woolf2011", "Woolf CJ", 2011, "Central sensitization: implications for the diagnosis and "
     "treatment of pain", "Pain 152:S2-S15")
+KLEIN2007 = register(
+    "klein2007", "Klein T, Magerl W, Nickel U, Hopf HC, Sandkuhler J, Treede RD", 2007,
+    "Effects of the NMDA-receptor antagonist ketamine on perceptual correlates of long-term "
+    "potentiation within the nociceptive system", "Neuropharmacology 52:655-661")
