@@ -101,7 +101,21 @@ def spiking_steady(conditions, *, c_rate_hz=0.0, fibre_rates=(), duration_ms=120
     return steady_output(sp, skip_ms)
 
 
-__all__ = ["model_spec", "pain_model", "heat_nrs", "probe_nrs", "hfs_states", "slow_after",
-           "spiking_steady", "TEST_TEMPERATURE_C", "TOUCH_ABETA_HZ", "PINPRICK_ADELTA_HZ",
-           "gain_of",
-           "modulated_params", "modulation_from_gain"]
+def json_clean(obj):
+    """Summary dicts as strict JSON: NaN / inf become None (recursively).
+
+    >>> json_clean({"a": [1.0, float("nan")]})
+    {'a': [1.0, None]}
+    """
+    if isinstance(obj, dict):
+        return {k: json_clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_clean(v) for v in obj]
+    if isinstance(obj, float | np.floating):
+        return float(obj) if np.isfinite(obj) else None
+    return obj
+
+
+__all__ = ["json_clean", "model_spec", "pain_model", "heat_nrs", "probe_nrs", "hfs_states",
+           "slow_after", "spiking_steady", "TEST_TEMPERATURE_C", "TOUCH_ABETA_HZ",
+           "PINPRICK_ADELTA_HZ", "gain_of", "modulated_params", "modulation_from_gain"]

@@ -35,6 +35,7 @@ from ketasim.core.provenance import stamp  # noqa: E402
 from ketasim.experiments._pain_common import (  # noqa: E402
     PINPRICK_ADELTA_HZ,
     TOUCH_ABETA_HZ,
+    json_clean,
     pain_model,
     spiking_steady,
 )
@@ -74,7 +75,7 @@ def run(t_min: float = 40.0, t_max: float = 50.0, n_temps: int = 6,
                                                     "n_temps": n_temps}, seed=seed)
 
 
-def summary(ds: xr.Dataset) -> dict:
+def _summary(ds: xr.Dataset) -> dict:
     out = ds.output_hz.values
     nrs = ds.nrs.values
     r = ds.c_rate_hz.values
@@ -101,6 +102,10 @@ def summary(ds: xr.Dataset) -> dict:
                      "half_hz": ds.attrs["transfer_half_hz"],
                      "exponent": ds.attrs["transfer_exponent"]},
     }
+
+
+def summary(ds: xr.Dataset) -> dict:
+    return json_clean(_summary(ds))
 
 
 def figure(ds: xr.Dataset):

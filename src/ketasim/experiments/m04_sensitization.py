@@ -48,6 +48,7 @@ from ketasim.experiments._pain_common import (  # noqa: E402
     TEST_TEMPERATURE_C,
     heat_nrs,
     hfs_states,
+    json_clean,
     model_spec,
     pain_model,
     probe_nrs,
@@ -159,7 +160,7 @@ def _threshold(temps, nrs):
     return float(temps[idx[0]]) if idx.size else float("nan")
 
 
-def summary(ds: xr.Dataset) -> dict:
+def _summary(ds: xr.Dataset) -> dict:
     t = ds.time.values
 
     def at(var, h):
@@ -187,6 +188,10 @@ def summary(ds: xr.Dataset) -> dict:
         "curve_nrs_before": [round(float(x), 3) for x in ds.curve_before.values],
         "curve_nrs_1h": [round(float(x), 3) for x in ds.curve_1h.values],
     }
+
+
+def summary(ds: xr.Dataset) -> dict:
+    return json_clean(_summary(ds))
 
 
 def figure(ds: xr.Dataset):

@@ -37,6 +37,7 @@ import xarray as xr  # noqa: E402
 from ketasim.core.provenance import stamp  # noqa: E402
 from ketasim.experiments._pain_common import (  # noqa: E402
     hfs_states,
+    json_clean,
     model_spec,
     pain_model,
     slow_after,
@@ -92,7 +93,7 @@ def _at(ds, var, hours_after):
     return ds[var].values[:, i]
 
 
-def summary(ds: xr.Dataset) -> dict:
+def _summary(ds: xr.Dataset) -> dict:
     names = [str(c) for c in ds.condition.values]
     g1 = _at(ds, "gain", 1.0)
     g24 = _at(ds, "gain", min(24.0, float(ds.t_slow.values[-1] - ds.attrs["hfs_duration_h"])))
@@ -115,6 +116,10 @@ def summary(ds: xr.Dataset) -> dict:
         "peak_ca_um": dict(zip(names, map(float, ds.c_fast.max("t_fast").values), strict=True)),
         "benrath_target": 1.73,
     }
+
+
+def summary(ds: xr.Dataset) -> dict:
+    return json_clean(_summary(ds))
 
 
 def figure(ds: xr.Dataset):

@@ -66,6 +66,7 @@ from ketasim.experiments._pain_common import (  # noqa: E402
     TOUCH_ABETA_HZ,
     heat_nrs,
     hfs_states,
+    json_clean,
     model_spec,
     pain_model,
     slow_after,
@@ -191,7 +192,7 @@ def run(ketamine_um: tuple = (0.0, 1.0, 10.0, 30.0, 100.0), ketamine_eq_um: floa
                  seed=seed)
 
 
-def summary(ds: xr.Dataset) -> dict:
+def _summary(ds: xr.Dataset) -> dict:
     kets = [float(k) for k in ds.ketamine.values]
     g3 = ds.prevention_gain_3h.values
     d0 = g3[0] - 1
@@ -237,6 +238,10 @@ def summary(ds: xr.Dataset) -> dict:
                                  "opioid": _relief(to[0], to[2])},
         },
     }
+
+
+def summary(ds: xr.Dataset) -> dict:
+    return json_clean(_summary(ds))
 
 
 def figure(ds: xr.Dataset):

@@ -35,6 +35,7 @@ from ketasim.clinical.pain import heat_to_c_rate, nrs_from_output  # noqa: E402
 from ketasim.core.provenance import stamp  # noqa: E402
 from ketasim.experiments._pain_common import (  # noqa: E402
     TEST_TEMPERATURE_C,
+    json_clean,
     pain_model,
     spiking_steady,
 )
@@ -96,7 +97,7 @@ def run(ketamine_um: tuple = (0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0),
                  params={"ketamine_um": list(map(float, k))}, seed=seed)
 
 
-def summary(ds: xr.Dataset) -> dict:
+def _summary(ds: xr.Dataset) -> dict:
     k = ds.ketamine.values
     full, only = ds.nrs_full.values, ds.nrs_nmda_only.values
     n0 = full[0]
@@ -120,6 +121,10 @@ def summary(ds: xr.Dataset) -> dict:
                    "nrs_full": float(full[i1]), "nrs_nmda_only": float(only[i1]),
                    "descending_share_pct": share[i1]},
     }
+
+
+def summary(ds: xr.Dataset) -> dict:
+    return json_clean(_summary(ds))
 
 
 def figure(ds: xr.Dataset):
