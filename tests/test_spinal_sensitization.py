@@ -3,6 +3,8 @@ time resolutions. The spiking model is the truth; the slow model must agree with
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ketasim.core.errors import InputError
 from ketasim.spinal import DEFAULT, Condition
@@ -88,3 +90,33 @@ def test_slow_model_rejects_out_of_grid_inputs(table):
         simulate_slow(table, np.full((1, 2), 1e3), np.zeros((1, 2)), schedule_dt_s=60.0)
     with pytest.raises(InputError, match="dt_s"):
         simulate_slow(table, np.zeros((1, 2)), np.zeros((1, 2)), schedule_dt_s=60.0, dt_s=7.0)
+
+
+def test_table_key_tracks_the_spiking_model():
+    # the cache is keyed by what the table depends on: a changed circuit never reads a
+    # stale table (DESIGN.md: if they disagree, the detailed model wins)
+    from ketasim.spinal.sensitization import table_key
+
+    spec = DEFAULT_SENSITIZATION
+    k0 = table_key(spec, DEFAULT, (0.0,), (0.0,), (1.0,), 1e3, 0.0, 0)
+    assert k0 == table_key(spec, DEFAULT, (0.0,), (0.0,), (1.0,), 1e3, 0.0, 0)
+    assert k0 != table_key(spec, DEFAULT.replace(w_ad_ampa=DEFAULT.w_ad_ampa * 1.01),
+                           (0.0,), (0.0,), (1.0,), 1e3, 0.0, 0)
+    assert k0 != table_key(spec.__class__(ffi_loss_max=0.3), DEFAULT, (0.0,), (0.0,), (1.0,),
+                           1e3, 0.0, 0)
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.floats(0.0, 16.0), st.floats(0.0, 3.0), st.floats(0.5, 6.0))
+def test_slow_model_gain_stays_in_its_range(table, rate, ket, hours):
+    # property: whatever the (constant) drive, the gain stays within the range the two
+    # phases allow, [1 - early_amp/3, (1 + early_amp) late_max], and the states in [0, 1]
+    spec = calibrated_spec()
+    n = int(hours * 6)
+    ds = simulate_slow(table, np.full((1, n), rate), np.full((1, n), ket),
+                       schedule_dt_s=600.0, spec=spec)
+    lo = 1 - spec.gain.early_amp / 3 - 1e-9
+    hi = (1 + spec.gain.early_amp) * spec.gain.late_max + 1e-9
+    assert np.all((ds.gain >= lo) & (ds.gain <= hi))
+    assert np.all((ds.rho_end >= 0) & (ds.rho_end <= 1)) and 0 <= float(ds.W_end[0]) <= 1
