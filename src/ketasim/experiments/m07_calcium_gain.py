@@ -1,16 +1,20 @@
 """M7: Ca2+ through NMDA receptors is the master switch of the spinal gain.
 
 High-frequency conditioning (5 x 1 s at 100 Hz, 10 s apart, 2 x C threshold; the design of
-benrath2005 and klein2004) runs on the spiking WDR model; its intracellular Ca2+ (NMDA Ca2+
-fraction + L-type current) drives the two-phase calcium rule of
+benrath2005 and klein2004) runs on the spiking WDR model; its Ca2+ influx (the NMDA Ca2+
+current, 10 % of I_NMDA, plus 0.1 x the L-type current; `plasticity_drive`) drives the
+two-phase calcium rule of
 `ketasim.spinal.plasticity` (early: Shouval 2002; late: Graupner & Brunel 2012). The hours
 after conditioning run on the reduced slow model (drive table from the spiking model, no
 afferent drive except background). Conditions: control, NMDA receptors blocked during
 conditioning (AP5-like, ``nmda_scale = 0``), L-type channels blocked (all ``p_cal*`` = 0).
 
-Calibration: ``late_max`` (gain of the late phase) was set so that the control gain 1 h after
-conditioning is 1.73 (benrath2005: C-fibre field potentials 173 +- 15 % for >= 1 h). The
-effects of the blockers and the time courses are predictions.
+Calibration (automatic, on the current spiking model: `calibrated_spec`): ``ca_scale`` is
+1.2 x the smallest scale at which HFS switches every late-phase synapse class (HFS taken as
+saturating LTP) and ``late_max`` makes the control gain 1 h after conditioning 1.73
+(benrath2005: C-fibre field potentials 173 +- 15 % for >= 1 h). The effects of the blockers
+and the time courses are predictions. Consistent with benrath2005, a drug given after
+conditioning cannot undo the late phase here (no Ca2+ drive at rest; see m11).
 
 Summary keys
 ------------
