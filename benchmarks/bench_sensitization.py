@@ -20,7 +20,7 @@ import numpy as np
 
 from ketasim.spinal import Condition, simulate
 from ketasim.spinal.sensitization import (
-    DEFAULT_SENSITIZATION,
+    calibrated_spec,
     load_drive_table,
     simulate_slow,
     steady_protocol,
@@ -37,15 +37,16 @@ def scenario(n_pat: int, hours: float, sched_dt_s: float, seed: int = 0):
 
 
 def main():
-    spec = DEFAULT_SENSITIZATION
     t0 = time.perf_counter()
+    spec = calibrated_spec()
     table = load_drive_table(spec)
     t_table = time.perf_counter() - t0
     n_pat, hours, sched = 1000, 48.0, 60.0
     c, k = scenario(n_pat, hours, sched)
-    simulate_slow(table, c[:2, :10], k[:2, :10], schedule_dt_s=sched)  # compile (cached)
+    simulate_slow(table, c[:2, :10], k[:2, :10], schedule_dt_s=sched, spec=spec)  # compile
     t0 = time.perf_counter()
-    ds = simulate_slow(table, c, k, schedule_dt_s=sched, dt_s=10.0, record_dt_s=600.0)
+    ds = simulate_slow(table, c, k, schedule_dt_s=sched, dt_s=60.0, record_dt_s=600.0,
+                       spec=spec)
     t_slow = time.perf_counter() - t0
     # spiking baseline on a sample: 20 s of patient 0 at its initial drive
     span_ms = 20_000.0
@@ -55,7 +56,7 @@ def main():
     simulate(prot, [Condition(ketamine_uM=float(k[0, 0]))], record=True)
     t_spk = time.perf_counter() - t0
     t_spk_full = t_spk * (hours * 3600e3 / span_ms) * n_pat
-    print(f"drive table (load or compute): {t_table:8.2f} s  key {table.key}")
+    print(f"calibration + drive table (load or compute): {t_table:8.2f} s  key {table.key}")
     print(f"slow model, {n_pat} patients x {hours:g} h: {t_slow:8.3f} s  (goal < 10 s)")
     print(f"spiking model, sample {span_ms / 1000:g} s of 1 patient: {t_spk:8.3f} s")
     print(f"spiking model extrapolated to {n_pat} x {hours:g} h: {t_spk_full:10.3e} s "

@@ -568,12 +568,17 @@ def table_key(spec, base, c_rates, kets, gains, duration_ms, skip_ms, seed) -> s
 
 
 def _engine_fingerprint() -> str:
-    """Hash of the spinal engine sources, so that a changed engine invalidates the cache."""
+    """Hash of the spinal engine sources and of the NMDA receptor model (whose `NMDAParams`
+    defaults the engine uses), so that a changed engine or a recalibration invalidates the
+    cache."""
+    import ketasim.receptors.nmda as nmda
+    import ketasim.spinal._rx as rx
+    import ketasim.spinal.afferents as aff
     import ketasim.spinal.circuit as circ
     import ketasim.spinal.engine as eng
 
     h = hashlib.sha256()
-    for mod in (eng, circ):
+    for mod in (eng, circ, aff, rx, nmda):
         h.update(Path(mod.__file__).read_bytes())
     return h.hexdigest()[:12]
 
