@@ -14,13 +14,15 @@ trapping block; calcium rules; slow model from the spiking model's drive table):
     (mu occupancy) chosen to be EQUI-ANALGESIC for acute heat pain in the normal state
     (same NRS reduction of the 47 degC test). Relief of ongoing pain and touch-evoked pain.
 
-What the model says (honest reading): the receptor layer's ketamine potency at the NMDA
-receptor in 1 mM Mg2+ is low (equilibrium IC50 ~37 uM at -66 mV, from Mealing-calibrated
-kinetics; `ketasim.receptors.nmda`), so at clinically analgesic free levels (0.3-3 uM) the
-NMDA Ca2+ influx of the WDR neuron falls by only a few percent and neither prevention nor
-reversal is appreciable; the mechanism appears at tens of uM. The default concentrations
-therefore extend to 100 uM and part (c) uses 30 uM, to expose the mechanism; the figure
-marks the clinical range.
+What the model says (honest reading): the effect size follows the receptor layer's ketamine
+potency at the NMDA receptor in 1 mM Mg2+ (`ketasim.receptors.nmda`; equilibrium IC50 ~5.5 uM
+at -66 mV, a validation output of its kinetics). At typical analgesic free levels (0.3-3 uM)
+prevention of HFS-induced LTP is partial (~10 % at 1 uM) and grows to most of it at tens of
+uM; while present, ketamine reduces the expression of sensitization modestly; after washout
+the late phase is unchanged (no reset: a bistable late phase needs Ca2+ in its depression
+window, not the absence of Ca2+, to go back down). The default concentrations extend to
+100 uM to show the whole dose-response; part (c) uses 3 uM. The figure marks the clinical
+range.
 
 Ketamine outcomes are validation only; nothing here is fitted to them. Published anchors:
 benrath2005 (rat): S(+)-ketamine 5 mg/kg before HFS blocked spinal LTP; given after HFS it
@@ -127,7 +129,7 @@ def _probe_outputs(params, kets, seed, duration_ms):
     return heat, prick, touch
 
 
-def run(ketamine_um: tuple = (0.0, 1.0, 10.0, 30.0, 100.0), ketamine_eq_um: float = 30.0,
+def run(ketamine_um: tuple = (0.0, 1.0, 10.0, 30.0, 100.0), ketamine_eq_um: float = 3.0,
         duration_ms: float = 12000.0, seed: int = 3) -> xr.Dataset:
     from ketasim.spinal import DEFAULT, Condition
 
