@@ -61,3 +61,11 @@ def test_m11_neuropathic_ketamine_beats_equianalgesic_opioid(m11):
     eq = npd["equianalgesic_normal_relief_pct"]
     assert eq["ketamine"] == pytest.approx(eq["opioid"], abs=1.0)
     assert npd["ongoing_relief_pct"]["ketamine"] > npd["ongoing_relief_pct"]["opioid"] + 10
+
+
+def test_m15_low_dose_ketamine_spares_normal_responses(m15):
+    # benrath2005: low-dose S(+)-ketamine "does not affect C-fibre-evoked potentials alone";
+    # in the model 1 uM free ketamine changes the unsensitized heat response by < 5 %
+    # (validation of use-dependence, M10; not fitted)
+    base = m15["nrs_full"][0]
+    assert m15["at_1uM"]["nrs_full"] == pytest.approx(base, rel=0.05)
