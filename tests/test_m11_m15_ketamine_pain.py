@@ -69,3 +69,12 @@ def test_m15_low_dose_ketamine_spares_normal_responses(m15):
     # (validation of use-dependence, M10; not fitted)
     base = m15["nrs_full"][0]
     assert m15["at_1uM"]["nrs_full"] == pytest.approx(base, rel=0.05)
+
+
+def test_m11_partial_block_during_ongoing_drive_lowers_the_state(m11):
+    # a partial NMDA block while the injury-like drive continues moves the stored gain down
+    # (Ca2+ shifts towards the depression side of the rules; shouval2002, graupner2012),
+    # unlike a block at rest (previous test). Size: reported; here only its sign and bound.
+    g = m11["ongoing_drive_gain"]
+    assert g["ketamine_from_12h"] < g["no_ketamine"]
+    assert 0 < m11["ongoing_drive_state_reversal_pct"] < 100

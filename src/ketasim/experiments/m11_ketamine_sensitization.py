@@ -45,6 +45,10 @@ reversal_hyperalgesia_pct : 100 x fraction of the heat hyperalgesia (sensitized 
     removed by ketamine, per concentration.
 gain_after_ketamine_washout : gain after 2 h of ketamine then 1 h washout.
 gain_same_time_no_ketamine : gain at the same time without ketamine (the fair comparison).
+ongoing_drive_gain, ongoing_drive_state_reversal_pct : slow model, 24 h of a 4 Hz C-fibre
+    drive with ketamine (highest tabulated free level) from 12 h: gain at 24 h with / without
+    ketamine and the share of the excess gain removed (a partial block during ongoing input
+    can lower the stored state; a block at rest cannot).
 reversal_verdict : "expression reversed while present; state persists" or other.
 neuropathic : {"ketamine_um", "mu_occupancy", "equianalgesic_normal_relief_pct",
     "ongoing_nrs": {none, ketamine, opioid}, "touch_nrs": {...},
@@ -82,6 +86,7 @@ from ketasim.spinal.sensitization import (  # noqa: E402
     gain_of,
     modulated_params,
     modulation_from_gain,
+    simulate_slow,
 )
 from ketasim.spinal.sensitization_sources import KLEIN2007  # noqa: E402
 
@@ -159,6 +164,14 @@ def run(ketamine_um: tuple = (0.0, 1.0, 10.0, 30.0, 100.0), ketamine_eq_um: floa
                       record_dt_s=600.0)
     g_wash = float(wash.gain.values[0, -1])
     g_ctrl = float(slow_after(table, w1, rho1, 3.0, spec, record_dt_s=600.0).gain.values[0, -1])
+    # (b') ongoing injury-like drive (4 Hz C for 24 h) with ketamine from 12 h (slow model,
+    #      highest tabulated level): can a partial NMDA block move the stored state?
+    n = 24 * 6
+    c_on = np.full((2, n), 4.0)
+    k_on = np.zeros((2, n))
+    k_on[1, n // 2:] = k_mid
+    on = simulate_slow(table, c_on, k_on, schedule_dt_s=600.0, spec=spec)
+    g_on_ctrl, g_on_ket = (float(x) for x in on.gain.values[:, -1])
     # (c) neuropathic: ketamine vs equi-analgesic opioid
     mu_eq, relief_k_normal, relief_o_normal = _equianalgesic_mu(ketamine_eq_um, seed, duration_ms)
     npspec = NeuropathicSpec()
@@ -184,7 +197,8 @@ def run(ketamine_um: tuple = (0.0, 1.0, 10.0, 30.0, 100.0), ketamine_eq_um: floa
                 "np_condition": ["none", "ketamine", "opioid"]})
     ds.attrs.update(normal_heat_nrs=float(normal_heat[0]), gain_sensitized_1h=g_sens,
                     gain_after_ketamine_washout=g_wash, gain_same_time_no_ketamine=g_ctrl,
-                    ketamine_washout_um=k_mid,
+                    ketamine_washout_um=k_mid, ongoing_gain_no_ketamine=g_on_ctrl,
+                    ongoing_gain_ketamine=g_on_ket,
                     mu_eq=mu_eq, ketamine_eq_um=ketamine_eq_um,
                     normal_relief_ketamine_pct=relief_k_normal,
                     normal_relief_opioid_pct=relief_o_normal)
@@ -228,6 +242,11 @@ def _summary(ds: xr.Dataset) -> dict:
         "gain_after_ketamine_washout": g_w,
         "gain_same_time_no_ketamine": g_c,
         "reversal_verdict": verdict,
+        "ongoing_drive_gain": {"no_ketamine": ds.attrs["ongoing_gain_no_ketamine"],
+                               "ketamine_from_12h": ds.attrs["ongoing_gain_ketamine"]},
+        "ongoing_drive_state_reversal_pct": float(
+            100 * (ds.attrs["ongoing_gain_no_ketamine"] - ds.attrs["ongoing_gain_ketamine"])
+            / max(ds.attrs["ongoing_gain_no_ketamine"] - 1, 1e-9)),
         "neuropathic": {
             "ketamine_um": ds.attrs["ketamine_eq_um"], "mu_occupancy": ds.attrs["mu_eq"],
             "equianalgesic_normal_relief_pct": {"ketamine": ds.attrs["normal_relief_ketamine_pct"],
