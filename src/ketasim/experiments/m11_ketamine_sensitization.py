@@ -289,8 +289,10 @@ def figure(ds: xr.Dataset):
     ax[2].bar(x + 0.2, list(npd["touch_nrs"].values()), 0.4, label="touch-evoked")
     ax[2].set_xticks(x, ["neuropathic", f"+ketamine {npd['ketamine_um']:g} uM",
                          f"+opioid (mu {npd['mu_occupancy']:.2f})"], fontsize=7)
-    ax[2].set(ylabel="pain (NRS)", title="(c) neuropathic: equi-analgesic doses")
-    ax[2].legend(fontsize=7)
+    top = max(max(npd["ongoing_nrs"].values()), max(npd["touch_nrs"].values()), 0.5)
+    ax[2].set(ylabel="pain (NRS)", title="(c) neuropathic: equi-analgesic doses",
+              ylim=(0, 1.35 * top))
+    ax[2].legend(fontsize=7, loc="upper right", ncol=2)
     fig.suptitle("M11: ketamine and sensitization")
     fig.tight_layout()
     return fig
