@@ -40,36 +40,10 @@ from ketasim.core.provenance import stamp
 from ketasim.experiments.registry import register
 from ketasim.receptors import nmda as N
 from ketasim.receptors import sources as S
+from ketasim.receptors.calibrate import single_channel_ratios
 from ketasim.receptors.clamp import clamp_nmda, pulse_train
 
 ORSER_1UM = {"open_time_ratio": 0.68, "opening_freq_ratio": 0.44, "po_ratio": 0.24}
-
-
-def single_channel(ket_uM: float, v_mV: float, glu_uM: float = 1000.0, mg_mM: float = 0.0,
-                   params: N.NMDAParams | None = None) -> dict:
-    """Equilibrium single-channel statistics relative to control (no ketamine).
-
-    Openings are all entries into the conducting state (from C2, or by unblocking), because a
-    blocked sojourn of ketamine-length separates two detectable openings.
-
-    Examples
-    --------
-    >>> round(single_channel(0.0, -60.0)["po_ratio"], 3)
-    1.0
-    """
-    p = N.nmda_params_array(params)
-    Q = np.zeros((N.NMDA_N_STATES, N.NMDA_N_STATES))
-    res = {}
-    for tag, k in (("c", 0.0), ("k", ket_uM)):
-        N.nmda_fill_rate_matrix(Q, v_mV, glu_uM, mg_mM, k, 0.0, p)
-        x = N.nmda_equilibrium(v_mV, glu_uM, mg_mM, k, 0.0, p)
-        exit_rate = -Q[N.OPEN, N.OPEN]
-        entry = sum(Q[N.OPEN, j] * x[j] for j in range(N.NMDA_N_STATES) if j != N.OPEN)
-        res[tag] = (1.0 / exit_rate, entry, x[N.OPEN])
-    return {"open_time_ratio": res["k"][0] / res["c"][0],
-            "opening_freq_ratio": res["k"][1] / res["c"][1],
-            "po_ratio": res["k"][2] / res["c"][2],
-            "open_time_ms_control": res["c"][0]}
 
 
 def equilibrium_ic50(v_mV: float, mg_mM: float, glu_uM: float = 1000.0) -> float:
@@ -115,7 +89,7 @@ def run(ket_uM: float = 3.0, freqs_hz: tuple = (0.1, 0.5, 2.0, 10.0, 40.0),
              for k in (0.0, ket_uM)]
     dv = clamp_nmda(prots, dt_ms=0.5)
     bv = _last_period_block(dv, len(voltages), 1000.0 / freq_v_hz)
-    sc = {c: single_channel(c, v_sc) for c in (0.1, 1.0)}
+    sc = {c: single_channel_ratios(c, v_sc) for c in (0.1, 1.0)}
     i0, i1 = equilibrium_ic50(-66.0, 0.0), equilibrium_ic50(-66.0, 1.0)
     out = xr.Dataset(
         {"block_vs_freq": ("freq", np.array(bf), {"units": "1"}),
