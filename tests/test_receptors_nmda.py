@@ -49,6 +49,35 @@ def test_step_conserves_and_stays_in_unit_interval(v, g, mg, k, nk, dt, seed):
     assert np.abs(x - ref).max() < 1e-10  # structured elimination == dense backward Euler
 
 
+
+def test_block_elimination_step_equals_dense_solve():
+    # The step solves (I - dt Q) x_new = x by block (Schur-complement) elimination; the
+    # reference is numpy's dense LU solve of the same 20x20 system (exact up to rounding).
+    # Cases cover zero drug/Mg (the skipped-exponential path), sparse states with exact
+    # zeros (as the engine's drug-free arms), stiff dt and one workspace reused throughout.
+    rng = np.random.default_rng(7)
+    ws = N.nmda_workspace()
+    for case in range(300):
+        x = rng.dirichlet(np.full(20, 0.5))
+        if case % 3 == 0:
+            x[rng.random(20) < 0.5] = 0.0
+            x[0] += 1.0 - x.sum()
+        dt = 10.0 ** rng.uniform(-3, 2)
+        v = rng.uniform(-120, 60)
+        g = 0.0 if case % 4 == 0 else 10.0 ** rng.uniform(-2, 3)
+        mg = (0.0, 1.0, rng.uniform(0, 3))[case % 3]
+        k = 0.0 if case % 5 < 2 else 10.0 ** rng.uniform(-2, 2)
+        nk = 0.0 if case % 7 < 3 else 10.0 ** rng.uniform(-2, 2)
+        ref = np.linalg.solve(np.eye(20) - dt * _Q(v, g, mg, k, nk), x)
+        N.nmda_step_ws(x, dt, v, g, mg, k, nk, P, ws)
+        assert np.abs(x - ref).max() < 1e-12, (case, dt, v, g, mg, k, nk)
+        assert abs(x.sum() - 1.0) < 1e-14 and x.min() >= 0.0
+    y = N.nmda_equilibrium(-65.0, 0.0, 1.0, 0.0, 0.0, P)
+    y2 = y.copy()
+    N.nmda_step(y, 0.1, -65.0, 1000.0, 1.0, 0.0, 0.0, P)
+    N.nmda_step_ws(y2, 0.1, -65.0, 1000.0, 1.0, 0.0, 0.0, P, ws)
+    assert np.array_equal(y, y2)  # nmda_step is the same kernel with its own scratch
+
 @settings(max_examples=30, deadline=None)
 @given(v=volt, mg=mgs, c1=st.floats(0, 50), dc=st.floats(0.01, 50))
 def test_block_monotone_in_ketamine(v, mg, c1, dc):

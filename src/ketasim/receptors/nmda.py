@@ -287,64 +287,17 @@ def nmda_fill_rate_matrix(Q, v, glu, mg, ket, nk, p):
 
 
 @njit(cache=True)
-def _fill_system(A, x, dt, v, glu, mg, ket, nk, p):
-    """Write [I - dt Q | x] into the blocks the arrow elimination reads (no full-matrix pass)."""
-    n = NMDA_N_STATES
-    for a in range(NMDA_N_ARMS):
-        o = 5 * a
-        for i in range(5):
-            for j in range(5):
-                A[o + i, o + j] = 0.0
-                if a > 0:
-                    A[o + i, j] = 0.0
-                    A[i, o + j] = 0.0
-    kb = p[P_KB] * glu
-    ku = p[P_KU]
-    cin_sum = 0.0
-    on_sum = 0.0
-    concs = (float(mg), float(ket), float(nk))
-    for b in range(3):
-        on, off, cin, cout = _block_rates(b, v, concs[b], p)
-        o = 5 * (b + 1)
-        cin_sum += cin
-        on_sum += on
-        # coupling free <-> arm b (diagonal in position)
-        A[o + 3, 3] = -dt * on
-        A[3, o + 3] = -dt * off
-        for j in (0, 1, 2, 4):
-            A[o + j, j] = -dt * cin
-            A[j, o + j] = -dt * cout
-        # gating inside the blocked arm
-        be = p[P_BETA_B]
-        al = p[P_ALPHA_B]
-        A[o + 1, o + 0] = -dt * 2.0 * kb
-        A[o + 0, o + 1] = -dt * ku
-        A[o + 2, o + 1] = -dt * kb
-        A[o + 1, o + 2] = -dt * 2.0 * ku
-        A[o + 3, o + 2] = -dt * be
-        A[o + 2, o + 3] = -dt * al
-        A[o + 4, o + 2] = -dt * p[P_KD]
-        A[o + 2, o + 4] = -dt * p[P_KR]
-        A[o + 0, o + 0] = 1.0 + dt * (2.0 * kb + cout)
-        A[o + 1, o + 1] = 1.0 + dt * (ku + kb + cout)
-        A[o + 2, o + 2] = 1.0 + dt * (2.0 * ku + be + p[P_KD] + cout)
-        A[o + 3, o + 3] = 1.0 + dt * (al + off)
-        A[o + 4, o + 4] = 1.0 + dt * (p[P_KR] + cout)
-    A[1, 0] = -dt * 2.0 * kb
-    A[0, 1] = -dt * ku
-    A[2, 1] = -dt * kb
-    A[1, 2] = -dt * 2.0 * ku
-    A[3, 2] = -dt * p[P_BETA]
-    A[2, 3] = -dt * p[P_ALPHA]
-    A[4, 2] = -dt * p[P_KD]
-    A[2, 4] = -dt * p[P_KR]
-    A[0, 0] = 1.0 + dt * (2.0 * kb + cin_sum)
-    A[1, 1] = 1.0 + dt * (ku + kb + cin_sum)
-    A[2, 2] = 1.0 + dt * (2.0 * ku + p[P_BETA] + p[P_KD] + cin_sum)
-    A[3, 3] = 1.0 + dt * (p[P_ALPHA] + on_sum)
-    A[4, 4] = 1.0 + dt * (p[P_KR] + cin_sum)
-    for i in range(n):
-        A[i, n] = x[i]
+def _rates(b, v, conc, f, p):
+    """`_block_rates` with the exponentials that multiply zero skipped (same values)."""
+    base = P_BLK + 6 * b
+    koff = p[base] * np.exp(p[base + 1] * v)
+    kk = 0.0
+    if conc != 0.0:
+        kk = conc / p[base + 2] * np.exp(-p[base + 3] * v)
+    esc = p[base + 4]
+    if p[base + 5] != 0.0:
+        esc = esc * np.exp(p[base + 5] * v)
+    return koff * kk, koff, esc * f * kk, esc
 
 
 @njit(cache=True)
@@ -356,12 +309,20 @@ def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
     sum(x) exactly; its equilibrium is the exact one. Use dt <= 0.1 ms for synaptic
     transients (first-order error ~ dt x gating rates, < 1 %).
 
+    The linear system ``(I - dt Q) x_new = x`` is solved exactly by block elimination:
+    each blocker arm couples to the free arm only position by position, and its gating
+    graph is a tree (C0-C1-C2, C2-O, C2-D), so its 5x5 block B has the closed-form inverse
+    ``blockdiag(T^-1, 0) + u v^T / delta`` (T: B without C2; 2x2 and scalar blocks). The
+    free arm then solves its 5x5 Schur complement (dense, no pivoting: an M-matrix), and
+    each blocker arm is back-substituted as ``B^-1 (x_b - g x_free)``, a sum of non-negative
+    terms. Only non-zero rates are formed; the 20x20 matrix never is.
+
     Parameters
     ----------
     x : float64[20] occupancies, modified in place.
     dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM : floats (ms, mV, uM, mM, uM, uM).
     p : float64[NMDA_N_PARAMS] from `nmda_params_array`.
-    ws : float64[20, 21] from `nmda_workspace`.
+    ws : float64[20, 21] from `nmda_workspace` (scratch).
 
     Examples
     --------
@@ -372,53 +333,181 @@ def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
     True
     """
     n = NMDA_N_STATES
-    A = ws
-    _fill_system(A, x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p)
-    # Gaussian elimination without pivoting: A has unit column sums and a non-negative
-    # dominant diagonal (M-matrix), so it is stable. The scheme is an "arrow": each blocker arm
-    # couples only to the free arm, so eliminating the blocker arms first (free arm last)
-    # creates no fill-in between arms; we only touch the non-zero blocks (~900 flops).
-    for a in range(NMDA_N_ARMS):
-        arm = a + 1 if a < NMDA_N_ARMS - 1 else 0  # order: Mg, K, NK, then free
-        for jk in range(NMDA_N_POS):
-            k = 5 * arm + jk
-            piv = 1.0 / A[k, k]
-            # rows below the pivot: later positions of the same arm, and the free arm
-            for r in range(2 * NMDA_N_POS):
-                if r < NMDA_N_POS:
-                    if r <= jk:
-                        continue
-                    i = 5 * arm + r
-                else:
-                    if arm == 0:
-                        break
-                    i = r - NMDA_N_POS
-                fct = A[i, k] * piv
-                if fct == 0.0:
-                    continue
-                for c in range(jk + 1, NMDA_N_POS):
-                    A[i, 5 * arm + c] -= fct * A[k, 5 * arm + c]
-                if arm != 0:
-                    for c in range(NMDA_N_POS):
-                        A[i, c] -= fct * A[k, c]
-                A[i, n] -= fct * A[k, n]
-    # back substitution in reverse elimination order (free arm first)
-    s = 0.0
-    for a in range(NMDA_N_ARMS - 1, -1, -1):
-        arm = a + 1 if a < NMDA_N_ARMS - 1 else 0
-        for jk in range(NMDA_N_POS - 1, -1, -1):
-            k = 5 * arm + jk
-            acc = A[k, n]
-            for c in range(jk + 1, NMDA_N_POS):
-                acc -= A[k, 5 * arm + c] * x[5 * arm + c]
-            if arm != 0:
-                for c in range(NMDA_N_POS):
-                    acc -= A[k, c] * x[c]
-            xi = acc / A[k, k]
-            if xi < 0.0:  # round-off only (the exact solution is non-negative)
-                xi = 0.0
-            x[k] = xi
-            s += xi
+    dt = dt_ms
+    v = v_mV
+    glu = glu_uM
+    S = ws  # rows 0..4: 5x5 Schur complement of the free arm, column 5 its rhs
+    kb = p[P_KB] * glu
+    ku = p[P_KU]
+    kd = p[P_KD]
+    kr = p[P_KR]
+    be_b = p[P_BETA_B]
+    al_b = p[P_ALPHA_B]
+    f = (al_b / be_b) / (p[P_ALPHA] / p[P_BETA])
+    # blocked-arm gating off-diagonals of (I - dt Q) (<= 0); the same in every blocker arm
+    b01 = -dt * ku
+    b10 = -dt * 2.0 * kb
+    b12 = -dt * 2.0 * ku
+    b21 = -dt * kb
+    b23 = -dt * al_b
+    b32 = -dt * be_b
+    b24 = -dt * kr
+    b42 = -dt * kd
+    for i in range(5):
+        for j in range(6):
+            S[i, j] = 0.0
+    cin_sum = 0.0
+    on_sum = 0.0
+    for b in range(3):
+        conc = mg_mM if b == 0 else (ket_uM if b == 1 else nk_uM)
+        on, off, cin, cout = _rates(b, v, conc, f, p)
+        cin_sum += cin
+        on_sum += on
+        o = 5 * (b + 1)
+        # arm block B: gating tree C0-C1-C2, C2-O, C2-D; eliminate the leaves into C2
+        d0 = 1.0 + dt * (2.0 * kb + cout)
+        d1 = 1.0 + dt * (ku + kb + cout)
+        d2 = 1.0 + dt * (2.0 * ku + be_b + kd + cout)
+        d3 = 1.0 + dt * (al_b + off)
+        d4 = 1.0 + dt * (kr + cout)
+        det = 1.0 / (d0 * d1 - b01 * b10)
+        i3 = 1.0 / d3
+        i4 = 1.0 / d4
+        # B^-1 = blockdiag(T^-1, 0) + u v^T / delta  (T: B without the root C2)
+        u0 = b01 * b12 * det
+        u1 = -d0 * b12 * det
+        u3 = -b32 * i3
+        u4 = -b42 * i4
+        v0 = b21 * b10 * det
+        v1 = -b21 * d0 * det
+        v3 = -b23 * i3
+        v4 = -b24 * i4
+        idl = 1.0 / (d2 + b21 * u1 + b23 * u3 + b24 * u4)
+        # coupling: free -> arm (g, column j of the arm rows), arm -> free (h)
+        gin = -dt * cin
+        gon = -dt * on
+        hout = -dt * cout
+        hoff = -dt * off
+        # y = B^-1 r_b
+        r0 = x[o]
+        r1 = x[o + 1]
+        r2 = x[o + 2]
+        r3 = x[o + 3]
+        r4 = x[o + 4]
+        y2 = (r2 + v0 * r0 + v1 * r1 + v3 * r3 + v4 * r4) * idl
+        y0 = (d1 * r0 - b01 * r1) * det + u0 * y2
+        y1 = (d0 * r1 - b10 * r0) * det + u1 * y2
+        y3 = r3 * i3 + u3 * y2
+        y4 = r4 * i4 + u4 * y2
+        # Schur rhs: r_f - h * y
+        S[0, 5] -= hout * y0
+        S[1, 5] -= hout * y1
+        S[2, 5] -= hout * y2
+        S[3, 5] -= hoff * y3
+        S[4, 5] -= hout * y4
+        # Schur matrix: - diag(h) B^-1 diag(g)
+        hu0 = hout * u0
+        hu1 = hout * u1
+        hu3 = hoff * u3
+        hu4 = hout * u4
+        hu = ws[8]
+        gv = ws[9]
+        hu[0] = hu0
+        hu[1] = hu1
+        hu[2] = hout
+        hu[3] = hu3
+        hu[4] = hu4
+        gv[0] = gin * v0 * idl
+        gv[1] = gin * v1 * idl
+        gv[2] = gin * idl
+        gv[3] = gon * v3 * idl
+        gv[4] = gin * v4 * idl
+        for i in range(5):
+            for j in range(5):
+                S[i, j] -= hu[i] * gv[j]
+        # keep the arm's factors for the back-substitution
+        w = ws[5 + b]
+        w[0] = d0
+        w[1] = d1
+        w[2] = i3
+        w[3] = i4
+        w[4] = det
+        w[5] = u0
+        w[6] = u1
+        w[7] = u3
+        w[8] = u4
+        w[9] = v0
+        w[10] = v1
+        w[11] = v3
+        w[12] = v4
+        w[13] = idl
+        w[14] = gin
+        w[15] = gon
+        hg = hout * gin * det
+        S[0, 0] -= hg * d1
+        S[0, 1] += hg * b01
+        S[1, 0] += hg * b10
+        S[1, 1] -= hg * d0
+        S[3, 3] -= hoff * gon * i3
+        S[4, 4] -= hout * gin * i4
+    # free-arm block
+    S[1, 0] += -dt * 2.0 * kb
+    S[0, 1] += -dt * ku
+    S[2, 1] += -dt * kb
+    S[1, 2] += -dt * 2.0 * ku
+    S[3, 2] += -dt * p[P_BETA]
+    S[2, 3] += -dt * p[P_ALPHA]
+    S[4, 2] += -dt * kd
+    S[2, 4] += -dt * kr
+    S[0, 0] += 1.0 + dt * (2.0 * kb + cin_sum)
+    S[1, 1] += 1.0 + dt * (ku + kb + cin_sum)
+    S[2, 2] += 1.0 + dt * (2.0 * ku + p[P_BETA] + kd + cin_sum)
+    S[3, 3] += 1.0 + dt * (p[P_ALPHA] + on_sum)
+    S[4, 4] += 1.0 + dt * (kr + cin_sum)
+    for i in range(5):
+        S[i, 5] += x[i]
+    # dense 5x5 elimination, no pivoting (M-matrix)
+    for k in range(5):
+        piv = 1.0 / S[k, k]
+        for i in range(k + 1, 5):
+            fct = S[i, k] * piv
+            for c in range(k + 1, 6):
+                S[i, c] -= fct * S[k, c]
+    for k in range(4, -1, -1):
+        acc = S[k, 5]
+        for c in range(k + 1, 5):
+            acc -= S[k, c] * x[c]
+        xi = acc / S[k, k]
+        if xi < 0.0:  # round-off only (the exact solution is non-negative)
+            xi = 0.0
+        x[k] = xi
+    s = x[0] + x[1] + x[2] + x[3] + x[4]
+    # blocker arms: x_b = B^-1 (r_b - g x_f)  (sums of non-negative terms)
+    for b in range(3):
+        o = 5 * (b + 1)
+        w = ws[5 + b]
+        d0 = w[0]
+        d1 = w[1]
+        i3 = w[2]
+        i4 = w[3]
+        det = w[4]
+        gin = w[14]
+        r0 = x[o] - gin * x[0]
+        r1 = x[o + 1] - gin * x[1]
+        r2 = x[o + 2] - gin * x[2]
+        r3 = x[o + 3] - w[15] * x[3]
+        r4 = x[o + 4] - gin * x[4]
+        y2 = (r2 + w[9] * r0 + w[10] * r1 + w[11] * r3 + w[12] * r4) * w[13]
+        y0 = (d1 * r0 - b01 * r1) * det + w[5] * y2
+        y1 = (d0 * r1 - b10 * r0) * det + w[6] * y2
+        y3 = r3 * i3 + w[7] * y2
+        y4 = r4 * i4 + w[8] * y2
+        x[o] = y0 if y0 > 0.0 else 0.0
+        x[o + 1] = y1 if y1 > 0.0 else 0.0
+        x[o + 2] = y2 if y2 > 0.0 else 0.0
+        x[o + 3] = y3 if y3 > 0.0 else 0.0
+        x[o + 4] = y4 if y4 > 0.0 else 0.0
+        s += x[o] + x[o + 1] + x[o + 2] + x[o + 3] + x[o + 4]
     for i in range(n):
         x[i] /= s
 
