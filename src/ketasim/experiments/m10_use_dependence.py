@@ -40,28 +40,10 @@ from ketasim.core.provenance import stamp
 from ketasim.experiments.registry import register
 from ketasim.receptors import nmda as N
 from ketasim.receptors import sources as S
-from ketasim.receptors.calibrate import single_channel_ratios
+from ketasim.receptors.calibrate import equilibrium_ic50, single_channel_ratios
 from ketasim.receptors.clamp import clamp_nmda, pulse_train
 
 ORSER_1UM = {"open_time_ratio": 0.68, "opening_freq_ratio": 0.44, "po_ratio": 0.24}
-
-
-def equilibrium_ic50(v_mV: float, mg_mM: float, glu_uM: float = 1000.0) -> float:
-    """Ketamine concentration halving the equilibrium current (bisection in log space).
-
-    Examples
-    --------
-    >>> 0.2 < equilibrium_ic50(-66.0, 0.0) < 0.5
-    True
-    """
-    p = N.nmda_params_array()
-    o0 = N.nmda_equilibrium(v_mV, glu_uM, mg_mM, 0.0, 0.0, p)[N.OPEN]
-    lo, hi = -6.0, 6.0
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        o = N.nmda_equilibrium(v_mV, glu_uM, mg_mM, 10 ** mid, 0.0, p)[N.OPEN]
-        lo, hi = (mid, hi) if o / o0 > 0.5 else (lo, mid)
-    return float(10 ** (0.5 * (lo + hi)))
 
 
 def _last_period_block(ds, n_cond_pairs, period_ms):
