@@ -73,3 +73,32 @@ def test_every_registered_experiment_id_starts_with_its_claim():
         assert exp.claim == "PK" or exp_id.startswith(exp.claim.lower()) or (
             head[0] == exp.claim[0].lower() and int(head[1:]) == int(exp.claim[1:]))
         assert exp.doc, f"{exp_id} has no module docstring documenting its summary keys"
+
+
+def test_report_writes_figure_summary_and_page(tmp_path):
+    from ketasim.experiments import get
+    from ketasim.report import run_and_write, write_report
+
+    exp = get("m15-transporters")
+    ds, summary = run_and_write(exp, tmp_path)
+    page = write_report([(exp, ds, summary)], tmp_path).read_text()
+    assert (tmp_path / "m15-transporters.png").stat().st_size > 10_000
+    assert json.loads((tmp_path / "m15-transporters.json").read_text()) == json.loads(
+        json.dumps(summary, default=float))
+    assert 'id="m15-transporters"' in page and "References" in page
+    assert "Nishimura" in page  # the experiment's sources are listed
+
+
+def test_experiment_params_are_coerced_and_unknown_names_rejected():
+    from ketasim.experiments import get
+
+    exp = get("m08-windup")
+    assert exp.coerce_params({"freqs_hz": "0.5,1", "n_stimuli": "4", "intensity": "1.5",
+                              "traces": "no"}) == {
+        "freqs_hz": (0.5, 1.0), "n_stimuli": 4, "intensity": 1.5, "traces": False}
+    with pytest.raises(UnknownNameError, match="no_such_param"):
+        exp.coerce_params({"no_such_param": "1"})
+    with pytest.raises(InputError, match="n_stimuli"):
+        exp.coerce_params({"n_stimuli": "many"})
+    with pytest.raises(InputError, match="traces"):
+        exp.coerce_params({"traces": "maybe"})

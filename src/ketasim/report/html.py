@@ -28,13 +28,15 @@ def run_and_write(exp: Experiment, out: Path, params: dict | None = None):
     return ds, summary
 
 
-def _fmt(v) -> str:
+def _fmt(v, depth: int = 0) -> str:
+    """A summary value as HTML: one line per top-level key, nested values inline."""
     if isinstance(v, float):
         return f"{v:.4g}"
     if isinstance(v, dict):
-        return "<br>".join(f"{html.escape(str(k))}: {_fmt(x)}" for k, x in v.items())
+        items = [f"{html.escape(str(k))}: {_fmt(x, depth + 1)}" for k, x in v.items()]
+        return "<br>".join(items) if depth == 0 else "{" + ", ".join(items) + "}"
     if isinstance(v, list | tuple):
-        return ", ".join(_fmt(x) for x in v)
+        return "[" + ", ".join(_fmt(x, depth + 1) for x in v) + "]"
     return html.escape(str(v))
 
 
