@@ -13,7 +13,7 @@ def m15():
 
 
 def test_m15_transporter_occupancy_from_published_affinity(m15):
-    # nishimura1998: NET Ki 66.8 uM, SERT 162 uM -> occupancy c/(c + Ki) at 1 uM
+    # nishimura_1998: NET Ki 66.8 uM, SERT 162 uM -> occupancy c/(c + Ki) at 1 uM
     assert m15["at_1uM"]["net_occupancy"] == pytest.approx(1 / 67.8, rel=0.02)
     assert m15["sert_occupancy"][1] == pytest.approx(1 / 163.0, rel=0.02)
 

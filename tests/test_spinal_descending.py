@@ -25,7 +25,7 @@ def test_m15_baseline_tone_inhibits_and_spinalization_removes_it():
 
 
 def test_m15_weak_at_analgesic_occupancy():
-    # NET occupancy ~1.5 % at 1 uM free ketamine (nishimura1998 Ki 66.8 uM): the extra
+    # NET occupancy ~1.5 % at 1 uM free ketamine (nishimura_1998 Ki 66.8 uM): the extra
     # inhibition is below one percentage point (the seed's "weak" effect, shown honestly)
     occ = 1.0 / (1.0 + 66.8)
     d = descending_factors([0.0, occ], [0.0, 1.0 / (1.0 + 162.0)])

@@ -1,7 +1,7 @@
 """M15: ketamine's weak monoamine reuptake inhibition and descending inhibition, shown honestly.
 
 Free ketamine occupies NET and SERT (receptor layer, `ketasim.receptors.transporters`:
-Ki 66.8 and 162 uM, nishimura1998); the extracellular NE / 5-HT level rises as
+Ki 66.8 and 162 uM, nishimura_1998); the extracellular NE / 5-HT level rises as
 1/(1 - f occ); descending alpha-2 (presynaptic, on C and A-delta release) and 5-HT
 (postsynaptic) inhibition follow (`ketasim.spinal.descending`). On the spiking WDR model the
 47 degC heat response is computed for each ketamine concentration twice: with ketamine's full

@@ -14,7 +14,7 @@ release noradrenaline (NE) and serotonin (5-HT) in the dorsal horn (millan2002):
 Tone is set by the extracellular monoamine level. With a release rate R and clearance by the
 transporter (fraction ``f_transport`` of total clearance; the rest by diffusion/metabolism),
 the steady-state level relative to baseline is ``L = 1 / (1 - f_transport * occ)`` where
-``occ`` is the transporter occupancy (0..1) by ketamine (nishimura1998: NET Ki 66.8 uM, SERT
+``occ`` is the transporter occupancy (0..1) by ketamine (nishimura_1998: NET Ki 66.8 uM, SERT
 162 uM; computed by the receptor layer). The inhibitory effect is an Emax function of the
 monoamine level: ``E = Emax * T/(T + EC50)`` with ``T = tone0 * L``.
 

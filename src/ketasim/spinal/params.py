@@ -90,7 +90,7 @@ class SpinalParams:
     p_cal_dend: float = 3e-5 * DEND_AREA_UM2 * _UM2_TO_CM2 * 1e9
     ca_o_mm: float = 2.0  # [est] extracellular Ca2+
     # --- Ca2+ shells (destexhe1993 as in aguiar2010: depth 0.1 um, tau 1 ms soma, 2 ms
-    #     dendrite, rest 50 nM). NMDA Ca2+ fraction: receptor layer (burnashev1995)
+    #     dendrite, rest 50 nM). NMDA Ca2+ fraction: receptor layer (burnashev_1995)
     ca_depth_um: float = 0.1
     ca_tau_soma_ms: float = 1.0
     ca_tau_dend_ms: float = 2.0
@@ -133,7 +133,7 @@ class SpinalParams:
     e_ampa: float = 0.0
     e_nk1: float = 0.0
     e_cl: float = -80.0  # aguiar2010 (GABA-A reversal -80 mV); glycine shares the Cl- gradient
-    glu_pulse_um: float = 1000.0  # destexhe1998 / clements1992: ~1 mM cleft glutamate for ~1 ms
+    glu_pulse_um: float = 1000.0  # ~1 mM for ~1 ms: destexhe_mainen_sejnowski_1998, clements1992
     glu_pulse_ms: float = 1.0
     mg_mm: float = 1.0  # aguiar2010
     # --- lumped synaptic weights: peak conductance of all synapses of a pathway (nS);

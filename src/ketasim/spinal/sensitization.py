@@ -311,7 +311,7 @@ def plasticity_drive(sp: xr.Dataset, spec: SensitizationSpec = DEFAULT_SENSITIZA
     """Ca2+ drive (pA) of the plasticity rules from a spiking run recorded with traces.
 
     ``D = nmda_ca_frac |I_NMDA| + ltype_weight |I_CaL|`` with the NMDA Ca2+ fraction of the
-    spinal parameters (burnashev1995: 10 %) and the spec's L-type weight.
+    spinal parameters (burnashev_1995: 10 %) and the spec's L-type weight.
 
     Examples
     --------

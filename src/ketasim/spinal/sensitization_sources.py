@@ -5,6 +5,7 @@ Registered at import time; keys appear in comments next to the numbers they supp
 """
 
 from ketasim.core.citations import register
+from ketasim.receptors.sources import NISHIMURA_1998 as NISHIMURA1998  # noqa: F401
 
 SHOUVAL2002 = register(
     "shouval2002", "Shouval HZ, Bear MF, Cooper LN", 2002,
@@ -23,10 +24,6 @@ KLEIN2004 = register(
     "klein2004", "Klein T, Magerl W, Hopf HC, Sandkuhler J, Treede RD", 2004,
     "Perceptual correlates of nociceptive long-term potentiation and long-term depression in "
     "humans", "J Neurosci 24:964-971")
-NISHIMURA1998 = register(
-    "nishimura1998", "Nishimura M, Sato K, Okada T, et al.", 1998,
-    "Ketamine inhibits monoamine transporters expressed in human embryonic kidney 293 cells",
-    "Anesthesiology 88:768-774")
 MILLAN2002 = register(
     "millan2002", "Millan MJ", 2002, "Descending control of pain",
     "Prog Neurobiol 66:355-474")

@@ -1,6 +1,8 @@
 """Citations of the spinal layer, registered at import time (keys used in comments and attrs)."""
 
 from ketasim.core.citations import register
+from ketasim.receptors.sources import BURNASHEV_1995 as BURNASHEV1995  # noqa: F401
+from ketasim.receptors.sources import DESTEXHE_1996 as DESTEXHE1998  # noqa: F401
 
 AGUIAR2010 = register(
     "aguiar2010", "Aguiar P, Sousa M, Lima D", 2010,
@@ -28,14 +30,6 @@ PRESCOTT2005 = register(
     "Integration time in a subset of spinal lamina I neurons is lengthened by sodium and "
     "calcium currents acting synergistically to prolong subthreshold depolarization",
     "J Neurosci 25:4743-4754", doi="10.1523/JNEUROSCI.0356-05.2005")
-BURNASHEV1995 = register(
-    "burnashev1995", "Burnashev N, Zhou Z, Neher E, Sakmann B", 1995,
-    "Fractional calcium currents through recombinant GluR channels of the NMDA, AMPA and "
-    "kainate receptor subtypes", "J Physiol 485:403-418")
-DESTEXHE1998 = register(
-    "destexhe1998", "Destexhe A, Mainen ZF, Sejnowski TJ", 1998,
-    "Kinetic models of synaptic transmission",
-    "In: Koch C, Segev I (eds) Methods in Neuronal Modeling, 2nd ed, MIT Press, pp 1-25")
 CLEMENTS1992 = register(
     "clements1992", "Clements JD, Lester RA, Tong G, Jahr CE, Westbrook GL", 1992,
     "The time course of glutamate in the synaptic cleft", "Science 258:1498-1501")
