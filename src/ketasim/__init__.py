@@ -4,7 +4,11 @@ Dose in, effect out: plasma concentration -> receptors -> spinal neurons -> plas
 brain -> what a patient would report, for one patient or a virtual population.
 """
 
-from ketasim.core import (
+from ketasim.core.cache import install_kernel_locator
+
+install_kernel_locator()  # before any module with compiled kernels is imported
+
+from ketasim.core import (  # noqa: E402
     InputError,
     KetasimError,
     NumericalError,
@@ -13,10 +17,10 @@ from ketasim.core import (
     ValidityRangeError,
     cite,
 )
-from ketasim.pk import free_concentration_umol, virtual_patients
-from ketasim.pk import simulate as simulate_pk
-from ketasim.receptors import NMDAParams
-from ketasim.receptors.clamp import Segment, clamp_nmda, nmda_dose_response
+from ketasim.pk import free_concentration_umol, virtual_patients  # noqa: E402
+from ketasim.pk import simulate as simulate_pk  # noqa: E402
+from ketasim.receptors import NMDAParams  # noqa: E402
+from ketasim.receptors.clamp import Segment, clamp_nmda, nmda_dose_response  # noqa: E402
 
 __all__ = [
     "InputError", "KetasimError", "NumericalError", "UnitError", "UnknownNameError",

@@ -3,6 +3,7 @@
 from ketasim.core.citations import Citation, cite
 from ketasim.core.citations import register as register_citation
 from ketasim.core.errors import (
+    WorkLimitError,
     InputError,
     KetasimError,
     NumericalError,

@@ -24,6 +24,8 @@ class InputError(KetasimError, ValueError):
     """
 
     def __init__(self, field: str, value: Any, allowed: str):
+        if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+            value = value.item()  # numpy scalar: show 0.5, not np.float64(0.5)
         self.field, self.value, self.allowed = field, value, allowed
         super().__init__(f"{field}: got {value!r}; allowed: {allowed}")
 
@@ -41,6 +43,11 @@ class UnknownNameError(InputError, KeyError):
 
 class ValidityRangeError(InputError):
     """A covariate or parameter lies outside the range a published model was validated on."""
+
+
+class WorkLimitError(InputError):
+    """The requested work (time steps, grid points, conditions) exceeds a cap; the message
+    names the cap and how to go past it."""
 
 
 class NumericalError(KetasimError, ArithmeticError):
