@@ -182,6 +182,9 @@ def check_fields(obj: Any, constraints: Mapping[str, Constraint | tuple[Constrai
 
     Call it in a frozen dataclass's ``__post_init__`` so that a bad spec cannot be built.
     """
+    cls = type(obj)
+    if cls is not _Bound and "__ketasim_constraints__" not in cls.__dict__:
+        cls.__ketasim_constraints__ = dict(constraints)  # read by the common invalid-input tests
     for name, cons in constraints.items():
         cons = cons if isinstance(cons, tuple) else (cons,)
         check(f"{prefix}{name}", getattr(obj, name), *cons)
@@ -251,3 +254,35 @@ def check_finite(field: str, values) -> None:
         n = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise NumericalError(f"{field}: {n} non-finite value(s) in the result; this is a bug "
                              "or an input outside the model's range, please report it")
+
+
+def invalid_values(*constraints: Constraint) -> list:
+    """Values that satisfy none of ``constraints`` (for the common invalid-input tests, like
+    scikit-learn's ``generate_invalid_param_val``).
+
+    Examples
+    --------
+    >>> [v for v in invalid_values(Interval(0, 1)) if isinstance(v, float)]
+    [nan, inf, -inf, -1.0, 2.0]
+    """
+    pool: list = [float("nan"), float("inf"), -float("inf"), "x", True, None, object()]
+    for c in constraints:
+        if isinstance(c, Interval):
+            span = 1.0 if c.lo is None or c.hi is None else max(c.hi - c.lo, 1.0)
+            if c.lo is not None:
+                pool.append(float(c.lo) - span)
+            if c.hi is not None:
+                pool.append(float(c.hi) + span)
+            if c.integer:
+                pool.append(0.5 if c.lo is None else float(c.lo) + 0.5)
+        elif isinstance(c, Options):
+            pool.append("not-an-option")
+        elif isinstance(c, Each):
+            pool.extend([[], [float("nan")]] + [[v] for v in invalid_values(c.inner)[:3]])
+    out = []
+    for v in pool:
+        if not any(c.is_satisfied_by(v) for c in constraints) and not any(
+                v is o or (isinstance(v, float) and isinstance(o, float) and repr(v) == repr(o))
+                for o in out):
+            out.append(v)
+    return out
