@@ -48,7 +48,7 @@ def test_unparseable_quantities_raise_input_error(bad):
 
 
 def test_molar_conversion_uses_mission_molar_mass():
-    # MISSION.md: ketamine 237.73 g/mol, 1 umol/L = 237.7 ng/mL
+    # ketamine C13H16ClNO: 237.73 g/mol, so 1 umol/L = 237.7 ng/mL
     assert MOLAR_MASS["ketamine"] == 237.73
     assert umol_per_l_to_ng_per_ml(1.0, "ketamine") == pytest.approx(237.73)
     assert ng_per_ml_to_umol_per_l(237.73, "ketamine") == pytest.approx(1.0)

@@ -142,6 +142,7 @@ def test_cli_prints_values_plainly_and_writes_provenance(dummy, tmp_path):
     assert "np.float64" not in res.output and "array(" not in res.output
     prov = json.loads((tmp_path / "pk-dummy.provenance.json").read_text())
     assert prov["attrs"]["citations"] == "aguiar2010" and prov["attrs"]["params_hash"]
+    assert prov["attrs"]["params"]["arguments"]["hours"] == 1
     # `--out` creates missing folders (documented); the figure is written there
     assert (tmp_path / "a" / "b" / "pk-dummy.png").stat().st_size > 1000
 

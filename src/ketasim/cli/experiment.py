@@ -16,7 +16,7 @@ from ketasim.core.errors import InputError
 
 console = Console()
 experiment_app = typer.Typer(help="List and run the canonical experiments (IDs start with "
-                             "the MISSION.md claim they show).", no_args_is_help=True)
+                             "the claim M1..M18 they show).", no_args_is_help=True)
 app.add_typer(experiment_app, name="experiment")
 
 CITE_FORMATS = ("text", "bibtex", "csl-json")

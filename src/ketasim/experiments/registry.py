@@ -1,4 +1,4 @@
-"""Registry of the canonical experiments, keyed by IDs that start with their MISSION.md claim.
+"""Registry of the canonical experiments, keyed by IDs that start with their claim (M1..M18, PK).
 
 An experiment module defines ``run(**params) -> xr.Dataset`` (keyword parameters with
 defaults and type annotations), ``figure(ds) -> matplotlib.figure.Figure`` and

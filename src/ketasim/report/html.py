@@ -65,6 +65,11 @@ def run_and_write(exp: Experiment, out: Path, params: dict | None = None):
     attrs = {k: jsonable(v) for k, v in ds.attrs.items()}
     attrs = {k: (v if not isinstance(v, float) or math.isfinite(v) else str(v))
              for k, v in attrs.items()}
+    if isinstance(attrs.get("params"), str):  # canonical JSON text: store it as JSON
+        try:
+            attrs["params"] = json.loads(attrs["params"])
+        except json.JSONDecodeError:
+            pass
     (out / f"{exp.id}.provenance.json").write_text(
         json.dumps({"experiment": exp.id, "attrs": attrs}, indent=2, default=str))
     return ds, summary
