@@ -27,7 +27,7 @@ test: $(STAMP) $(PEERS)
 	$(PY) -m pytest -q -n 2
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks conftest.py
 
 clean:
 	rm -rf $(VENV) ketasim-demo .pytest_cache .hypothesis

@@ -62,6 +62,9 @@ def pk_cmd(
                                                  m.validity.items()), m.citation)
         console.print(t)
         return
+    if plot:  # checked before the work; the folder must exist (it is not created)
+        from ketasim.cli.errors import figure_suffixes, output_file
+        plot = str(output_file("--plot", plot, figure_suffixes()))
     sched = Schedule.parse(bolus, infusion, route)
     times = parse_times(at)
     patient = dict(weight=weight, age=age, height=height, sex=sex)

@@ -1,14 +1,20 @@
-"""Registry of the canonical experiments, keyed by IDs that start with their MISSION.md claim.
+"""Registry of the canonical experiments, keyed by IDs that start with their claim (M1..M18, PK).
 
 An experiment module defines ``run(**params) -> xr.Dataset`` (keyword parameters with
 defaults and type annotations), ``figure(ds) -> matplotlib.figure.Figure`` and
 ``summary(ds) -> dict`` (JSON-serialisable metrics, keys documented in the module
 docstring), and registers them with `register`. Modules are discovered by importing every
 module of the ``ketasim.experiments`` package.
+
+The registry stamps every result (`ketasim.core.provenance.stamp`) after the run: ``model``
+is ``experiment:<id>``, ``params`` the experiment ID and its complete arguments (defaults
+filled in, plus the ``params_hash`` of the layer's own stamp, if any), and ``citations`` the
+keys of every layer the result carries, merged with those the experiment registers.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -18,7 +24,8 @@ from typing import Any
 
 import xarray as xr
 
-from ketasim.core.errors import InputError, UnknownNameError
+from ketasim.core.errors import InputError, KetasimError, UnknownNameError
+from ketasim.core.provenance import stamp
 
 
 @dataclass(frozen=True)
@@ -36,15 +43,27 @@ class Experiment:
         return dict(inspect.signature(self.run).parameters)
 
     def coerce_params(self, raw: dict[str, str]) -> dict[str, Any]:
-        """Convert ``name=value`` strings to the types of ``run``'s annotations."""
+        """Convert ``name=value`` strings (the CLI's ``-p``) to the types of ``run``'s defaults.
+
+        Unknown names raise `UnknownNameError` naming the name and the allowed ones; values
+        that do not parse raise `InputError`. Whether a parsed value is allowed (``hours=-1``)
+        is for the experiment's own validation (``@validate_params`` on ``run``).
+
+        Examples
+        --------
+        >>> from ketasim.experiments import get
+        >>> get("m15-transporters").coerce_params({"n": "5", "c_min": "0.1"})
+        {'n': 5, 'c_min': 0.1}
+        """
         params = self.parameters()
         out: dict[str, Any] = {}
         for name, text in raw.items():
             if name not in params:
-                raise UnknownNameError(f"--param {name}", name,
-                                       f"one of {sorted(params)} for {self.id}")
+                raise UnknownNameError(
+                    "--param", name, f"one of {', '.join(sorted(params))} (parameters of "
+                    f"{self.id}; see `ketasim experiment list`)")
             default = params[name].default
-            kind = type(default) if default is not inspect.Parameter.empty else str
+            kind = type(default) if default not in (inspect.Parameter.empty, None) else str
             try:
                 if kind is bool:
                     if text.lower() not in {"true", "false", "1", "0", "yes", "no"}:
@@ -52,13 +71,28 @@ class Experiment:
                     out[name] = text.lower() in {"true", "1", "yes"}
                 elif kind in (tuple, list):
                     elem = type(default[0]) if default else float
-                    out[name] = kind(elem(x) for x in text.split(",") if x.strip())
+                    out[name] = kind(_parse(elem, x.strip()) for x in text.split(",")
+                                     if x.strip())
                 else:
-                    out[name] = kind(text)
-            except ValueError:
-                raise InputError(f"--param {name}", text,
-                                 f"a value of type {kind.__name__}") from None
+                    out[name] = _parse(kind, text.strip())
+            except (ValueError, TypeError, OverflowError):
+                shown = ("a comma-separated list of " + elem.__name__ + " values"
+                         if kind in (tuple, list) else f"a value of type {kind.__name__}")
+                raise InputError(f"--param {name}", text, shown) from None
         return out
+
+
+def _parse(kind: type, text: str):
+    """Parse one CLI value as ``kind``; an integer may be written ``1e3`` or ``5.0``."""
+    if kind is int:
+        try:
+            return int(text)
+        except ValueError:
+            x = float(text)
+            if not x.is_integer():
+                raise
+            return int(x)
+    return kind(text)
 
 
 _REGISTRY: dict[str, Experiment] = {}
@@ -66,8 +100,12 @@ _DISCOVERED = False
 
 
 def register(id: str, *, claim: str, title: str, run, figure, summary,
-             in_demo: bool = True) -> Experiment:
-    """Register an experiment; the ID must be lowercase and start with its claim."""
+             in_demo: bool = True, citations=()) -> Experiment:
+    """Register an experiment; the ID must be lowercase and start with its claim.
+
+    ``run`` is wrapped so that every result is stamped (see the module docstring);
+    ``citations`` are keys the experiment rests on beyond those its layers stamp.
+    """
     # "m05-mg-block" belongs to claim "M5": compare the claim number without zero padding
     head = id.split("-", 1)[0]
     same = (head[:1] == claim[:1].lower() and head[1:].isdigit() and claim[1:].isdigit()
@@ -75,10 +113,41 @@ def register(id: str, *, claim: str, title: str, run, figure, summary,
     if not (id.startswith(claim.lower()) or same) and claim != "PK":
         raise ValueError(f"experiment id {id!r} must start with its claim {claim!r}")
     module = inspect.getmodule(run)
-    exp = Experiment(id, claim, title, run, figure, summary,
+    exp = Experiment(id, claim, title, _stamped(id, run, tuple(citations)), figure, summary,
                      doc=inspect.getdoc(module) or "", in_demo=in_demo)
     _REGISTRY[id] = exp
     return exp
+
+
+def _stamped(exp_id: str, run: Callable[..., xr.Dataset], citations: tuple):
+    """``run`` that refuses unknown arguments by name and stamps its result."""
+    sig = inspect.signature(run)
+
+    @functools.wraps(run)
+    def wrapper(*args, **kwargs):
+        unknown = [k for k in kwargs if k not in sig.parameters]
+        if unknown:
+            raise UnknownNameError(f"{exp_id} argument", unknown[0],
+                                   f"one of {', '.join(sig.parameters)}")
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise InputError(f"{exp_id} arguments", args, str(exc)) from None
+        bound.apply_defaults()
+        ds = run(*args, **kwargs)
+        if not isinstance(ds, xr.Dataset):
+            raise KetasimError(f"experiment {exp_id}: run returned {type(ds).__name__}, "
+                               "not an xarray Dataset")
+        arguments = dict(bound.arguments)
+        params = {"experiment": exp_id, "arguments": arguments}
+        if ds.attrs.get("params_hash"):
+            params["result_params_hash"] = ds.attrs["params_hash"]
+            params["result_model"] = ds.attrs.get("model", "")
+        seed = arguments.get("seed")
+        return stamp(ds, model=f"experiment:{exp_id}", citations=citations, params=params,
+                     seed=seed if isinstance(seed, int) else None)
+
+    return wrapper
 
 
 def _discover() -> None:
@@ -100,6 +169,7 @@ def experiments() -> dict[str, Experiment]:
 
 
 def get(id: str) -> Experiment:
+    """The registered experiment ``id``; `UnknownNameError` lists the IDs otherwise."""
     exps = experiments()
     if id not in exps:
         raise UnknownNameError("experiment", id, f"one of {sorted(exps)}")

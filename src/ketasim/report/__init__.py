@@ -1,5 +1,5 @@
 """Figures and the HTML report."""
 
-from ketasim.report.html import run_and_write, write_report
+from ketasim.report.html import jsonable, run_and_write, write_report
 
-__all__ = ["run_and_write", "write_report"]
+__all__ = ["jsonable", "run_and_write", "write_report"]

@@ -1,30 +1,77 @@
-"""Run experiments, save their figures and write a self-contained HTML report."""
+"""Run experiments, save their figures and write a self-contained HTML report.
+
+Figures are written as they come from the experiments' ``figure`` functions; this module
+does not touch matplotlib's global backend.
+"""
 
 from __future__ import annotations
 
 import html
 import json
+import math
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from ketasim.core.citations import cite
+from ketasim.core.provenance import ketasim_version
+from ketasim.experiments.registry import Experiment
 
-from ketasim.core.citations import cite  # noqa: E402
-from ketasim.core.provenance import ketasim_version  # noqa: E402
-from ketasim.experiments.registry import Experiment  # noqa: E402
+
+def jsonable(v):
+    """``v`` with numpy scalars and arrays as Python numbers and lists, tuples as lists and
+    mapping keys as strings (what the summary files and the CLI print; no numpy repr).
+
+    Examples
+    --------
+    >>> jsonable({"a": np.float64(0.5), "b": (np.int64(2), np.array([1.0, 2.5]))})
+    {'a': 0.5, 'b': [2, [1.0, 2.5]]}
+    """
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, np.ndarray):
+        return jsonable(v.tolist())
+    if isinstance(v, dict):
+        return {str(jsonable(k)): jsonable(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [jsonable(x) for x in v]
+    return v
+
+
+def _close(fig) -> None:
+    """Release a figure: pyplot's registry only if pyplot made it (no backend switch)."""
+    import sys
+
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None and getattr(fig, "number", None) is not None:
+        plt.close(fig)
 
 
 def run_and_write(exp: Experiment, out: Path, params: dict | None = None):
-    """Run one experiment, save ``<id>.png``, ``<id>.nc`` and return (dataset, summary)."""
+    """Run one experiment and write ``<id>.png`` (figure), ``<id>.json`` (summary) and
+    ``<id>.provenance.json`` (the result's stamp: version, params, params_hash,
+    citations) in ``out`` (created if missing); return (dataset, summary).
+
+    ``ketasim cite --result OUT/<id>.json`` lists the references of the saved result.
+    """
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ds = exp.run(**(params or {}))
     fig = exp.figure(ds)
     fig.savefig(out / f"{exp.id}.png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    _close(fig)
     summary = exp.summary(ds)
-    (out / f"{exp.id}.json").write_text(json.dumps(summary, indent=2, default=float))
+    (out / f"{exp.id}.json").write_text(json.dumps(jsonable(summary), indent=2, default=float))
+    attrs = {k: jsonable(v) for k, v in ds.attrs.items()}
+    attrs = {k: (v if not isinstance(v, float) or math.isfinite(v) else str(v))
+             for k, v in attrs.items()}
+    if isinstance(attrs.get("params"), str):  # canonical JSON text: store it as JSON
+        try:
+            attrs["params"] = json.loads(attrs["params"])
+        except json.JSONDecodeError:
+            pass
+    (out / f"{exp.id}.provenance.json").write_text(
+        json.dumps({"experiment": exp.id, "attrs": attrs}, indent=2, default=str))
     return ds, summary
 
 
