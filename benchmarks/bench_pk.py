@@ -60,7 +60,9 @@ TIMES = np.arange(0.0, 24 * 60 + 1.0)
 
 
 def ours(cov, seed):
-    return simulate("ketamine", SPEC, SCHED, cov, TIMES, iiv=True, seed=seed)
+    # 10,000 patients x 1441 times is above the default cap of 10^6 points
+    return simulate("ketamine", SPEC, SCHED, cov, TIMES, iiv=True, seed=seed,
+                    max_points=cov.n * len(TIMES))
 
 
 def per_patient_solve_ivp(A, b, C, w):

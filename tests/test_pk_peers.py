@@ -108,9 +108,9 @@ def test_marsh_matches_pytci_except_its_k31():
     k13 0.0419 and k31 0.0033. With PyTCI's constants our solver agrees to 0.5 %; with the
     published constants the difference grows to 1.1 % at 2 h (asserted, so a change shows)."""
     pcp, pce = _pytci(pt_ppf.Marsh(70))
+    from ketasim.pk.models.base import from_micro
     from ketasim.pk.simulate import build_system
     from ketasim.pk.solver import solve_linear
-    from ketasim.pk.models.base import from_micro
     p = from_micro(np.array([0.228 * 70]), 0.119, 0.112, 0.042, 0.055, 0.0031)
     p["ke0"] = np.array([0.26])
     s = build_system(p, species="propofol", metabolite=None)

@@ -75,7 +75,8 @@ def test_free_fraction_helper():
     assert free_fraction("ketamine") == 0.53
     ds = simulate("ketamine", "domino", {"bolus": ["1 mg/kg"]}, times=[10])
     fu = free_concentration_umol(ds["ketamine_plasma_ng_mL"], "ketamine")
-    assert float(fu[0, 0]) == pytest.approx(float(ds["ketamine_plasma_ng_mL"][0, 0]) * 0.53 / 237.73)
+    cp = float(ds["ketamine_plasma_ng_mL"][0, 0])
+    assert float(fu[0, 0]) == pytest.approx(cp * 0.53 / 237.73)
     assert fu.attrs["units"] == "umol/L"
     assert free_fraction("s_norketamine") == 0.53
     with pytest.raises(UnknownNameError):
@@ -136,7 +137,8 @@ def test_cli_errors_exit_2_naming_the_field(args, needle):
 def test_pk_regimens_experiment_quick():
     from ketasim.experiments import experiments
     exp = experiments()["pk-regimens"]
-    ds = exp.run(infusion_rates_mg_kg_h=(0.15,), bolus_doses_mg_kg=(2.0,), infusion_h=24.0, horizon_h=24.0,
+    ds = exp.run(infusion_rates_mg_kg_h=(0.15,), bolus_doses_mg_kg=(2.0,), infusion_h=24.0,
+                 horizon_h=24.0,
                  dt_min=2.0, models=("domino", "kamp", "herd"))
     s = exp.summary(ds)
     json.dumps(s)

@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 
 from ketasim.core.errors import InputError
 from ketasim.pk import get_model, simulate
+from ketasim.pk.models.base import Covariates
 from ketasim.pk.simulate import build_system
 from ketasim.pk.solver import solve_linear
-from ketasim.pk.models.base import Covariates
 
 ADULT = Covariates.single(70, 40, 170, "male")
 
@@ -110,7 +110,8 @@ def test_bolus_is_the_limit_of_a_short_infusion():
     bol = simulate("ketamine", "domino", {"bolus": ["1 mg/kg"]}, times=t)
     for over, tol in (("0.06 s", 1e-3), ("0.0006 s", 1e-5)):
         inf = simulate("ketamine", "domino", {"bolus": [f"1 mg/kg over {over}"]}, times=t)
-        np.testing.assert_allclose(inf["ketamine_effect_ng_mL"], bol["ketamine_effect_ng_mL"], rtol=tol)
+        np.testing.assert_allclose(inf["ketamine_effect_ng_mL"], bol["ketamine_effect_ng_mL"],
+                                   rtol=tol)
 
 
 _bolus = st.tuples(st.floats(0.05, 3.0), st.floats(0, 240))

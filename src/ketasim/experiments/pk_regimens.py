@@ -228,10 +228,12 @@ def figure(ds: xr.Dataset):
     for i, m in enumerate(ds.model.values):
         tag = f"{m} ({ds.patient.values[i]})"
         for j, r in enumerate(inf):
-            axes[0].plot(t_h, ds["ketamine_plasma_ng_mL"].sel(model=m, regimen=r), color=colors[i % 10],
+            axes[0].plot(t_h, ds["ketamine_plasma_ng_mL"].sel(model=m, regimen=r),
+                         color=colors[i % 10],
                          ls=styles[j % 4], lw=1.3, label=tag if j == len(inf) - 1 else None)
         for j, r in enumerate(bol):
-            axes[1].plot(t_h, ds["ketamine_effect_ng_mL"].sel(model=m, regimen=r), color=colors[i % 10],
+            axes[1].plot(t_h, ds["ketamine_effect_ng_mL"].sel(model=m, regimen=r),
+                         color=colors[i % 10],
                          ls=styles[j % 4], lw=1.3, label=tag if j == 0 else None)
     axes[0].set(title="infusions: plasma ketamine (" + ", ".join(
         str(r).removeprefix("inf ") for r in inf) + " as - -- :)",

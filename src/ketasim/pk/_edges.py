@@ -31,10 +31,10 @@ def strict_text(text: str, field: str, allowed: str) -> str:
     --------
     >>> strict_text("0.5 mg/kg", "bolus", "a dose")
     '0.5 mg/kg'
-    >>> strict_text("0.5 mg/kg 3", "bolus", "a dose")
+    >>> strict_text("0.5 mg/kg 3", "bolus", "a dose")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ketasim.core.errors.UnitError: bolus: got '0.5 mg/kg 3'; allowed: a dose (one number and one unit, nothing after it)
+    ketasim.core.errors.UnitError: bolus: got '0.5 mg/kg 3'; allowed: a dose (one number ...
     """
     if not isinstance(text, str) or not _QTY.fullmatch(text):
         raise UnitError(field, text, f"{allowed} (one number and one unit, nothing after it)")

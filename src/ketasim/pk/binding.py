@@ -6,7 +6,7 @@ source: treat them as documented defaults and override ``fu`` where better data 
 
 | drug | fu | source |
 |---|---|---|
-| ketamine | 0.53 | Dayton 1983 (~47 % bound in human plasma) [secondary]; later in vitro: 0.65-0.71 |
+| ketamine | 0.53 | Dayton 1983 (~47 % bound in plasma) [secondary]; in vitro: 0.65-0.71 |
 | norketamine | 0.53 | no human value found: assumed equal to ketamine (ketasim assumption) |
 | propofol | 0.015 | Mazoit & Samii 1999 (~98.5 % bound in plasma) [secondary] |
 | thiopental | 0.15 | Burch & Stanski 1983 (~85 % bound) [secondary] |

@@ -23,7 +23,7 @@ import pint
 from ketasim.core.errors import InputError, UnitError
 from ketasim.core.units import Q_, has_dimension_of
 from ketasim.core.validation import check_work
-from ketasim.pk._edges import quantity, strict_text
+from ketasim.pk._edges import quantity
 from ketasim.pk.routes import ROUTE_ALIASES, ROUTES
 
 #: (max bolus mg/kg, max infusion mg/kg/h): sanity limits, ~5-10x clinical maxima.

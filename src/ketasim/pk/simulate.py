@@ -171,7 +171,10 @@ def _route_params(route_params, drug: str) -> dict[str, dict]:
     out = {}
     for name, over in route_params.items():
         key = ROUTE_ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
-        r = get_route(drug, key) if key in ROUTES else None
+        try:
+            r = get_route(drug, key) if key in ROUTES else None
+        except InputError:
+            r = None
         if r is None or not r.absorbed:
             allowed = [k for k in ROUTES if k != "iv"] if drug in ("ketamine", "s-ketamine") \
                 else []

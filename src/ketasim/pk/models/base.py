@@ -13,7 +13,6 @@ import numpy as np
 
 from ketasim.core.errors import InputError, ValidityRangeError
 
-
 #: Physically possible covariate ranges (a guard against typos, not a model's validity).
 COVARIATE_RANGES = {"weight_kg": (0.3, 400.0), "age_yr": (0.0, 120.0),
                     "height_cm": (30.0, 250.0)}
