@@ -45,7 +45,7 @@ DOMINO = get_model("ketamine", "domino")
 
 def _domino_nk(c):
     p = DOMINO.typical(c)
-    s = c.weight / 70
+    s = c.weight_kg / 70
     p["M_V1"] = 1.0 * s  # flint2017 Table 3 (apparent, V/fm fixed at 1 L)
     p["M_CL"] = 53.2 / 60 * s**0.75  # flint2017 Table 3: CL/fm 53.2 L/h
     return p
@@ -60,7 +60,9 @@ TIMES = np.arange(0.0, 24 * 60 + 1.0)
 
 
 def ours(cov, seed):
-    return simulate("ketamine", SPEC, SCHED, cov, TIMES, iiv=True, seed=seed)
+    # 10,000 patients x 1441 times is above the default cap of 10^6 points
+    return simulate("ketamine", SPEC, SCHED, cov, TIMES, iiv=True, seed=seed,
+                    max_points=cov.n * len(TIMES))
 
 
 def per_patient_solve_ivp(A, b, C, w):
@@ -131,11 +133,11 @@ def main() -> None:
     params = apply_iiv(SPEC, SPEC.parameters(cov), rng=rng)
     sysm = build_system(params, species="ketamine", metabolite=SPEC.metabolite)
     t0 = time.perf_counter()
-    ref = [per_patient_solve_ivp(sysm.A[i], sysm.b[i], sysm.C[i], cov.weight[i]) for i in sub]
+    ref = [per_patient_solve_ivp(sysm.A[i], sysm.b[i], sysm.C[i], cov.weight_kg[i]) for i in sub]
     t_ivp = (time.perf_counter() - t0) / len(sub)
-    err = max(float(np.max(np.abs(ds["ketamine_plasma"].values[i] - ref[j][0])
+    err = max(float(np.max(np.abs(ds["ketamine_plasma_ng_mL"].values[i] - ref[j][0])
                            / np.maximum(ref[j][0], 1e-3))) for j, i in enumerate(sub))
-    err_nk = max(float(np.max(np.abs(ds["norketamine_plasma"].values[i, 1:] - ref[j][2, 1:])
+    err_nk = max(float(np.max(np.abs(ds["norketamine_plasma_ng_mL"].values[i, 1:] - ref[j][2, 1:])
                               / ref[j][2, 1:])) for j, i in enumerate(sub))
     print(f"solve_ivp (LSODA, rtol 1e-8) per patient: {t_ivp * 1e3:.1f} ms -> "
           f"{t_ivp * a.n:.0f} s for {a.n}; ratio {t_ivp / per_ours:.0f}x; max rel. diff "
@@ -145,7 +147,7 @@ def main() -> None:
         k = max(2, len(sub) // 10)
         t0 = time.perf_counter()
         for i in sub[:k]:
-            per_patient_opentiva(cov.weight[i], cov.age[i], cov.height[i], cov.sex[i])
+            per_patient_opentiva(cov.weight_kg[i], cov.age_yr[i], cov.height_cm[i], cov.sex[i])
         t_ot = (time.perf_counter() - t0) / k
         print(f"opentiva 1.1.2 per patient (parent + Ce only, typical params): "
               f"{t_ot * 1e3:.1f} ms -> {t_ot * a.n:.0f} s; ratio {t_ot / per_ours:.0f}x")

@@ -92,13 +92,14 @@ def test_morphine_sex_specific_ke0():
     assert m.parameters(Covariates.single(60, 40, 165, "f"))["ke0"][0] == pytest.approx(0.0024)
     ds_m = simulate("morphine", "sarton", {"bolus": ["0.1 mg/kg"]}, ADULT, [30.0])
     ds_f = simulate("morphine", "sarton", {"bolus": ["0.1 mg/kg"]},
-                    dict(weight=70, age=40, height=170, sex="f"), [30.0])
-    assert ds_f["morphine_effect"].values[0, 0] < 0.5 * ds_m["morphine_effect"].values[0, 0]
+                    dict(weight_kg=70, age_yr=40, height_cm=170, sex="f"), [30.0])
+    ce_f = ds_f["morphine_effect_ng_mL"].values[0, 0]
+    assert ce_f < 0.5 * ds_m["morphine_effect_ng_mL"].values[0, 0]
 
 
 def test_time_to_peak_effect_of_comparators():
     # schnider1999: TTPE 1.6 min for propofol (ke0 0.456) at their reference patient
-    # (53 y, 77 kg, 177 cm man); shafer1990 + ke0 0.12: TTPE ~3.6 min (pk_models.md [C])
+    # (53 y, 77 kg, 177 cm man); shafer1990 + ke0 0.12: TTPE ~3.6 min [secondary]
     ref = Covariates.single(77, 53, 177, "m")
     assert time_to_peak_effect(get_model("propofol", "schnider"), ref) == pytest.approx(
         1.6, abs=0.1)
@@ -107,12 +108,12 @@ def test_time_to_peak_effect_of_comparators():
 
 
 @pytest.mark.parametrize("drug,model,cov,field", [
-    ("ketamine", "herd", ADULT, "age"),
-    ("ketamine", "hornik", Covariates.single(70, 40, 170, "m"), "age"),
-    ("s-ketamine", "flint", ADULT, "weight"),
+    ("ketamine", "herd", ADULT, "age_yr"),
+    ("ketamine", "hornik", Covariates.single(70, 40, 170, "m"), "age_yr"),
+    ("s-ketamine", "flint", ADULT, "weight_kg"),
     ("propofol", "schnider", Covariates.single(110, 40, 165, "f"), "bmi"),
-    ("fentanyl", "shafer", Covariates.single(120, 40, 180, "m"), "weight"),
-    ("propofol", "schnider", Covariates.single(70, 18, 170, "m"), "age"),
+    ("fentanyl", "shafer", Covariates.single(120, 40, 180, "m"), "weight_kg"),
+    ("propofol", "schnider", Covariates.single(70, 18, 170, "m"), "age_yr"),
 ])
 def test_validity_range_errors_name_the_field(drug, model, cov, field):
     with pytest.raises(ValidityRangeError) as e:
@@ -135,10 +136,10 @@ def test_every_model_has_citation_validity_and_positive_parameters():
             C.get(key)
         lo = {k: v[0] for k, v in m.validity.items()}
         hi = {k: v[1] for k, v in m.validity.items()}
-        w = float(np.clip(30, lo.get("weight", 0), hi.get("weight", 999)))
-        a = float(np.clip(10, lo.get("age", 0), hi.get("age", 999)))
+        w = float(np.clip(30, lo.get("weight_kg", 0), hi.get("weight_kg", 999)))
+        a = float(np.clip(10, lo.get("age_yr", 0), hi.get("age_yr", 999)))
         cov = Covariates.single(w, a, 140 if a < 18 else 170, "m")
-        if "height" in m.validity:
+        if "height_cm" in m.validity:
             cov = Covariates.single(max(w, 50), max(a, 30), 170, "m")
         p = m.parameters(cov)
         assert all(np.all(v > 0) for v in p.values()), m.key
@@ -158,7 +159,7 @@ def test_herd_children_after_1mg_per_kg_against_the_abstract():
     a = np.clip(rng.normal(8.3, 3.5, n), 1, 14)  # 8.3 +- 3.5 y
     c = Covariates.from_arrays(w, a, np.full(n, 130.0), np.zeros(n))
     ds = simulate("ketamine", "herd", {"bolus": ["1 mg/kg"]}, c, [10], iiv=True, seed=3)
-    x = ds["ketamine_plasma"].values[:, 0]
+    x = ds["ketamine_plasma_ng_mL"].values[:, 0]
     assert np.mean(x > 100) > 0.99
     assert 400 < np.median(x) < 520
 
@@ -169,15 +170,15 @@ def test_hornik_2_mg_per_kg_keeps_750_ng_ml_for_20_min(weight, age, height):
     # ketamine concentrations >750 ng/mL) for procedures lasting up to 20 minutes"
     # (median child 3.3 y, 14 kg)
     ds = simulate("ketamine", "hornik", {"bolus": ["2 mg/kg"]},
-                  dict(weight=weight, age=age, height=height, sex="m"), [20.0])
-    assert ds["ketamine_plasma"].values[0, 0] > 750
+                  dict(weight_kg=weight, age_yr=age, height_cm=height, sex="m"), [20.0])
+    assert ds["ketamine_plasma_ng_mL"].values[0, 0] > 750
 
 
 def test_hijazi_against_its_abstract():
     # hijazi2003 abstract: total CL 36.0 mL/min/kg, V(beta) 16.0 L/kg, t1/2 4.9 h (means)
     p = get_model("ketamine", "hijazi").parameters(ADULT)
     assert p["CL"][0] / 70 * 1000 == pytest.approx(36.0, rel=0.01)
-    from ketasim.pk import build_system
+    from ketasim.pk.simulate import build_system
     s = build_system(p, species="ketamine", metabolite=None)
     beta = -np.max(np.linalg.eigvals(s.A[0, :2, :2]).real)
     assert np.log(2) / beta / 60 == pytest.approx(4.9, rel=0.03)
@@ -190,7 +191,7 @@ def test_antidepressant_infusion_concentration(model):
     # (Zarate 2006) and 100-250 ng/mL (Krystal 1994). Validation, not a fit: our adult
     # models give 177-253 ng/mL at the end of the infusion.
     ds = simulate("ketamine", model, {"bolus": ["0.5 mg/kg over 40 min"]}, times=[40])
-    assert 150 < ds["ketamine_plasma"].values[0, 0] < 260
+    assert 150 < ds["ketamine_plasma_ng_mL"].values[0, 0] < 260
 
 
 def test_kamp_against_measured_10_mg_iv_bolus():
@@ -198,7 +199,7 @@ def test_kamp_against_measured_10_mg_iv_bolus():
     # Cmax 296 ng/mL at Tmax 2 min, AUC 113 ug.h/L (geometric means; body weight not in
     # the table, we assume 70 kg). Validation, not a fit: Kamp gives 263 ng/mL and 119.
     ds = simulate("ketamine", "kamp", {"bolus": ["10 mg"]}, times=np.arange(0, 1440.5, 0.5))
-    c = ds["ketamine_plasma"].values[0]
+    c = ds["ketamine_plasma_ng_mL"].values[0]
     assert c[4] == pytest.approx(296, rel=0.15)  # t = 2 min
     cl = get_model("ketamine", "kamp").parameters(ADULT)["CL"][0] * 60  # L/h
     assert 10 / cl * 1000 == pytest.approx(113, rel=0.08)  # AUC(0-inf) = dose / CL
@@ -208,4 +209,4 @@ def test_kamp_steady_state_of_long_term_analgosedation():
     # analgosedation_ejdmp: 9 ICU patients with normal liver/kidney function, 1.1-1.3
     # mg/kg/h for 3 days -> ketamine 1.2 +- 0.3 ug/mL at steady state (validation only)
     ds = simulate("ketamine", "kamp", {"infusion": ["1.2 mg/kg/h"]}, times=[3 * 24 * 60.0])
-    assert 900 < ds["ketamine_plasma"].values[0, 0] < 1500
+    assert 900 < ds["ketamine_plasma_ng_mL"].values[0, 0] < 1500

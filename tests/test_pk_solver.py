@@ -6,8 +6,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ketasim.core.errors import InputError
-from ketasim.pk import build_system, get_model, simulate, solve_linear
+from ketasim.pk import get_model, simulate
 from ketasim.pk.models.base import Covariates
+from ketasim.pk.simulate import build_system
+from ketasim.pk.solver import solve_linear
 
 ADULT = Covariates.single(70, 40, 170, "male")
 
@@ -42,7 +44,7 @@ def test_one_compartment_infusion_closed_form():
 def test_oral_one_compartment_bateman():
     # Bateman: C = F D ka / (V (ka - k)) (e^{-kt} - e^{-ka t})
     ds = simulate("ketamine", "domino", {"bolus": ["50 mg oral"]}, times=[5.0])
-    assert ds["ketamine_plasma"].values[0, 0] > 0
+    assert ds["ketamine_plasma_ng_mL"].values[0, 0] > 0
     from ketasim.pk.routes import KETAMINE_ROUTES
     r = KETAMINE_ROUTES["oral"]
     p = {"V1": np.array([100.0]), "CL": np.array([1.0])}
@@ -79,16 +81,16 @@ def test_steady_state_equals_rate_over_clearance(model):
     ds = simulate("ketamine", model, {"infusion": ["0.15 mg/kg/h"]}, times=[20 * 24 * 60.0])
     cl = get_model("ketamine", model).parameters(ADULT)["CL"][0]
     css = 10.5 / 60 / cl * 1000
-    assert ds["ketamine_plasma"].values[0, 0] == pytest.approx(css, rel=1e-4)
-    assert ds["ketamine_effect"].values[0, 0] == pytest.approx(css, rel=1e-4)
+    assert ds["ketamine_plasma_ng_mL"].values[0, 0] == pytest.approx(css, rel=1e-4)
+    assert ds["ketamine_effect_ng_mL"].values[0, 0] == pytest.approx(css, rel=1e-4)
 
 
 def test_metabolite_steady_state():
     # at steady state the whole infusion is eliminated into S-NK: C_nk = R / (CL_nk/fm)
-    child = dict(weight=20, age=6, height=115, sex="f")
+    child = dict(weight_kg=20, age_yr=6, height_cm=115, sex="f")
     ds = simulate("s-ketamine", "flint", {"infusion": ["1 mg/kg/h"]}, child, [3e4])
     cl_nk = 53.2 / 60 * (20 / 70) ** 0.75  # flint2017 Table 3, allometric
-    assert ds["s_norketamine_plasma"].values[0, 0] == pytest.approx(20 / 60 / cl_nk * 1000,
+    assert ds["s_norketamine_plasma_ng_mL"].values[0, 0] == pytest.approx(20 / 60 / cl_nk * 1000,
                                                                    rel=1e-4)
 
 
@@ -97,10 +99,10 @@ def test_superposition_of_doses():
     two = simulate("propofol", "schnider", {"bolus": ["1 mg/kg", "1 mg/kg at 30 min"]},
                    times="0:90:3 min")
     shifted = simulate("propofol", "schnider", {"bolus": ["1 mg/kg"]}, times="0:60:3 min")
-    a = one["propofol_plasma"].values[0]
+    a = one["propofol_plasma_ng_mL"].values[0]
     expect = a.copy()
-    expect[10:] += shifted["propofol_plasma"].values[0]
-    np.testing.assert_allclose(two["propofol_plasma"].values[0], expect, rtol=1e-9)
+    expect[10:] += shifted["propofol_plasma_ng_mL"].values[0]
+    np.testing.assert_allclose(two["propofol_plasma_ng_mL"].values[0], expect, rtol=1e-9)
 
 
 def test_bolus_is_the_limit_of_a_short_infusion():
@@ -108,7 +110,8 @@ def test_bolus_is_the_limit_of_a_short_infusion():
     bol = simulate("ketamine", "domino", {"bolus": ["1 mg/kg"]}, times=t)
     for over, tol in (("0.06 s", 1e-3), ("0.0006 s", 1e-5)):
         inf = simulate("ketamine", "domino", {"bolus": [f"1 mg/kg over {over}"]}, times=t)
-        np.testing.assert_allclose(inf["ketamine_effect"], bol["ketamine_effect"], rtol=tol)
+        np.testing.assert_allclose(inf["ketamine_effect_ng_mL"], bol["ketamine_effect_ng_mL"],
+                                   rtol=tol)
 
 
 _bolus = st.tuples(st.floats(0.05, 3.0), st.floats(0, 240))
@@ -129,7 +132,7 @@ def test_random_regimens_finite_nonnegative_linear(bols, infs, scale, model):
     scaled = simulate("ketamine", model, _sched([(d * scale, s) for d, s in bols],
                                                 [(r * scale, s, u) for r, s, u in infs]),
                       times=t)
-    for v in ("ketamine_plasma", "ketamine_effect"):
+    for v in ("ketamine_plasma_ng_mL", "ketamine_effect_ng_mL"):
         x = base[v].values
         assert np.all(np.isfinite(x)) and np.all(x >= -1e-9 * x.max())
         np.testing.assert_allclose(scaled[v].values, scale * x, rtol=1e-7,
@@ -144,8 +147,8 @@ def test_output_grid_independence(bols, infs, extra):
     a = simulate("ketamine", "kamp", _sched(bols, infs), times=probe)
     b = simulate("ketamine", "kamp", _sched(bols, infs),
                  times=np.concatenate([extra, probe[::-1], np.linspace(0, 900, 7)]))
-    got = b["ketamine_plasma"].values[0, len(extra):len(extra) + 4][::-1]
-    np.testing.assert_allclose(got, a["ketamine_plasma"].values[0], rtol=1e-9, atol=1e-12)
+    got = b["ketamine_plasma_ng_mL"].values[0, len(extra):len(extra) + 4][::-1]
+    np.testing.assert_allclose(got, a["ketamine_plasma_ng_mL"].values[0], rtol=1e-9, atol=1e-12)
 
 
 def test_batch_equals_individual_solves():
@@ -154,19 +157,19 @@ def test_batch_equals_individual_solves():
     sched = {"bolus": ["0.5 mg/kg"], "infusion": ["0.15 mg/kg/h for 2 h"]}
     batch = simulate("ketamine", "kamp", sched, cov, "0:180:30 min")
     for i in range(3):
-        one = simulate("ketamine", "kamp", sched, dict(weight=cov.weight[i], age=cov.age[i],
-                                                       height=cov.height[i],
-                                                       sex=int(cov.sex[i])), "0:180:30 min")
-        np.testing.assert_allclose(batch["ketamine_plasma"].values[i],
-                                   one["ketamine_plasma"].values[0], rtol=1e-12)
+        one = simulate("ketamine", "kamp", sched,
+                       dict(weight_kg=cov.weight_kg[i], age_yr=cov.age_yr[i],
+                            height_cm=cov.height_cm[i], sex=int(cov.sex[i])), "0:180:30 min")
+        np.testing.assert_allclose(batch["ketamine_plasma_ng_mL"].values[i],
+                                   one["ketamine_plasma_ng_mL"].values[0], rtol=1e-12)
 
 
 def test_units_and_provenance():
     ds = simulate("ketamine", "domino", {"bolus": ["2 mg/kg"]}, times=[1, 5])
-    assert ds["ketamine_plasma"].attrs["units"] == "ng/mL"
+    assert ds["ketamine_plasma_ng_mL"].attrs["units"] == "ng/mL"
     assert ds["ketamine_plasma_uM"].attrs["units"] == "umol/L"
-    # 1 umol/L = 237.73 ng/mL (MISSION.md molar mass)
-    np.testing.assert_allclose(ds["ketamine_plasma_uM"] * 237.73, ds["ketamine_plasma"])
+    # 1 umol/L = 237.73 ng/mL (ketasim.core.units.MOLAR_MASS)
+    np.testing.assert_allclose(ds["ketamine_plasma_uM"] * 237.73, ds["ketamine_plasma_ng_mL"])
     assert "domino1984" in ds.attrs["citations"]
     assert ds["time"].attrs["units"] == "min"
 

@@ -1,12 +1,23 @@
 """pk-regimens: ketamine concentration courses of the seed's two regimens under each model.
 
-Regimens (MISSION.md M12/M13): sub-anaesthetic IV infusions (default 0.05, 0.15 and
-0.3 mg/kg/h for ``infusion_h`` hours) and anaesthetic IV boluses (default 1 and 2 mg/kg),
+Regimens (the project's claims M12/M13): sub-anaesthetic IV infusions (default 0.05, 0.15
+and 0.3 mg/kg/h for ``infusion_h`` hours) and anaesthetic IV boluses (default 1 and 2 mg/kg),
 simulated exactly with each published racemic ketamine model. The adult models (Domino,
 Clements, Hijazi, Kamp) run on the reference adult; the paediatric models (Herd 1-14 y,
 Hornik 1-18 y) would be outside their validated range for an adult, so they run on the
 reference child (``child_*`` parameters) with the same mg/kg doses. Effect site: ke0 of
 each model (1-min time to peak effect, see `ketasim.pk.models.ketamine`).
+
+Parameters (``-p name=value``): ``infusion_rates_mg_kg_h``, ``bolus_doses_mg_kg``
+(comma-separated lists), ``infusion_h`` (<= ``horizon_h``, and a whole number of
+``dt_min`` steps, so that the end of the infusion is a grid point), ``horizon_h``
+(>= 0.5 h: the summary reads the effect site 30 min after each bolus), ``dt_min``,
+``models``, the adult's ``weight_kg``, ``age_yr``, ``height_cm``, ``sex`` and the child's
+``child_weight_kg``, ``child_age_yr``, ``child_height_cm``; ``max_points`` caps
+models x regimens x time points.
+
+Dataset: ``ketamine_plasma_ng_mL``, ``ketamine_effect_ng_mL``, ``ketamine_effect_uM``
+(model, regimen, time; time in min) and ``ketamine_steady_state_ng_mL`` (model, regimen).
 
 Summary keys (JSON):
 - ``models``: model names; ``regimens``: regimen labels (e.g. ``"inf 0.15 mg/kg/h"``,
@@ -24,57 +35,148 @@ Summary keys (JSON):
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import xarray as xr
 
+from ketasim.core.errors import InputError
 from ketasim.core.provenance import stamp
+from ketasim.core.validation import (
+    Constraint,
+    Each,
+    Interval,
+    Options,
+    check_finite,
+    check_work,
+    validate_params,
+)
 from ketasim.experiments.registry import register
-from ketasim.pk import get_model, simulate
-from ketasim.pk.models.base import Covariates
+from ketasim.pk import Covariates, get_model, simulate
 
 PAEDIATRIC = ("herd", "hornik")
+KETAMINE_MODELS = ("domino", "clements", "hijazi", "kamp", "herd", "hornik")
+MOLAR_MASS = 237.73  # ketamine free base, g/mol (ketasim.core.units.MOLAR_MASS)
 
 
-def run(infusion_rates: tuple = (0.05, 0.15, 0.3), bolus_doses: tuple = (1.0, 2.0),
-        infusion_h: float = 4.0, horizon_h: float = 6.0, dt_min: float = 1.0,
-        models: tuple = ("domino", "clements", "hijazi", "kamp", "herd", "hornik"),
-        weight: float = 70.0, age: float = 40.0, height: float = 175.0, sex: str = "male",
-        child_weight: float = 25.0, child_age: float = 8.0,
-        child_height: float = 128.0) -> xr.Dataset:
+class _Empty(Constraint):
+    def is_satisfied_by(self, value) -> bool:
+        return isinstance(value, tuple | list) and len(value) == 0
+
+    def __str__(self) -> str:
+        return "an empty list"
+
+
+_EMPTY = _Empty()
+
+
+def _check_regimens(infusion_rates_mg_kg_h, bolus_doses_mg_kg, infusion_h, horizon_h,
+                    dt_min, models, max_points):
+    if not infusion_rates_mg_kg_h and not bolus_doses_mg_kg:
+        raise InputError("infusion_rates_mg_kg_h", list(infusion_rates_mg_kg_h),
+                         "at least one infusion rate or bolus dose")
+    if len(set(models)) != len(models):
+        raise InputError("models", list(models), "distinct model names")
+    if infusion_rates_mg_kg_h and infusion_h > horizon_h:
+        raise InputError("infusion_h", infusion_h, f"at most horizon_h = {horizon_h:g} h "
+                         "(the end of the infusion must be simulated)")
+    if infusion_rates_mg_kg_h:
+        steps = infusion_h * 60 / dt_min
+        if abs(steps - round(steps)) > 1e-9 * max(steps, 1):
+            raise InputError("dt_min", dt_min, f"a step that divides infusion_h = "
+                             f"{infusion_h:g} h ({infusion_h * 60:g} min) into whole steps")
+    if bolus_doses_mg_kg and horizon_h * 60 < 30:
+        raise InputError("horizon_h", horizon_h, ">= 0.5 h (effect 30 min after the bolus)")
+    n_t = math.floor(horizon_h * 60 / dt_min + 0.5) + 1
+    check_work("models x regimens x time points",
+               len(models) * (len(infusion_rates_mg_kg_h) + len(bolus_doses_mg_kg)) * n_t,
+               max_points, "pass max_points=... (-p max_points=...) to go past it")
+
+
+@validate_params({
+    "infusion_rates_mg_kg_h": (Each(Interval(0, 10, closed="right"), max_len=20),
+                               _EMPTY),
+    "bolus_doses_mg_kg": (Each(Interval(0, 20, closed="right"), max_len=20),
+                          _EMPTY),
+    "infusion_h": Interval(0, 720, closed="right"),
+    "horizon_h": Interval(0, 720, closed="right"),
+    "dt_min": Interval(1e-3, 600),
+    "models": Each(Options(KETAMINE_MODELS), max_len=len(KETAMINE_MODELS)),
+    "weight_kg": Interval(0.3, 400), "age_yr": Interval(0, 120),
+    "height_cm": Interval(30, 250), "sex": Options(("male", "female")),
+    "child_weight_kg": Interval(0.3, 400), "child_age_yr": Interval(0, 120),
+    "child_height_cm": Interval(30, 250),
+    "max_points": Interval(1, None, integer=True),
+})
+def run(infusion_rates_mg_kg_h: tuple = (0.05, 0.15, 0.3),
+        bolus_doses_mg_kg: tuple = (1.0, 2.0), infusion_h: float = 4.0,
+        horizon_h: float = 6.0, dt_min: float = 1.0, models: tuple = KETAMINE_MODELS,
+        weight_kg: float = 70.0, age_yr: float = 40.0, height_cm: float = 175.0,
+        sex: str = "male", child_weight_kg: float = 25.0, child_age_yr: float = 8.0,
+        child_height_cm: float = 128.0, max_points: int = 10_000_000) -> xr.Dataset:
+    """Simulate the regimens under each model (parameters: see the module docstring).
+
+    Examples
+    --------
+    >>> ds = run(infusion_rates_mg_kg_h=(0.15,), bolus_doses_mg_kg=(), infusion_h=1,
+    ...          horizon_h=1, models=("kamp",))
+    >>> float(ds["ketamine_plasma_ng_mL"].sel(time=60).item()) > 50
+    True
+    """
+    # Each() accepts a scalar too: a single rate or model given alone is a list of one
+    infusion_rates_mg_kg_h = tuple(float(x) for x in np.atleast_1d(infusion_rates_mg_kg_h))
+    bolus_doses_mg_kg = tuple(float(x) for x in np.atleast_1d(bolus_doses_mg_kg))
+    models = tuple(str(m) for m in np.atleast_1d(np.asarray(models, dtype=object)))
+    _check_regimens(infusion_rates_mg_kg_h, bolus_doses_mg_kg, infusion_h, horizon_h,
+                    dt_min, models, max_points)
     times = np.arange(0.0, horizon_h * 60 + dt_min / 2, dt_min)
     regimens = ([(f"inf {r:g} mg/kg/h", {"infusion": [f"{r} mg/kg/h for {infusion_h} h"]})
-                 for r in infusion_rates]
-                + [(f"bolus {d:g} mg/kg", {"bolus": [f"{d} mg/kg"]}) for d in bolus_doses])
-    adult = dict(weight=weight, age=age, height=height, sex=sex)
-    child = dict(weight=child_weight, age=child_age, height=child_height, sex=sex)
+                 for r in infusion_rates_mg_kg_h]
+                + [(f"bolus {d:g} mg/kg", {"bolus": [f"{d} mg/kg"]})
+                   for d in bolus_doses_mg_kg])
+    labels = [r for r, _ in regimens]
+    if len(set(labels)) != len(labels):
+        raise InputError("infusion_rates_mg_kg_h/bolus_doses_mg_kg", labels,
+                         "distinct rates and doses")
+    adult = dict(weight_kg=weight_kg, age_yr=age_yr, height_cm=height_cm, sex=sex)
+    child = dict(weight_kg=child_weight_kg, age_yr=child_age_yr, height_cm=child_height_cm,
+                 sex=sex)
     cp = np.zeros((len(models), len(regimens), len(times)))
     ce = np.zeros_like(cp)
     css = np.full((len(models), len(regimens)), np.nan)
     cites: list[str] = []
     who = []
+    runs = {}
     for i, m in enumerate(models):
         pat = child if m in PAEDIATRIC else adult
         who.append("child" if m in PAEDIATRIC else "adult")
         cl = get_model("ketamine", m).parameters(Covariates.from_arrays(**pat))["CL"][0]
-        for j, (_, sched) in enumerate(regimens):
-            ds = simulate("ketamine", m, sched, pat, times, molar=False)
-            cp[i, j] = ds["ketamine_plasma"].values[0]
-            ce[i, j] = ds["ketamine_effect"].values[0]
+        for j, (label, sched) in enumerate(regimens):
+            ds = simulate("ketamine", m, sched, pat, times, molar=False,
+                          max_points=max(len(times), 1))
+            cp[i, j] = ds["ketamine_plasma_ng_mL"].values[0]
+            ce[i, j] = ds["ketamine_effect_ng_mL"].values[0]
             cites += ds.attrs["citations"].split(";")
+            runs[f"{m}|{label}"] = ds.attrs["params_hash"]
             if "infusion" in sched:
-                rate = infusion_rates[j] * pat["weight"] / 60.0  # mg/min
+                rate = infusion_rates_mg_kg_h[j] * pat["weight_kg"] / 60.0  # mg/min
                 css[i, j] = rate / cl * 1000.0  # ng/mL
+    check_finite("ketamine_plasma_ng_mL", cp)
+    check_finite("ketamine_effect_ng_mL", ce)
+    dims = ("model", "regimen", "time")
     out = xr.Dataset(
-        {"plasma": (("model", "regimen", "time"), cp, {"units": "ng/mL"}),
-         "effect": (("model", "regimen", "time"), ce, {"units": "ng/mL"}),
-         "effect_uM": (("model", "regimen", "time"), ce / 237.73, {"units": "umol/L"}),
-         "steady_state": (("model", "regimen"), css, {"units": "ng/mL"})},
-        coords={"model": list(models), "regimen": [r for r, _ in regimens],
+        {"ketamine_plasma_ng_mL": (dims, cp, {"units": "ng/mL"}),
+         "ketamine_effect_ng_mL": (dims, ce, {"units": "ng/mL"}),
+         "ketamine_effect_uM": (dims, ce / MOLAR_MASS, {"units": "umol/L"}),
+         "ketamine_steady_state_ng_mL": (("model", "regimen"), css, {"units": "ng/mL"})},
+        coords={"model": list(models), "regimen": labels,
                 "time": ("time", times, {"units": "min"}), "patient": ("model", who)})
     out.attrs["infusion_h"] = infusion_h
     return stamp(out, model="pk-regimens", citations=cites, params=dict(
-        infusion_rates=list(infusion_rates), bolus_doses=list(bolus_doses),
-        infusion_h=infusion_h, models=list(models), adult=adult, child=child))
+        infusion_rates_mg_kg_h=list(infusion_rates_mg_kg_h),
+        bolus_doses_mg_kg=list(bolus_doses_mg_kg), infusion_h=infusion_h,
+        horizon_h=horizon_h, dt_min=dt_min, models=list(models), adult=adult, child=child,
+        simulations=runs))
 
 
 def summary(ds: xr.Dataset) -> dict:
@@ -95,10 +197,10 @@ def summary(ds: xr.Dataset) -> dict:
         for k in keys:
             res[k][str(m)] = {}
         for r in ds.regimen.values:
-            cp = ds["plasma"].sel(model=m, regimen=r).values
-            ce = ds["effect"].sel(model=m, regimen=r).values
+            cp = ds["ketamine_plasma_ng_mL"].sel(model=m, regimen=r).values
+            ce = ds["ketamine_effect_ng_mL"].sel(model=m, regimen=r).values
             if str(r).startswith("inf"):
-                css = float(ds["steady_state"].sel(model=m, regimen=r))
+                css = float(ds["ketamine_steady_state_ng_mL"].sel(model=m, regimen=r))
                 res["plasma_end_of_infusion_ng_ml"][str(m)][str(r)] = round(float(cp[k_end]), 2)
                 res["steady_state_ng_ml"][str(m)][str(r)] = round(css, 2)
                 res["fraction_of_steady_state"][str(m)][str(r)] = round(float(cp[k_end]) / css,
@@ -106,20 +208,19 @@ def summary(ds: xr.Dataset) -> dict:
             else:
                 kp = int(np.argmax(ce))
                 res["peak_effect_ng_ml"][str(m)][str(r)] = round(float(ce[kp]), 1)
-                res["peak_effect_uM"][str(m)][str(r)] = round(float(ce[kp]) / 237.73, 3)
+                res["peak_effect_uM"][str(m)][str(r)] = round(float(ce[kp]) / MOLAR_MASS, 3)
                 res["time_to_peak_effect_min"][str(m)][str(r)] = float(t[kp])
                 res["effect_at_30min_ng_ml"][str(m)][str(r)] = round(float(ce[k30]), 1)
     return res
 
 
 def figure(ds: xr.Dataset):
-    import matplotlib
+    from matplotlib import rcParams
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig = Figure(figsize=(12, 4.6))
+    axes = fig.subplots(1, 2)
+    colors = rcParams["axes.prop_cycle"].by_key()["color"]
     styles = ["-", "--", ":", "-."]
     t_h = ds["time"].values / 60
     inf = [r for r in ds.regimen.values if str(r).startswith("inf")]
@@ -127,10 +228,12 @@ def figure(ds: xr.Dataset):
     for i, m in enumerate(ds.model.values):
         tag = f"{m} ({ds.patient.values[i]})"
         for j, r in enumerate(inf):
-            axes[0].plot(t_h, ds["plasma"].sel(model=m, regimen=r), color=colors[i % 10],
+            axes[0].plot(t_h, ds["ketamine_plasma_ng_mL"].sel(model=m, regimen=r),
+                         color=colors[i % 10],
                          ls=styles[j % 4], lw=1.3, label=tag if j == len(inf) - 1 else None)
         for j, r in enumerate(bol):
-            axes[1].plot(t_h, ds["effect"].sel(model=m, regimen=r), color=colors[i % 10],
+            axes[1].plot(t_h, ds["ketamine_effect_ng_mL"].sel(model=m, regimen=r),
+                         color=colors[i % 10],
                          ls=styles[j % 4], lw=1.3, label=tag if j == 0 else None)
     axes[0].set(title="infusions: plasma ketamine (" + ", ".join(
         str(r).removeprefix("inf ") for r in inf) + " as - -- :)",

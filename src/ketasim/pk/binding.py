@@ -1,25 +1,25 @@
 """Plasma free (unbound) fractions, for layers that need free concentrations in umol/L.
 
-Values are typical adult fractions at clinical concentrations. They are tagged [M] where we
-could not re-read the source within this issue: treat them as documented defaults and
-override ``fu`` where better data exist.
+Values are typical adult fractions at clinical concentrations. They are tagged
+[secondary] where we took them as reported elsewhere and did not re-read the primary
+source: treat them as documented defaults and override ``fu`` where better data exist.
 
 | drug | fu | source |
 |---|---|---|
-| ketamine | 0.53 | Dayton 1983 (~47 % bound in human plasma) [M]; later in vitro: 0.65-0.71 |
+| ketamine | 0.53 | Dayton 1983 (~47 % bound in plasma) [secondary]; in vitro: 0.65-0.71 |
 | norketamine | 0.53 | no human value found: assumed equal to ketamine (ketasim assumption) |
-| propofol | 0.015 | Mazoit & Samii 1999 (~98.5 % bound in plasma) [M] |
-| thiopental | 0.15 | Burch & Stanski 1983 (~85 % bound) [M] |
-| fentanyl | 0.16 | Meuldermans 1982 (~84 % bound) [M] |
-| remifentanil | 0.30 | Egan 1993 (~70 % bound) [M] |
-| morphine | 0.65 | Olsen 1975 (~35 % bound) [M] |
+| propofol | 0.015 | Mazoit & Samii 1999 (~98.5 % bound in plasma) [secondary] |
+| thiopental | 0.15 | Burch & Stanski 1983 (~85 % bound) [secondary] |
+| fentanyl | 0.16 | Meuldermans 1982 (~84 % bound) [secondary] |
+| remifentanil | 0.30 | Egan 1993 (~70 % bound) [secondary] |
+| morphine | 0.65 | Olsen 1975 (~35 % bound) [secondary] |
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ketasim.core.errors import UnknownNameError
+from ketasim.core.errors import InputError, UnknownNameError
 from ketasim.core.units import MOLAR_MASS
 from ketasim.pk import sources as S
 
@@ -44,7 +44,9 @@ def free_fraction(drug: str) -> float:
     >>> free_fraction("ketamine")
     0.53
     """
-    key = str(drug).strip().lower().replace("_", "-")
+    if not isinstance(drug, str):
+        raise UnknownNameError("drug", drug, f"one of {sorted(FREE_FRACTION)}")
+    key = drug.strip().lower().replace("_", "-")
     if key not in FREE_FRACTION:
         raise UnknownNameError("drug", drug, f"one of {sorted(FREE_FRACTION)}")
     return FREE_FRACTION[key][0]
@@ -59,15 +61,32 @@ def molar_mass(drug: str) -> float:
 def free_concentration_umol(c_ng_ml, drug: str, fu: float | None = None):
     """Free concentration in umol/L from a total plasma concentration in ng/mL.
 
-    Works on numbers, numpy arrays and xarray DataArrays (e.g. ``ds["ketamine_plasma"]``).
+    Works on numbers, quantities (``"237.73 ng/mL"``), numpy arrays and xarray DataArrays
+    (e.g. ``ds["ketamine_plasma_ng_mL"]``); ``fu`` in (0, 1] overrides the free fraction.
 
     Examples
     --------
     >>> round(float(free_concentration_umol(237.73, "ketamine")), 3)
     0.53
+    >>> round(float(free_concentration_umol("0.23773 ug/mL", "ketamine")), 3)
+    0.53
     """
-    f = free_fraction(drug) if fu is None else float(fu)
-    out = np.multiply(c_ng_ml, f / molar_mass(drug))
+    from ketasim.core.validation import Interval, check
+    from ketasim.pk._edges import quantity
+
+    f = free_fraction(drug) if fu is None else check("fu", fu, Interval(0, 1, closed="right"))
+    if isinstance(c_ng_ml, str) or type(c_ng_ml).__module__.startswith("pint"):
+        c_ng_ml = quantity(c_ng_ml, "c_ng_ml", "ng/mL", "a concentration in ng/mL")
+    try:
+        vals = np.asarray(getattr(c_ng_ml, "values", c_ng_ml), dtype=float)
+    except (TypeError, ValueError):
+        raise InputError("c_ng_ml", type(c_ng_ml).__name__, "numbers in ng/mL (scalar, "
+                         "array or DataArray) or a quantity such as '200 ng/mL'") from None
+    bad = ~np.isfinite(vals) | (vals < 0)
+    if np.any(bad):
+        raise InputError("c_ng_ml", float(vals[bad].ravel()[0]),
+                         "finite concentrations >= 0 ng/mL")
+    out = np.multiply(c_ng_ml, float(f) / molar_mass(drug))
     if hasattr(out, "attrs"):
         out.attrs.update(units="umol/L", long_name=f"free {drug} (fu={f})")
     return out

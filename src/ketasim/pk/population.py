@@ -19,7 +19,12 @@ from __future__ import annotations
 import numpy as np
 
 from ketasim.core.errors import InputError
+from ketasim.core.validation import Instance, Interval, check_work, validate_params
 from ketasim.pk.models.base import Covariates, ModelSpec
+
+#: Default cap on the number of virtual patients of one call (``max_patients=``).
+MAX_PATIENTS = 1_000_000
+_SEED = Interval(0, 2**63 - 1, integer=True)
 
 # fryar2021 (US adults 20+ y): mean height, SD (cm); BMI median (our log-normal fit)
 HEIGHT = {0: (175.4, 7.5), 1: (161.7, 7.0)}
@@ -27,15 +32,40 @@ BMI_MEDIAN = {0: 28.5, 1: 28.7}
 BMI_LOGSD = 0.19
 
 
-def _streams(seed: int | np.random.SeedSequence | None):
+def _streams(seed: int | np.random.SeedSequence):
+    if seed is None:  # never fall back to OS entropy: results must be reproducible
+        raise InputError("seed", None, "a non-negative integer")
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     cov_ss, eta_ss = ss.spawn(2)
     return np.random.default_rng(cov_ss), np.random.default_rng(eta_ss), ss
 
 
-def virtual_patients(n: int, seed: int | None = 0, *, age_range=(18.0, 80.0),
-                     p_female: float = 0.5, bmi_range=(18.5, 40.0)) -> Covariates:
-    """Draw ``n`` physiologically plausible adults.
+def _pair(value, field: str, lo: float, hi: float, unit: str, strict: bool):
+    ok = (isinstance(value, tuple | list) and len(value) == 2
+          and all(Interval(lo, hi).is_satisfied_by(
+              v.item() if isinstance(v, np.generic) else v) for v in value)
+          and (value[0] < value[1] if strict else value[0] <= value[1]))
+    if not ok:
+        rel = "<" if strict else "<="
+        raise InputError(field, value, f"(low, high) with {lo:g} <= low {rel} high <= "
+                         f"{hi:g} {unit}")
+    return float(value[0]), float(value[1])
+
+
+@validate_params({
+    "n": Interval(1, None, integer=True),
+    "seed": _SEED,
+    "p_female": Interval(0, 1),
+    "max_patients": Interval(1, None, integer=True),
+    "age_range": Instance(tuple, list),
+    "bmi_range": Instance(tuple, list),
+})
+def virtual_patients(n: int, seed: int = 0, *, age_range=(18.0, 80.0),
+                     p_female: float = 0.5, bmi_range=(18.5, 40.0),
+                     max_patients: int = MAX_PATIENTS) -> Covariates:
+    """Draw ``n`` physiologically plausible adults from ``seed`` (default 0).
+
+    ``age_range`` in years, ``bmi_range`` in kg/m^2; at most ``max_patients`` patients.
 
     Examples
     --------
@@ -43,15 +73,10 @@ def virtual_patients(n: int, seed: int | None = 0, *, age_range=(18.0, 80.0),
     >>> bool(18.5 <= c.bmi.min() and c.bmi.max() <= 40.0)
     True
     """
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise InputError("n", n, "an integer >= 1")
-    if not 0 <= p_female <= 1:
-        raise InputError("p_female", p_female, "a probability in [0, 1]")
-    lo, hi = age_range
-    if not 0 <= lo <= hi <= 110:
-        raise InputError("age_range", age_range, "0 <= low <= high <= 110 years")
-    if not 12 <= bmi_range[0] < bmi_range[1] <= 70:
-        raise InputError("bmi_range", bmi_range, "12 <= low < high <= 70 kg/m^2")
+    check_work("n (virtual patients)", n, max_patients, "pass max_patients=... to go past it")
+    lo, hi = _pair(age_range, "age_range", 0, 110, "years", strict=False)
+    bmi_range = _pair(bmi_range, "bmi_range", 12, 70, "kg/m^2", strict=True)
+    n = int(n)
     rng, _, _ = _streams(seed)
     sex = (rng.random(n) < p_female).astype(float)
     age = rng.uniform(lo, hi, n)
@@ -83,9 +108,10 @@ def sample_etas(spec: ModelSpec, n: int, rng: np.random.Generator) -> dict[str, 
     return {k: eta[:, i] for i, k in enumerate(names)}
 
 
-def apply_iiv(spec: ModelSpec, params: dict[str, np.ndarray], seed=None,
+def apply_iiv(spec: ModelSpec, params: dict[str, np.ndarray], seed: int = 0,
               rng: np.random.Generator | None = None) -> dict[str, np.ndarray]:
-    """Individual parameters: typical x exp(eta) (eta from the seed's parameter stream).
+    """Individual parameters: typical x exp(eta) (eta from the seed's parameter stream;
+    ``seed`` a non-negative integer, default 0, or a ready ``rng``).
 
     Examples
     --------
@@ -96,7 +122,11 @@ def apply_iiv(spec: ModelSpec, params: dict[str, np.ndarray], seed=None,
     >>> bool(p["CL"].std() > 0)
     True
     """
+    if not isinstance(spec, ModelSpec):
+        raise InputError("spec", type(spec).__name__, "a ModelSpec (e.g. get_model(...))")
     if rng is None:
+        from ketasim.core.validation import check
+        check("seed", seed, _SEED)
         _, rng, _ = _streams(seed)
     n = len(next(iter(params.values())))
     etas = sample_etas(spec, n, rng)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from ketasim.core.errors import InputError
 from ketasim.pk import sources as S
+from ketasim.pk._edges import quantity
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,31 @@ class Route:
     def absorbed(self) -> bool:
         return self.ka is not None
 
-    def with_(self, F: float | None = None, ka: float | None = None) -> Route:
-        if F is not None and not 0 < F <= 1:
-            raise InputError("F", F, "a bioavailability in (0, 1]")
-        if ka is not None and not 0 < ka < 100:
-            raise InputError("ka", ka, "an absorption rate constant in (0, 100) 1/min")
+    def with_(self, F: float | None = None, ka: float | None = None, *,
+              field: str = "") -> Route:
+        """This route with another bioavailability ``F`` (0-1) and/or absorption rate
+        constant ``ka`` (1/min, or a quantity such as ``"0.05 1/min"``); ``field`` prefixes
+        the names in messages (e.g. ``"route_params['oral']"``).
+
+        Examples
+        --------
+        >>> KETAMINE_ROUTES["oral"].with_(ka="3 1/h").ka
+        0.05
+        """
+        if F is not None:
+            F = quantity(F, f"{field}['F']" if field else "F", "", "a bioavailability "
+                         "in (0, 1]")
+            if not 0 < F <= 1:
+                raise InputError(f"{field}['F']" if field else "F", F,
+                                 "a bioavailability in (0, 1]")
+        if ka is not None:
+            name = f"{field}['ka']" if field else "ka"
+            if self.ka is None:
+                raise InputError(name, ka, f"nothing: route {self.name!r} has no absorption")
+            ka = quantity(ka, name, "1/min", "an absorption rate constant in 1/min in "
+                          "(0, 100)")
+            if not 0 < ka < 100:
+                raise InputError(name, ka, "an absorption rate constant in (0, 100) 1/min")
         return replace(self, F=self.F if F is None else F, ka=self.ka if ka is None else ka)
 
 
@@ -59,6 +80,9 @@ KETAMINE_ROUTES = {
     "sublingual": Route("sublingual", 0.29, 0.012, S.ROLAN, "F 29 % (Rolan 2014); Tmax 45 min"),
 }
 
+#: Every route name (the table of a drug says which it has).
+ROUTES = ("iv", "im", "oral", "intranasal", "sublingual")
+
 ROUTE_ALIASES = {"in": "intranasal", "nasal": "intranasal", "sl": "sublingual", "po": "oral",
                  "intramuscular": "im", "intravenous": "iv"}
 
@@ -71,7 +95,9 @@ def get_route(drug: str, name: str) -> Route:
     >>> get_route("ketamine", "IM").F
     0.93
     """
-    n = ROUTE_ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
+    if not isinstance(name, str):
+        raise InputError("route", name, f"one of {list(ROUTES)}")
+    n = ROUTE_ALIASES.get(name.strip().lower(), name.strip().lower())
     table = KETAMINE_ROUTES if drug in ("ketamine", "s-ketamine") else {"iv": IV}
     if n not in table:
         raise InputError("route", name, f"one of {sorted(table)} for {drug}")

@@ -9,19 +9,28 @@ depot, ``d depot/dt = -ka depot``, into which ``F x dose`` is placed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import xarray as xr
 
-from ketasim.core.errors import InputError
+from ketasim.core.errors import InputError, UnknownNameError
 from ketasim.core.provenance import stamp
+from ketasim.core.validation import (
+    Instance,
+    Interval,
+    NoneOK,
+    check_finite,
+    check_work,
+    validate_params,
+)
+from ketasim.pk._edges import quantity, summarise_array
 from ketasim.pk.binding import molar_mass
-from ketasim.pk.dosing import Schedule, parse_times
+from ketasim.pk.dosing import CLI, MAX_POINTS, PYTHON, Dialect, Schedule, parse_times
 from ketasim.pk.models import get_model, normalise_drug
 from ketasim.pk.models.base import Covariates, Metabolite, ModelSpec
 from ketasim.pk.population import _streams, apply_iiv
-from ketasim.pk.routes import Route, get_route
+from ketasim.pk.routes import ROUTE_ALIASES, ROUTES, Route, get_route
 from ketasim.pk.solver import solve_linear
 
 
@@ -120,81 +129,175 @@ def build_system(p: dict[str, np.ndarray], *, species: str, metabolite: Metaboli
     return System(A, b, C, tuple(outs), depot, len(parent))
 
 
+_PATIENT_KEYS = ("weight_kg", "age_yr", "height_cm", "sex")
+_SCHEDULE_KEYS = ("bolus", "infusion", "route")
+_ROUTE_PARAM_KEYS = ("F", "ka")
+_DTYPES = ("float64", "float32")
+
+
 def _as_covariates(patients) -> Covariates:
     if isinstance(patients, Covariates):
         return patients
     if isinstance(patients, dict):
-        return Covariates.from_arrays(patients.get("weight", 70), patients.get("age", 40),
-                                      patients.get("height", 170),
-                                      patients.get("sex", "male"))
+        for k in patients:
+            if k not in _PATIENT_KEYS:
+                raise UnknownNameError(f"patients[{k!r}]", k, f"one of {list(_PATIENT_KEYS)}")
+        return Covariates.from_arrays(**patients)
     raise InputError("patients", type(patients).__name__,
-                     "a Covariates object or a dict with weight, age, height, sex")
+                     "a Covariates object (e.g. virtual_patients(n)) or a dict with keys "
+                     f"{list(_PATIENT_KEYS)}")
 
 
+def _as_schedule(schedule, dialect: Dialect) -> Schedule:
+    if isinstance(schedule, Schedule):
+        return schedule
+    if isinstance(schedule, dict):
+        for k in schedule:
+            if k not in _SCHEDULE_KEYS:
+                raise UnknownNameError(f"schedule[{k!r}]", k, f"one of {list(_SCHEDULE_KEYS)}")
+        return Schedule.parse(schedule.get("bolus", ()), schedule.get("infusion", ()),
+                              schedule.get("route", "iv"), dialect=dialect)
+    raise InputError("schedule", schedule if schedule is None or isinstance(schedule, str)
+                     else type(schedule).__name__,
+                     "a Schedule or {'bolus': [...], 'infusion': [...], 'route': 'iv'}")
+
+
+def _route_params(route_params, drug: str) -> dict[str, dict]:
+    if route_params is None:
+        return {}
+    if not isinstance(route_params, dict):
+        raise InputError("route_params", type(route_params).__name__,
+                         "a dict such as {'oral': {'F': 0.1, 'ka': 0.05}}")
+    out = {}
+    for name, over in route_params.items():
+        key = ROUTE_ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
+        try:
+            r = get_route(drug, key) if key in ROUTES else None
+        except InputError:
+            r = None
+        if r is None or not r.absorbed:
+            allowed = [k for k in ROUTES if k != "iv"] if drug in ("ketamine", "s-ketamine") \
+                else []
+            raise UnknownNameError("route_params", name,
+                                   f"an absorbed route of {drug}: one of {allowed}")
+        if not isinstance(over, dict):
+            raise InputError(f"route_params[{name!r}]", type(over).__name__,
+                             f"a dict with keys {list(_ROUTE_PARAM_KEYS)}")
+        for k in over:
+            if k not in _ROUTE_PARAM_KEYS:
+                raise UnknownNameError(f"route_params[{name!r}]", k,
+                                       f"one of {list(_ROUTE_PARAM_KEYS)}")
+        out[key] = r.with_(**over, field=f"route_params[{name!r}]")
+    return out
+
+
+def _model_record(spec: ModelSpec, params: dict[str, np.ndarray]) -> dict:
+    """The model and the parameters each patient ran with, for provenance."""
+    return {
+        "key": spec.key, "title": spec.title, "citation": spec.citation,
+        "validity": {k: list(v) for k, v in spec.validity.items()},
+        "omega": dict(spec.omega),
+        "omega_corr": {f"{a},{b}": r for (a, b), r in spec.omega_corr.items()},
+        "metabolite": None if spec.metabolite is None else asdict(spec.metabolite),
+        "parameters": {k: summarise_array(v, 20) for k, v in sorted(params.items())},
+    }
+
+
+@validate_params({
+    "drug": Instance(str),
+    "model": (Instance(str, ModelSpec), NoneOK()),
+    "iiv": Instance(bool),
+    "seed": Interval(0, 2**63 - 1, integer=True),
+    "molar": Instance(bool),
+    "check_validity": Instance(bool),
+    "max_points": Interval(1, None, integer=True),
+})
 def simulate(drug: str, model: str | ModelSpec | None = None,
              schedule: Schedule | dict | None = None,
              patients: Covariates | dict | None = None, times="0:60:1 min", *,
-             ke0: float | None = None, iiv: bool = False, seed: int | None = None,
+             ke0=None, iiv: bool = False, seed: int = 0,
              route_params: dict[str, dict] | None = None, molar: bool = True,
-             check_validity: bool = True, dtype=np.float64) -> xr.Dataset:
+             check_validity: bool = True, dtype="float64",
+             max_points: int = MAX_POINTS, _dialect: Dialect = PYTHON) -> xr.Dataset:
     """Plasma and effect-site concentrations for a batch of patients, exactly.
 
     Parameters
     ----------
     drug, model : e.g. ``"ketamine", "domino"`` (see `ketasim.pk.list_models`); ``model``
         may also be a `ModelSpec` (e.g. a published model with an added metabolite).
-    schedule : a `Schedule` or ``{"bolus": [...], "infusion": [...], "route": "iv"}``.
-    patients : `Covariates` (N patients) or a dict of scalars/arrays (weight kg, age y,
-        height cm, sex); default one 70 kg, 40 y, 170 cm man.
-    times : output times in min (array) or a string such as ``"1,5,10 min"``.
-    ke0 : override the model's ke0 (1/min) for every patient.
+    schedule : a `Schedule` or ``{"bolus": [...], "infusion": [...], "route": "iv"}`` with
+        dose strings (``"0.5 mg/kg at 30 min"``) or pint quantities.
+    patients : `Covariates` (N patients, e.g. `virtual_patients`) or a dict with keys
+        ``weight_kg``, ``age_yr``, ``height_cm``, ``sex`` (scalars, arrays or quantities
+        such as ``"70 kg"``); default one 70 kg, 40 y, 170 cm man.
+    times : output times in min (array), a string such as ``"1,5,10 min"`` or
+        ``"0:24:0.5 h"``, or a pint Quantity.
+    ke0 : override the model's ke0 for every patient (1/min, or e.g. ``"0.3 1/min"``).
     iiv : draw log-normal inter-individual variability from ``seed``.
+    seed : non-negative integer; all randomness flows from it (default 0).
     route_params : per-route overrides, e.g. ``{"oral": {"F": 0.1, "ka": 0.05}}``.
-    molar : also return umol/L variables (``<name>_uM``).
+    molar : also return umol/L variables (``<species>_plasma_uM``, ``<species>_effect_uM``).
     check_validity : raise `ValidityRangeError` outside the model's studied covariates.
+    dtype : ``"float64"`` (default) or ``"float32"`` for the outputs.
+    max_points : cap on patients x output times (default 10^6); raise it for larger runs.
 
     Returns
     -------
-    xarray.Dataset with dims (patient, time); variables ``<species>_plasma`` and
-    ``<species>_effect`` (ng/mL), ``..._uM`` (umol/L), metabolite variables where the model
-    has one; covariates as patient coordinates; provenance attributes and citations.
+    xarray.Dataset with dims (patient, time) and ``time`` in min; variables
+    ``<species>_plasma_ng_mL`` and ``<species>_effect_ng_mL``, ``<species>_plasma_uM`` and
+    ``<species>_effect_uM`` (umol/L), metabolite variables where the model has one;
+    covariates (``weight_kg``, ``age_yr``, ``height_cm``, ``sex``) as patient coordinates;
+    provenance attributes and citations.
 
     Examples
     --------
     >>> ds = simulate("ketamine", "domino", {"bolus": ["2 mg/kg"]}, times=[1, 5])
-    >>> round(float(ds["ketamine_plasma"].isel(patient=0, time=0)), 0) > 1000
+    >>> round(float(ds["ketamine_plasma_ng_mL"].isel(patient=0, time=0)), 0) > 1000
     True
     """
+    dialect = _dialect
     d = normalise_drug(drug)
     spec: ModelSpec = model if isinstance(model, ModelSpec) else get_model(d, model)
+    if spec.drug != d:
+        raise InputError("model", spec.key, f"a model of {d}")
     cov = _as_covariates(patients if patients is not None else {})
     if schedule is None:
         raise InputError("schedule", None, "a Schedule or {'bolus': [...], 'infusion': [...]}")
-    if isinstance(schedule, dict):
-        schedule = Schedule.parse(schedule.get("bolus", ()), schedule.get("infusion", ()),
-                                  schedule.get("route", "iv"))
-    t = parse_times(times)
-    schedule.check(d, cov.weight)
+    schedule = _as_schedule(schedule, dialect)
+    try:
+        dt_name = np.dtype(dtype).name
+    except TypeError:
+        dt_name = str(dtype)
+    if dt_name not in _DTYPES:
+        raise InputError("dtype", dt_name, f"one of {list(_DTYPES)} (integer types would "
+                         "truncate concentrations)")
+    t = parse_times(times, field=dialect.times, max_points=max_points)
+    check_work("patients x output times", cov.n * len(t), max_points,
+               "pass --max-points to go past it" if dialect is CLI
+               else "pass max_points=... to go past it")
+    schedule.check(d, cov.weight_kg, dialect)
     params = spec.parameters(cov, check=check_validity)
+    ke0_v = None
     if ke0 is not None:
-        if not np.isfinite(ke0) or ke0 <= 0:
-            raise InputError("ke0", ke0, "a positive rate constant in 1/min")
-        params["ke0"] = np.full(cov.n, float(ke0))
+        ke0_v = quantity(ke0, "ke0", "1/min", "a rate constant in 1/min in (0, 1000)")
+        if not 0 < ke0_v < 1000:
+            raise InputError("ke0", ke0, "a rate constant in 1/min in (0, 1000)")
+        params["ke0"] = np.full(cov.n, ke0_v)
     if iiv:
         _, rng, _ = _streams(seed)
         params = apply_iiv(spec, params, rng=rng)
+    overrides = _route_params(route_params, d)
     routes: dict[str, Route] = {}
     for b in schedule.boluses:
         r = get_route(d, b.route)
         if r.absorbed and r.name not in routes:
-            over = (route_params or {}).get(r.name, {})
-            routes[r.name] = r.with_(**over)
+            routes[r.name] = overrides.get(r.name, r)
     sysm = build_system(params, species=d, metabolite=spec.metabolite,
                         routes=tuple(routes.values()))
     t_end = float(t.max())
     bol, inf = [], []
     for b in schedule.boluses:
-        amt = b.amount(cov.weight)
+        amt = b.amount(cov.weight_kg)
         if b.over > 0:
             inf.append((b.time, b.time + b.over, amt / b.over))
         elif b.route in routes:
@@ -205,20 +308,21 @@ def simulate(drug: str, model: str | ModelSpec | None = None,
     for i in schedule.infusions:
         end = t_end if i.duration is None else i.start + i.duration
         if end > i.start:
-            inf.append((i.start, end, i.rate_mg_min(cov.weight)))
-    y = solve_linear(sysm.A, sysm.b, sysm.C, t, bol, inf, dtype=dtype)
+            inf.append((i.start, end, i.rate_mg_min(cov.weight_kg)))
+    y = solve_linear(sysm.A, sysm.b, sysm.C, t, bol, inf, dtype=np.dtype(dt_name))
     ds = xr.Dataset(coords={
         "patient": np.arange(cov.n), "time": ("time", t, {"units": "min"}),
-        "weight": ("patient", cov.weight, {"units": "kg"}),
-        "age": ("patient", cov.age, {"units": "years"}),
-        "height": ("patient", cov.height, {"units": "cm"}),
+        "weight_kg": ("patient", cov.weight_kg, {"units": "kg"}),
+        "age_yr": ("patient", cov.age_yr, {"units": "year"}),
+        "height_cm": ("patient", cov.height_cm, {"units": "cm"}),
         "sex": ("patient", cov.sex, {"units": "1", "description": "0 male, 1 female"})})
     for o, name in enumerate(sysm.outputs):
         sp = name.rsplit("_", 1)[0]
-        ds[name] = (("patient", "time"), y[:, o, :],
-                    {"units": "ng/mL", "long_name": name.replace("_", " ")})
+        check_finite(f"{name}_ng_mL", y[:, o, :])
+        ds[f"{name}_ng_mL"] = (("patient", "time"), y[:, o, :],
+                               {"units": "ng/mL", "long_name": name.replace("_", " ")})
         if molar:
-            ds[name + "_uM"] = (("patient", "time"), y[:, o, :] / molar_mass(sp),
+            ds[f"{name}_uM"] = (("patient", "time"), y[:, o, :] / molar_mass(sp),
                                 {"units": "umol/L", "molar_mass_g_per_mol": molar_mass(sp)})
     ds.attrs.update(drug=d, pk_model=spec.key, route=",".join(sorted(
         {b.route for b in schedule.boluses} | ({"iv"} if schedule.infusions else set()))))
@@ -227,6 +331,11 @@ def simulate(drug: str, model: str | ModelSpec | None = None,
         if r.citation:
             cites.append(r.citation)
     return stamp(ds, model=f"pk:{spec.key}", citations=cites, params={
-        "bolus": [b.text or repr(b) for b in schedule.boluses],
-        "infusion": [i.text or repr(i) for i in schedule.infusions],
-        "ke0": ke0, "iiv": iiv, "n": cov.n, "route_params": route_params}, seed=seed)
+        "drug": d, "model": _model_record(spec, params),
+        "schedule": schedule.normalised(),
+        "routes": {k: {"F": r.F, "ka_per_min": r.ka} for k, r in sorted(routes.items())},
+        "patients": {"n": cov.n, **{k: summarise_array(v, 20)
+                                    for k, v in cov.as_dict().items()}},
+        "times_min": summarise_array(t, 200),
+        "ke0_per_min": ke0_v, "iiv": iiv, "seed": seed, "molar": molar,
+        "check_validity": check_validity, "dtype": dt_name}, seed=seed)

@@ -13,66 +13,111 @@ import numpy as np
 
 from ketasim.core.errors import InputError, ValidityRangeError
 
+#: Physically possible covariate ranges (a guard against typos, not a model's validity).
+COVARIATE_RANGES = {"weight_kg": (0.3, 400.0), "age_yr": (0.0, 120.0),
+                    "height_cm": (30.0, 250.0)}
+_UNITS = {"weight_kg": "kg", "age_yr": "year", "height_cm": "cm"}
+
 
 @dataclass(frozen=True)
 class Covariates:
     """Patient covariates as arrays over N patients (sex: 0 male, 1 female).
 
+    Built directly from arrays (checked: same length, finite, physically possible) or with
+    `from_arrays` / `single`, which also accept quantities (``"70 kg"``, ``"1.75 m"``).
+
     Examples
     --------
-    >>> Covariates.single(weight=70, age=40, height=170, sex="male").n
-    1
+    >>> Covariates.single(weight_kg=70, age_yr=40, height_cm="1.7 m", sex="male").height_cm
+    array([170.])
     """
 
-    weight: np.ndarray  # kg
-    age: np.ndarray  # years
-    height: np.ndarray  # cm
+    weight_kg: np.ndarray
+    age_yr: np.ndarray
+    height_cm: np.ndarray
     sex: np.ndarray  # 0 male, 1 female
+
+    def __post_init__(self):
+        n = None
+        for name in ("weight_kg", "age_yr", "height_cm", "sex"):
+            arr = np.asarray(getattr(self, name))
+            if arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "fiu":
+                raise InputError(name, f"an array of shape {arr.shape} and dtype {arr.dtype}",
+                                 "a non-empty 1-D array of numbers over patients")
+            if n is not None and arr.size != n:
+                raise InputError(name, f"{arr.size} values", f"{n} values (one per patient)")
+            n = arr.size
+            object.__setattr__(self, name, arr.astype(float, copy=False))
+        for name, (lo, hi) in COVARIATE_RANGES.items():
+            arr = getattr(self, name)
+            bad = ~np.isfinite(arr) | (arr < lo) | (arr > hi)
+            if np.any(bad):
+                i = int(np.argmax(bad))
+                raise InputError(name if n == 1 else f"{name}[{i}]", float(arr[i]),
+                                 f"a physically possible value in [{lo:g}, {hi:g}] "
+                                 f"{_UNITS[name]}")
+        bad = ~np.isin(self.sex, (0.0, 1.0))
+        if np.any(bad):
+            i = int(np.argmax(bad))
+            raise InputError("sex" if n == 1 else f"sex[{i}]", float(self.sex[i]),
+                             "0 (male) or 1 (female)")
 
     @property
     def n(self) -> int:
-        return int(self.weight.shape[0])
+        return int(self.weight_kg.shape[0])
 
     @property
     def bmi(self) -> np.ndarray:
-        return self.weight / (self.height / 100.0) ** 2
+        """Body-mass index, kg/m^2."""
+        return self.weight_kg / (self.height_cm / 100.0) ** 2
 
     @staticmethod
-    def single(weight: float, age: float, height: float, sex: str | int) -> Covariates:
-        return Covariates.from_arrays([weight], [age], [height], [sex])
+    def single(weight_kg=70.0, age_yr=40.0, height_cm=170.0, sex="male") -> Covariates:
+        """One patient (numbers in kg, years, cm, or quantities)."""
+        return Covariates.from_arrays(weight_kg, age_yr, height_cm, sex)
 
     @staticmethod
-    def from_arrays(weight, age, height, sex) -> Covariates:
-        w = np.atleast_1d(np.asarray(weight, dtype=float))
-        a = np.atleast_1d(np.asarray(age, dtype=float))
-        h = np.atleast_1d(np.asarray(height, dtype=float))
-        s = np.atleast_1d(np.asarray([parse_sex(x) for x in np.atleast_1d(sex)], dtype=float))
-        n = max(len(w), len(a), len(h), len(s))
-        out = []
-        for name, arr in (("weight", w), ("age", a), ("height", h), ("sex", s)):
+    def from_arrays(weight_kg=70.0, age_yr=40.0, height_cm=170.0, sex="male") -> Covariates:
+        """Covariates from scalars or arrays (broadcast to a common length), numbers in
+        kg / years / cm or quantities such as ``"70 kg"``; sex ``"male"``/``"female"``/0/1.
+        """
+        from ketasim.pk._edges import array_quantity
+
+        cols = {name: array_quantity(v, name, _UNITS[name], f"a {name.split('_')[0]} in "
+                                     f"{_UNITS[name]} (a number or a quantity such as "
+                                     f"'70 kg')")
+                for name, v in (("weight_kg", weight_kg), ("age_yr", age_yr),
+                                ("height_cm", height_cm))}
+        sexes = [sex] if isinstance(sex, str) or np.ndim(sex) == 0 else \
+            list(np.asarray(sex, dtype=object).ravel())
+        if not sexes:
+            raise InputError("sex", "[]", "at least one of 'male', 'female', 0, 1")
+        cols["sex"] = np.asarray([parse_sex(x, "sex" if len(sexes) == 1 else f"sex[{i}]")
+                                  for i, x in enumerate(sexes)], dtype=float)
+        n = max(len(a) for a in cols.values())
+        for name, arr in cols.items():
             if len(arr) not in (1, n):
                 raise InputError(name, f"{len(arr)} values", f"1 or {n} values")
-            out.append(np.broadcast_to(arr, (n,)).copy())
-        for name, arr, lo, hi, unit in (("weight", out[0], 0.3, 400.0, "kg"),
-                                        ("age", out[1], 0.0, 120.0, "years"),
-                                        ("height", out[2], 30.0, 250.0, "cm")):
-            bad = ~np.isfinite(arr) | (arr < lo) | (arr > hi)
-            if np.any(bad):
-                raise InputError(name, float(arr[bad][0]),
-                                 f"a physically possible {name}: {lo}-{hi} {unit}")
-        return Covariates(*out)
+        return Covariates(*(np.broadcast_to(cols[k], (n,)).copy()
+                            for k in ("weight_kg", "age_yr", "height_cm", "sex")))
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        return {"weight_kg": self.weight_kg, "age_yr": self.age_yr,
+                "height_cm": self.height_cm, "sex": self.sex}
 
 
-def parse_sex(value) -> int:
+def parse_sex(value, field: str = "sex") -> int:
     """'male'/'m'/0 -> 0, 'female'/'f'/1 -> 1; anything else raises `InputError`."""
-    if isinstance(value, (int, np.integer, float, np.floating)) and value in (0, 1):
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, int | float) and not isinstance(value, bool) and value in (0, 1):
         return int(value)
-    text = str(value).strip().lower()
+    text = str(value).strip().lower() if isinstance(value, str) else None
     if text in ("male", "m", "man"):
         return 0
     if text in ("female", "f", "woman"):
         return 1
-    raise InputError("sex", value, "'male' or 'female' (or 0/1)")
+    raise InputError(field, value, "'male' or 'female' (or 0/1)")
 
 
 def lbm_james(cov: Covariates) -> np.ndarray:
@@ -86,9 +131,9 @@ def lbm_james(cov: Covariates) -> np.ndarray:
     >>> round(float(lbm_james(Covariates.single(70, 40, 170, "male"))[0]), 2)
     55.3
     """
-    r = cov.weight / cov.height
-    male = 1.1 * cov.weight - 128.0 * r**2  # james1976
-    female = 1.07 * cov.weight - 148.0 * r**2  # james1976
+    r = cov.weight_kg / cov.height_cm
+    male = 1.1 * cov.weight_kg - 128.0 * r**2  # james1976
+    female = 1.07 * cov.weight_kg - 148.0 * r**2  # james1976
     return np.where(cov.sex == 0, male, female)
 
 
@@ -101,7 +146,7 @@ def ffm_alsallami(cov: Covariates) -> np.ndarray:
     54.5
     """
     bmi = cov.bmi
-    w, a = cov.weight, cov.age
+    w, a = cov.weight_kg, cov.age_yr
     # alsallami2015 (adult part; maturation terms for age < 18 as published)
     male = (0.88 + (1 - 0.88) / (1 + (a / 13.4) ** -12.7)) * (9270 * w / (6680 + 216 * bmi))
     female = (1.11 + (1 - 1.11) / (1 + (a / 7.1) ** -1.1)) * (9270 * w / (8780 + 244 * bmi))
@@ -134,6 +179,13 @@ class Metabolite:
     citation: str
     note: str = ""
 
+    def __post_init__(self):
+        from ketasim.core.validation import Instance, Interval, check
+
+        check("metabolite.drug", self.drug, Instance(str))
+        check("metabolite.fm", self.fm, Interval(0, 1, closed="right"))
+        check("metabolite.mass_ratio", self.mass_ratio, Interval(0, 10, closed="right"))
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -156,6 +208,28 @@ class ModelSpec:
     notes: str = ""
     ke0_source: str = ""
 
+    def __post_init__(self):
+        from ketasim.core.validation import Instance, Interval, check
+
+        for name in ("drug", "name", "title", "citation"):
+            check(name, getattr(self, name), Instance(str))
+        if not callable(self.typical):
+            raise InputError("typical", type(self.typical).__name__,
+                             "a function Covariates -> dict of parameter arrays")
+        for k, lohi in self.validity.items():
+            if k not in (*COVARIATE_RANGES, "bmi"):
+                raise InputError("validity", k, f"one of {[*COVARIATE_RANGES, 'bmi']}")
+            ok = (isinstance(lohi, tuple | list) and len(lohi) == 2
+                  and all(Interval().is_satisfied_by(v) for v in lohi) and lohi[0] <= lohi[1])
+            if not ok:
+                raise InputError(f"validity[{k!r}]", lohi, "(low, high) finite, low <= high")
+        for k, v in self.omega.items():
+            check(f"omega[{k!r}]", v, Interval(0, 10))
+        for pq, rho in self.omega_corr.items():
+            check(f"omega_corr[{pq!r}]", rho, Interval(-1, 1))
+        if self.metabolite is not None:
+            check("metabolite", self.metabolite, Instance(Metabolite))
+
     @property
     def key(self) -> str:
         return f"{self.drug}/{self.name}"
@@ -169,7 +243,7 @@ class ModelSpec:
 
     def check_validity(self, cov: Covariates) -> None:
         """Raise `ValidityRangeError` for covariates outside the studied ranges."""
-        values = {"weight": cov.weight, "age": cov.age, "height": cov.height, "bmi": cov.bmi}
+        values = {**cov.as_dict(), "bmi": cov.bmi}
         for name, (lo, hi) in self.validity.items():
             arr = values[name]
             bad = (arr < lo) | (arr > hi)

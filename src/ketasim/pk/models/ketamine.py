@@ -1,7 +1,7 @@
 """Ketamine PK models (racemic unless named S-ketamine) and the norketamine chain.
 
 Numbers were checked against the primary source where we could reach it and otherwise
-against two independent ports (opentiva 1.1.2, SimTIVA), see pk_models.md. What each
+against two independent ports (opentiva 1.1.2 [opentiva2023], SimTIVA). What each
 model rests on is in its ``notes``.
 
 ke0. None of these papers publishes an effect-site rate constant for analgesia. Like
@@ -29,14 +29,14 @@ def _ones(c: Covariates):
 
 def _domino(c: Covariates):
     # domino1984 via opentiva/SimTIVA/fus_anes (three ports agree): V1 0.063 L/kg, k (1/min)
-    p = from_micro(0.063 * c.weight, 0.4381, 0.5921, 0.5900, 0.2470, 0.0146)
+    p = from_micro(0.063 * c.weight_kg, 0.4381, 0.5921, 0.5900, 0.2470, 0.0146)
     p["ke0"] = 0.652 * _ones(c)  # Tpeak 1 min (see module docstring)
     return p
 
 
 def _clements(c: Covariates):
     # clements1981, 250 ug/kg IV bolus fit: V1 1.7522 L/kg; k10 0.0109, k12 0.0186, k21 0.0137
-    p = from_micro(1.7522 * c.weight, 0.0109, 0.0186, 0.0, 0.0137)
+    p = from_micro(1.7522 * c.weight_kg, 0.0109, 0.0186, 0.0, 0.0137)
     p["ke0"] = 5.2 * _ones(c)
     return p
 
@@ -45,7 +45,7 @@ def _hijazi(c: Covariates):
     # hijazi2003 (adult ICU, brain/spinal injury, racemic; CL 36 mL/min/kg and t1/2 4.9 h
     # of its abstract are reproduced, see tests): V1 1.08 L/kg; k10 0.0333,
     # k12 0.0088, k21 0.0030
-    p = from_micro(1.08 * c.weight, 0.0333, 0.0088, 0.0, 0.0030)
+    p = from_micro(1.08 * c.weight_kg, 0.0333, 0.0088, 0.0, 0.0030)
     p["ke0"] = 4.773 * _ones(c)
     return p
 
@@ -53,7 +53,7 @@ def _hijazi(c: Covariates):
 def _herd(c: Covariates):
     # herd2007 abstract (read at PubMed): allometric, 70-kg standard; CL 90 L/h,
     # Q 215 L/h (^0.75), V1 38.7, V2 102 L
-    s = c.weight / 70.0
+    s = c.weight_kg / 70.0
     return {"V1": 38.7 * s, "V2": 102.0 * s, "CL": 90.0 / 60 * s**0.75,
             "Q2": 215.0 / 60 * s**0.75, "ke0": 2.995 * _ones(c)}
 
@@ -62,7 +62,7 @@ def _hornik(c: Covariates):
     # hornik2018 (values via opentiva; the abstract, read at the source, confirms the
     # allometric exponents 1 on volumes and 0.75 on clearances and IM F 41 % in children):
     # CL 38.9, Q 54.9 L/h, V1 32.8, V2 152 L per 70 kg
-    s = c.weight / 70.0
+    s = c.weight_kg / 70.0
     return {"V1": 32.8 * s, "V2": 152.0 * s, "CL": 38.9 / 60 * s**0.75,
             "Q2": 54.9 / 60 * s**0.75, "ke0": 4.212 * _ones(c)}
 
@@ -71,7 +71,7 @@ def _kamp(c: Covariates):
     # kamp2020 raw-data model, arterial part: V1 25, V2 56, V3 157 L per 70 kg;
     # CL 84, Q2 161, Q3 79 L/h at 70 kg. Weight scaling: clearances (W/70)^0.75, volumes
     # W/70 (see KAMP_SCALING_NOTE).
-    s = c.weight / 70.0
+    s = c.weight_kg / 70.0
     return {"V1": 25.0 * s, "V2": 56.0 * s, "V3": 157.0 * s, "CL": 84.0 / 60 * s**0.75,
             "Q2": 161.0 / 60 * s**0.75, "Q3": 79.0 / 60 * s**0.75,
             "ke0": 2.791 * _ones(c)}
@@ -92,7 +92,7 @@ def _flint(c: Covariates):
     # flint2017 Table 3 (via nlmixr2lib, which quotes it): S-ketamine 2-cmt, allometric
     # (W/70)^0.75 on clearances, linear on volumes; CL 112, Q 196 L/h; V1 7.73, V2 545 L.
     # S-norketamine 1-cmt apparent: CL/fm 53.2 L/h, V/fm 1 L (fixed).
-    s = c.weight / 70.0
+    s = c.weight_kg / 70.0
     return {"V1": 7.73 * s, "V2": 545.0 * s, "CL": 112.0 / 60 * s**0.75,
             "Q2": 196.0 / 60 * s**0.75, "ke0": 1.10 * _ones(c),
             "M_V1": 1.0 * s, "M_CL": 53.2 / 60 * s**0.75}
@@ -101,18 +101,18 @@ def _flint(c: Covariates):
 MODELS = [
     ModelSpec(
         "ketamine", "domino", "Domino 1984, 3-compartment, racemic", S.DOMINO, _domino,
-        validity={"weight": (35, 150), "age": (18, 90)},
+        validity={"weight_kg": (35, 150), "age_yr": (18, 90)},
         population="adult volunteers/patients",
         omega={"V1": OMEGA_30, "CL": OMEGA_30, "Q2": OMEGA_30, "Q3": OMEGA_30},
         omega_source="ketasim estimate (30 % CV); not published",
         extra_citations=(S.OPENTIVA,),
         notes="Parameters as in three ports (opentiva, SimTIVA, fus_anes); the paper itself "
-              "was not reachable (pk_models.md tags the citation [M]).",
+              "was not reachable (parameters [secondary]).",
         ke0_source="opentiva2023 (Tpeak 1 min), re-derived here"),
     ModelSpec(
         "ketamine", "clements", "Clements & Nimmo 1981, 250 ug/kg bolus, 2-compartment",
         S.CLEMENTS, _clements,
-        validity={"weight": (35, 150), "age": (18, 90)},
+        validity={"weight_kg": (35, 150), "age_yr": (18, 90)},
         population="adult volunteers",
         omega={"V1": OMEGA_30, "CL": OMEGA_30, "Q2": OMEGA_30},
         omega_source="ketasim estimate (30 % CV); not published",
@@ -120,7 +120,7 @@ MODELS = [
     ModelSpec(
         "ketamine", "hijazi", "Hijazi 2003, ICU adults with brain/spinal injury, 2-compartment",
         S.HIJAZI, _hijazi,
-        validity={"weight": (35, 150), "age": (18, 90)},
+        validity={"weight_kg": (35, 150), "age_yr": (18, 90)},
         population="adult ICU patients with brain or spinal-cord injury (racemic)",
         omega={"V1": OMEGA_30, "CL": OMEGA_30, "Q2": OMEGA_30},
         omega_source="ketasim estimate (30 % CV)",
@@ -131,7 +131,7 @@ MODELS = [
     ModelSpec(
         "ketamine", "herd", "Herd 2007, children 1-14 y, allometric 2-compartment",
         S.HERD, _herd,
-        validity={"weight": (10.8, 74.8), "age": (1, 14)},
+        validity={"weight_kg": (10.8, 74.8), "age_yr": (1, 14)},
         population="54 children in an emergency department, 8.3 +- 3.5 y, 32.5 +- 15.6 kg",
         # herd2007 BSV: V1 64 %, V2 51.7 %, CL 38.1 %, Q 19 % (omega^2 = ln(1 + CV^2))
         omega={"V1": float(np.log(1 + 0.64**2)), "V2": float(np.log(1 + 0.517**2)),
@@ -141,7 +141,7 @@ MODELS = [
     ModelSpec(
         "ketamine", "hornik", "Hornik 2018, children 1-18 y, allometric 2-compartment",
         S.HORNIK, _hornik,
-        validity={"weight": (2.4, 176.1), "age": (0.02, 17.6)},
+        validity={"weight_kg": (2.4, 176.1), "age_yr": (0.02, 17.6)},
         population="113 children 0.02-17.6 y, 2.4-176.1 kg (IV and IM)",
         omega={"V1": OMEGA_30, "CL": OMEGA_30, "Q2": OMEGA_30},
         omega_source="ketasim estimate (30 % CV)",
@@ -149,7 +149,7 @@ MODELS = [
     ModelSpec(
         "ketamine", "kamp", "Kamp 2020 raw-data model (arterial), 3-compartment",
         S.KAMP, _kamp,
-        validity={"weight": (10, 150), "age": (1, 90)},
+        validity={"weight_kg": (10, 150), "age_yr": (1, 90)},
         population="14 pooled data sets, adults and children",
         omega={"V1": OMEGA_30, "CL": OMEGA_30, "Q2": OMEGA_30, "Q3": OMEGA_30},
         omega_source="ketasim estimate (30 % CV)",
@@ -160,7 +160,7 @@ MODELS = [
     ModelSpec(
         "s-ketamine", "flint", "Flint 2017, S-ketamine + S-norketamine, PICU children",
         S.FLINT, _flint,
-        validity={"weight": (3.4, 35), "age": (0.02, 12.5)},
+        validity={"weight_kg": (3.4, 35), "age_yr": (0.02, 12.5)},
         population="25 ventilated PICU children, 0.02-12.5 y, 3.4-35 kg",
         # flint2017 Table 3: CV(CL) 40.2 %, CV(CL_snk) 104 %, r = 0.506 (only these had IIV)
         omega={"CL": float(np.log(1 + 0.402**2)), "M_CL": float(np.log(1 + 1.04**2))},

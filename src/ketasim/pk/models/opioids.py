@@ -30,7 +30,7 @@ def _shafer(c: Covariates):
 
 def _minto(c: Covariates):
     check_james_bmi(c, "remifentanil/minto")
-    lbm, a = lbm_james(c), c.age
+    lbm, a = lbm_james(c), c.age_yr
     # minto1997 (L, L/min)
     return {"V1": 5.1 - 0.0201 * (a - 40) + 0.072 * (lbm - 55),
             "V2": 9.82 - 0.0811 * (a - 40) + 0.108 * (lbm - 55),
@@ -46,7 +46,7 @@ def _sig(x, e50, lam):
 
 def _eleveld_remi(c: Covariates):
     # eleveld2017: reference 35 y, 70 kg, 170 cm male; SIZE = FFM/FFMref (Al-Sallami)
-    a, w = c.age, c.weight
+    a, w = c.age_yr, c.weight_kg
     ref = Covariates.single(70, 35, 170, "male")
     size = ffm_alsallami(c) / ffm_alsallami(ref)[0]
     kmat = _sig(w, 2.88, 2) / _sig(70.0, 2.88, 2)
@@ -68,7 +68,7 @@ def _eleveld_remi(c: Covariates):
 def _sarton(c: Covariates):
     # sarton2000: V1 0.075 L/kg; k10 0.3, k12 0.183, k13 0.29, k21 0.087, k31 0.013;
     # ke0 0.0073/min in men, 0.0024/min in women (slower onset/offset in women)
-    p = from_micro(0.075 * c.weight, 0.3, 0.183, 0.29, 0.087, 0.013)
+    p = from_micro(0.075 * c.weight_kg, 0.3, 0.183, 0.29, 0.087, 0.013)
     p["ke0"] = np.where(c.sex == 0, 0.0073, 0.0024)
     return p
 
@@ -77,13 +77,13 @@ _O4 = {k: OMEGA_30 for k in ("V1", "CL", "Q2", "Q3")}
 
 MODELS = [
     ModelSpec("fentanyl", "shafer", "Shafer 1990", S.SHAFER, _shafer,
-              validity={"weight": (40, 90), "age": (18, 90)},
+              validity={"weight_kg": (40, 90), "age_yr": (18, 90)},
               population="adult surgical patients, 40-90 kg", omega=_O4,
               omega_source="ketasim estimate (30 % CV)",
-              notes="ke0 0.12/min as in opentiva (pk_models.md); StanPump uses 0.147",
+              notes="ke0 0.12/min as in opentiva (opentiva2023) [secondary]; StanPump uses 0.147",
               ke0_source="opentiva2023"),
     ModelSpec("remifentanil", "minto", "Minto 1997", S.MINTO, _minto,
-              validity={"weight": (40, 150), "age": (20, 85)},
+              validity={"weight_kg": (40, 150), "age_yr": (20, 85)},
               population="65 adult volunteers 20-85 y",
               # minto1997 CV % 26, 29, 66, 14, 36, 41 (V1, V2, V3, CL, Q2, Q3), as quoted
               # (as variances CV^2) by the R package tci
@@ -93,7 +93,7 @@ MODELS = [
               extra_citations=(S.JAMES,),
               ke0_source="minto1997"),
     ModelSpec("remifentanil", "eleveld", "Eleveld 2017 (allometric)", S.ELEVELD2017,
-              _eleveld_remi, validity={"weight": (2.5, 150), "age": (0, 90)},
+              _eleveld_remi, validity={"weight_kg": (2.5, 150), "age_yr": (0, 90)},
               population="pooled studies, neonates to elderly",
               # eleveld2017 eta variances as quoted by the R package tci (which, unlike the
               # paper's reference values, uses V2ref in its V3 equation: not copied)
@@ -102,7 +102,7 @@ MODELS = [
               omega_source="eleveld2017 (published; as quoted by the tci R package)",
               extra_citations=(S.ALSALLAMI,), ke0_source="eleveld2017"),
     ModelSpec("morphine", "sarton", "Sarton 2000 (sex-specific ke0)", S.SARTON, _sarton,
-              validity={"weight": (40, 130), "age": (18, 90)},
+              validity={"weight_kg": (40, 130), "age_yr": (18, 90)},
               population="healthy adult volunteers (men and women)", omega=_O4,
               omega_source="ketasim estimate (30 % CV)", ke0_source="sarton2000"),
 ]

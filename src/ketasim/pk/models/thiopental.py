@@ -21,18 +21,18 @@ def k12_stanski(age):
 
 def _stanski(c: Covariates):
     # stanski1990: V1 0.079 L/kg, CL 0.00307 L/kg/min, k13 0.107, k21 0.0787, k31 0.00389
-    v1 = 0.079 * c.weight
-    p = from_micro(v1, 0.00307 / 0.079, k12_stanski(c.age), 0.107, 0.0787, 0.00389)
+    v1 = 0.079 * c.weight_kg
+    p = from_micro(v1, 0.00307 / 0.079, k12_stanski(c.age_yr), 0.107, 0.0787, 0.00389)
     p["ke0"] = 0.58 * np.ones(c.n)
     return p
 
 
 MODELS = [
     ModelSpec("thiopental", "stanski", "Stanski & Maitre 1990", S.STANSKI, _stanski,
-              validity={"weight": (40, 130), "age": (18, 90)},
+              validity={"weight_kg": (40, 130), "age_yr": (18, 90)},
               population="adult surgical patients",
               omega={k: OMEGA_30 for k in ("V1", "CL", "Q2", "Q3")},
               omega_source="ketasim estimate (30 % CV)",
-              notes="ke0 0.58/min as in opentiva and pk_models.md (not re-verified)",
+              notes="ke0 0.58/min as in opentiva (opentiva2023) [secondary], not re-verified",
               ke0_source="stanski1990 via opentiva"),
 ]
