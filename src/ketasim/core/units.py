@@ -6,6 +6,7 @@ ng/mL; neurons: mV, ms, nS, pA, umol/L). All conversions between the two live he
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -31,6 +32,14 @@ MOLAR_MASS = {
 }
 
 
+# One number, then one unit expression, nothing after it: pint alone would read
+# "0.5 mg/kg 3" as 1.5 mg/kg (implicit multiplication) and "2 mg 3" as 6 mg.
+_NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_TOKEN = r"[A-Za-zµμ°_%]+(?:\s*(?:\^|\*\*)\s*[+-]?\d+)?"
+_UNIT = rf"(?:1\s*/\s*)?{_TOKEN}(?:\s*(?:/|\*|·)\s*{_TOKEN}|\s+{_TOKEN})*"
+QUANTITY_TEXT = re.compile(rf"\s*({_NUM})\s*({_UNIT})?\s*")
+
+
 def _to_quantity(value: Any, field: str) -> pint.Quantity:
     if isinstance(value, pint.Quantity):
         return value
@@ -38,6 +47,9 @@ def _to_quantity(value: Any, field: str) -> pint.Quantity:
         text = value.strip()
         if not text:
             raise InputError(field, value, "a number with a unit, e.g. '2 mg/kg'")
+        if not QUANTITY_TEXT.fullmatch(text):
+            raise UnitError(field, value, "one number and one unit, nothing after it "
+                                          "(e.g. '2 mg/kg')")
         try:
             return Q_(text.replace("µ", "u").replace("μ", "u"))
         except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError,
