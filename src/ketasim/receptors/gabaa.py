@@ -37,13 +37,15 @@ Kernel API (njit)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from numba import njit
 
 from ketasim.core.errors import InputError
+from ketasim.core.validation import check_fields
 from ketasim.receptors import sources as S
+from ketasim.receptors._edges import NONNEG, POSITIVE, VOLTAGE, to_float
 
 # layout: 0 alpha, 1 beta_base, 2 e_rev, 3 beta_eff, 4 gamma, 5 gmax_direct_ratio,
 # then per drug d (0 propofol, 1 thiopental, 2 pentobarbital, 3 ketamine) at 6 + 4 d:
@@ -79,6 +81,12 @@ class GABAAParams:
     ket_mmax: float = 1.0 + 0.65 * (500.0 + 500.0) / 500.0  # m(500 uM)=1.65 [gage_robertson_1985]
     citations: tuple = (S.DESTEXHE_1996, S.BAI_1999, S.MATHERS_2007, S.GAGE_ROBERTSON_1985,
                         S.OWN_ESTIMATE)
+
+    def __post_init__(self):
+        cons = {f.name: POSITIVE for f in fields(self) if f.name not in ("citations", "e_rev",
+                                                                          "gmax_direct_ratio")}
+        check_fields(self, {**cons, "e_rev": VOLTAGE, "gmax_direct_ratio": NONNEG},
+                     prefix="GABAAParams.")
 
 
 @njit(cache=True)
@@ -122,9 +130,7 @@ def gabaa_set_drugs(q, prop, thio, pento, ket):
 
 
 def _check(name, val):
-    if not np.isfinite(val) or val < 0:
-        raise InputError(name, val, "a finite concentration >= 0 (umol/L, free)")
-    return float(val)
+    return to_float(val, name, "uM", NONNEG)
 
 
 def gabaa_params_array(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
@@ -137,6 +143,8 @@ def gabaa_params_array(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
     >>> round(float(q[1] / q[3]), 2)   # deactivation prolonged x1.69 (Bai 1999)
     1.69
     """
+    if params is not None and not isinstance(params, GABAAParams):
+        raise InputError("params", params, "a GABAAParams or None")
     p = params or GABAAParams()
     q = np.zeros(GABAA_N_PARAMS)
     q[0], q[1], q[2], q[5] = p.alpha, p.beta, p.e_rev, p.gmax_direct_ratio
@@ -146,8 +154,10 @@ def gabaa_params_array(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
             (p.ket_mmax, p.ket_ec50, 1.0, 0.0)]
     for d, r in enumerate(rows):
         q[6 + 4 * d: 10 + 4 * d] = r
-    gabaa_set_drugs(q, _check("propofol", propofol_uM), _check("thiopental", thiopental_uM),
-                    _check("pentobarbital", pentobarbital_uM), _check("ketamine", ketamine_uM))
+    gabaa_set_drugs(q, _check("propofol_uM", propofol_uM),
+                    _check("thiopental_uM", thiopental_uM),
+                    _check("pentobarbital_uM", pentobarbital_uM),
+                    _check("ketamine_uM", ketamine_uM))
     return q
 
 
@@ -175,6 +185,9 @@ def glycine_params_array(beta: float = 0.15, alpha: float = 5e-3, e_rev: float =
     >>> float(glycine_params_array()[3])
     0.15
     """
+    beta = to_float(beta, "beta", "1/ms", POSITIVE)
+    alpha = to_float(alpha, "alpha", "1/uM/ms", POSITIVE)
+    e_rev = to_float(e_rev, "e_rev", "mV", VOLTAGE)
     q = np.zeros(GABAA_N_PARAMS)
     q[0], q[1], q[2], q[3] = alpha, beta, e_rev, beta
     return q

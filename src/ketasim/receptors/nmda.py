@@ -72,7 +72,9 @@ import numpy as np
 from numba import njit
 
 from ketasim.core.errors import InputError
+from ketasim.core.validation import Interval, check_fields
 from ketasim.receptors import sources as S
+from ketasim.receptors._edges import NONNEG, POSITIVE, VOLTAGE, to_floats
 
 NMDA_N_STATES = 20
 NMDA_N_POS = 5
@@ -154,10 +156,27 @@ class NMDAParams:
                         S.KOTERMANSKI_JOHNSON_2009, S.EBERT_1997,
                         S.BURNASHEV_1995, S.OWN_ESTIMATE)
 
+    def __post_init__(self):
+        check_fields(self, _NMDA_CONSTRAINTS, prefix="NMDAParams.")
+
     def to_dict(self) -> dict:
+        """The parameters (without citations) as a plain dict."""
         d = asdict(self)
         d.pop("citations")
         return d
+
+
+_RATE = POSITIVE  # rates, dissociation constants and ratios: finite and > 0
+_SLOPE = Interval(-1.0, 1.0)  # voltage dependences (/mV): finite, |z| <= 1 /mV
+_NMDA_CONSTRAINTS = {
+    **{f: _RATE for f in ("kb", "ku", "beta", "alpha", "kd", "kr", "beta_block_ratio",
+                          "alpha_block_ratio", "mg_koff0", "mg_kd_js", "ket_koff0",
+                          "ket_kd0", "nk_affinity_ratio")},
+    **{f: NONNEG for f in ("mg_esc0", "ket_esc0")},
+    **{f: _SLOPE for f in ("mg_zoff", "mg_zk", "mg_zesc", "ket_zoff", "ket_zk", "ket_zesc")},
+    "e_rev": VOLTAGE,
+    "ca_fraction": Interval(0.0, 1.0),
+}
 
 
 def saturating_open_fraction(p: NMDAParams) -> float:
@@ -192,10 +211,9 @@ def nmda_params_array(params: NMDAParams | None = None) -> np.ndarray:
     >>> nmda_params_array().shape == (NMDA_N_PARAMS,)
     True
     """
-    p = params or NMDAParams()
-    for name, val in p.to_dict().items():
-        if not np.isfinite(val) or (val < 0 and name not in ("e_rev",)):
-            raise InputError(f"NMDAParams.{name}", val, "a finite, non-negative number")
+    if params is not None and not isinstance(params, NMDAParams):
+        raise InputError("params", params, "an NMDAParams or None")
+    p = params or NMDAParams()  # validated when built
     out = np.zeros(NMDA_N_PARAMS)
     out[P_KB], out[P_KU] = p.kb, p.ku
     out[P_BETA], out[P_ALPHA], out[P_KD], out[P_KR] = p.beta, p.alpha, p.kd, p.kr
@@ -622,25 +640,36 @@ def nmda_equilibrium(v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p):
     return w / s
 
 
-def nmda_steady_state_block(v_mV, glu_uM=1000.0, mg_mM=0.0, ket_uM=0.0, nk_uM=0.0,
-                            params: NMDAParams | None = None) -> np.ndarray:
+def nmda_steady_state_block(voltage_mV, glutamate_uM=1000.0, mg_mM=0.0, ketamine_uM=0.0,
+                            norketamine_uM=0.0, params: NMDAParams | None = None) -> np.ndarray:
     """Fraction of the drug-free, Mg-free open probability that is lost at equilibrium.
 
-    Vectorised over numpy-broadcastable inputs.
+    Vectorised over numpy-broadcastable inputs (numbers in the unit of the suffix, or
+    quantities). ``glutamate_uM`` must be > 0: without agonist no channel opens and the
+    fraction is undefined.
 
     Examples
     --------
     >>> b = nmda_steady_state_block(-80.0, mg_mM=1.0)
     >>> bool(abs((1 - b) - 1 / (1 + np.exp(0.062 * 80) / 3.57)) < 1e-3)
     True
+    >>> round(float(nmda_steady_state_block("-60 mV", ketamine_uM="1 uM")), 3)
+    0.725
     """
     p = nmda_params_array(params)
-    arrs = np.broadcast_arrays(*(np.asarray(a, float) for a in
-                                 (v_mV, glu_uM, mg_mM, ket_uM, nk_uM)))
-    for name, a in zip(("v_mV", "glu_uM", "mg_mM", "ket_uM", "nk_uM"), arrs, strict=True):
-        if not np.all(np.isfinite(a)) or (name != "v_mV" and np.any(a < 0)):
-            raise InputError(name, a.tolist() if a.size < 10 else "array",
-                             "finite values" + ("" if name == "v_mV" else " >= 0"))
+    specs = (("voltage_mV", voltage_mV, "mV", VOLTAGE), ("glutamate_uM", glutamate_uM, "uM",
+             POSITIVE), ("mg_mM", mg_mM, "mM", NONNEG), ("ketamine_uM", ketamine_uM, "uM",
+             NONNEG), ("norketamine_uM", norketamine_uM, "uM", NONNEG))
+    vals = []
+    for name, val, unit, lim in specs:
+        flat = to_floats(val, name, unit, lim)
+        vals.append(flat.reshape(()) if isinstance(val, str) or np.ndim(val) == 0
+                    else flat.reshape(np.shape(val)))
+    try:
+        arrs = np.broadcast_arrays(*vals)
+    except ValueError:
+        raise InputError("nmda_steady_state_block", [np.shape(a) for a in vals],
+                         "inputs of broadcastable shapes") from None
     out = np.empty(arrs[0].shape)
     for idx in np.ndindex(out.shape):
         v, g, m, k, q = (float(a[idx]) for a in arrs)
@@ -650,7 +679,7 @@ def nmda_steady_state_block(v_mV, glu_uM=1000.0, mg_mM=0.0, ket_uM=0.0, nk_uM=0.
     return out
 
 
-def jahr_stevens_unblocked(v_mV, mg_mM=1.0):
+def jahr_stevens_unblocked(voltage_mV, mg_mM=1.0):
     """Jahr & Stevens 1990 unblocked fraction 1/(1 + [Mg]/3.57 exp(-0.062 V)) [jahr_stevens_1990].
 
     Examples
@@ -658,4 +687,5 @@ def jahr_stevens_unblocked(v_mV, mg_mM=1.0):
     >>> round(float(jahr_stevens_unblocked(-80.0)), 3)
     0.024
     """
-    return 1.0 / (1.0 + np.asarray(mg_mM) / 3.57 * np.exp(-0.062 * np.asarray(v_mV)))
+    return 1.0 / (1.0 + np.asarray(mg_mM, float) / 3.57
+                  * np.exp(-0.062 * np.asarray(voltage_mV, float)))

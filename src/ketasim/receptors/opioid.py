@@ -33,7 +33,9 @@ import numpy as np
 from numba import njit
 
 from ketasim.core.errors import InputError
+from ketasim.core.validation import Interval, check_fields
 from ketasim.receptors import sources as S
+from ketasim.receptors._edges import NONNEG, POSITIVE, to_float
 
 OPIOIDS = ("morphine", "fentanyl", "remifentanil", "ketamine")
 
@@ -58,6 +60,13 @@ class OpioidParams:
     pre_max: float = 0.6           # [M]
     citations: tuple = (S.CHEN_1991, S.VOLPE_2011, S.HIROTA_1999, S.OWN_ESTIMATE)
 
+    def __post_init__(self):
+        frac = Interval(0.0, 1.0)
+        check_fields(self, {"k_morphine": POSITIVE, "k_fentanyl": POSITIVE,
+                            "k_remifentanil": POSITIVE, "k_ketamine": POSITIVE,
+                            "e_morphine": frac, "e_fentanyl": frac, "e_remifentanil": frac,
+                            "pre_max": frac}, prefix="OpioidParams.")
+
 
 def opioid_params_array(p: OpioidParams | None = None) -> np.ndarray:
     """Packed: K (4), e (4), pre_max.
@@ -67,6 +76,8 @@ def opioid_params_array(p: OpioidParams | None = None) -> np.ndarray:
     >>> opioid_params_array().shape
     (9,)
     """
+    if p is not None and not isinstance(p, OpioidParams):
+        raise InputError("p", p, "an OpioidParams or None")
     p = p or OpioidParams()
     return np.array([p.k_morphine, p.k_fentanyl, p.k_remifentanil, p.k_ketamine,
                      p.e_morphine, p.e_fentanyl, p.e_remifentanil, 0.0, p.pre_max])
@@ -106,9 +117,7 @@ def opioid_effects(morphine_uM=0.0, fentanyl_uM=0.0, remifentanil_uM=0.0, ketami
     """
     vals = dict(morphine=morphine_uM, fentanyl=fentanyl_uM, remifentanil=remifentanil_uM,
                 ketamine=ketamine_uM)
-    for k, v in vals.items():
-        if not np.isfinite(v) or v < 0:
-            raise InputError(f"{k}_uM", v, "a finite free concentration >= 0 (umol/L)")
-    occ, r, rel, gk = opioid_effects_nb(morphine_uM, fentanyl_uM, remifentanil_uM, ketamine_uM,
-                                        opioid_params_array(params))
+    c = {k: to_float(v, f"{k}_uM", "uM", NONNEG) for k, v in vals.items()}
+    occ, r, rel, gk = opioid_effects_nb(c["morphine"], c["fentanyl"], c["remifentanil"],
+                                        c["ketamine"], opioid_params_array(params))
     return dict(occupancy=occ, activation=r, release_factor=rel, gk_factor=gk)
