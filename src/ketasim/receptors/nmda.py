@@ -654,7 +654,7 @@ def nmda_steady_state_block(voltage_mV, glutamate_uM=1000.0, mg_mM=0.0, ketamine
     >>> bool(abs((1 - b) - 1 / (1 + np.exp(0.062 * 80) / 3.57)) < 1e-3)
     True
     >>> round(float(nmda_steady_state_block("-60 mV", ketamine_uM="1 uM")), 3)
-    0.725
+    0.727
     """
     p = nmda_params_array(params)
     specs = (("voltage_mV", voltage_mV, "mV", VOLTAGE), ("glutamate_uM", glutamate_uM, "uM",
