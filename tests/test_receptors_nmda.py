@@ -99,17 +99,17 @@ def test_backward_euler_converges_to_exact_propagator():
 
 
 def test_m05_jahr_stevens_block_within_5_percent():
-    # Jahr & Stevens 1990: B(V) = 1/(1 + [Mg]/3.57 exp(-0.062 V)); issue M5: within 5 % from
+    # Jahr & Stevens 1990: B(V) = 1/(1 + [Mg]/3.57 exp(-0.062 V)); claim M5: within 5 % from
     # -80 to +20 mV at 1 mM. (Calibrated at equilibrium; this checks the kinetic clamp run.)
     from ketasim.experiments.m05_mg_block import run, summary
 
     s = summary(run(n_voltages=11))
     assert s["max_abs_dev_js"] < 0.05
     assert s["max_rel_dev_js"] < 0.05
-    assert s["b_model_at"]["-80"] == pytest.approx(0.024, abs=0.003)  # JS table [C]
+    assert s["b_model_at"]["-80"] == pytest.approx(0.024, abs=0.003)  # Jahr & Stevens 1990 formula
     assert s["b_model_at"]["0"] == pytest.approx(0.78, abs=0.01)
     assert s["negative_slope"]
-    # NMDA I-V in Mg2+ peaks around -20 to -30 mV (Nowak 1984 / Mayer 1984 [M]; JS-derived)
+    # NMDA I-V in Mg2+ peaks around -20 to -30 mV (Nowak 1984 / Mayer 1984 [estimate]; JS-derived)
     assert -40 <= s["v_peak_inward_mV"] <= -15
     # glutamate alone at rest: JS B(-65 mV) = 0.059, i.e. ~94 % of the current is corked
     assert s["rest_vs_no_mg"] == pytest.approx(0.059, abs=0.01)
@@ -136,7 +136,7 @@ def test_m09_mealing_trapping():
     # of the co-application block, a claim that no longer holds)
     assert s["block_without_agonist"] == pytest.approx(0.65, abs=0.05)
     assert s["block_without_agonist"] < s["block_30s"]
-    # use dependence (MacDonald 1987 [M]): block develops much faster with agonist (open
+    # use dependence (MacDonald 1987 [estimate]): block develops much faster with agonist (open
     # channels) than without: 2 s of 10 uM at -60 mV
     x0 = N.nmda_equilibrium(-60.0, 0.0, 0.0, 0.0, 0.0, P)
     k_ag = (expm(_Q(-60.0, 1000.0, 0.0, 10.0, 0.0) * 2000.0) @ x0)[10:15].sum()
@@ -158,11 +158,11 @@ def test_m10_use_dependence_and_mg_shift():
     v = list(s["block_vs_voltage"].values())
     assert v[0] < v[1] < v[2]  # in 1 mM Mg2+ depolarisation lets ketamine in (M10)
     # Mg2+ raises ketamine's IC50 at -66 mV: an OUTPUT of the model (nothing fitted in Mg2+).
-    # Kotermanski & Johnson 2009 (GluN1/2A, 2B): ~15-fold [M, from memory, unverified]
+    # Kotermanski & Johnson 2009 (GluN1/2A, 2B): ~15-fold [estimate, from memory, unverified]
     assert 8 < s["mg_shift"] < 30
     # fit target (0 Mg2+): Kotermanski & Johnson 2009 GluN1/2A IC50 0.33 uM at -66 mV [M digits]
     assert s["ic50_0mg_uM"] == pytest.approx(0.33, rel=0.15)
-    # VALIDATION (not fitted): 1 mM Mg2+ IC50; Kotermanski & Johnson 2009 ~5 uM for 2A/2B [M]
+    # VALIDATION (not fitted): 1 mM Mg2+ IC50; Kotermanski & Johnson 2009 ~5 uM for 2A/2B [estimate]
     assert 3.0 < s["ic50_1mg_uM"] < 9.0
     # Orser 1997 (1 uM, cell-attached): the opening-frequency reduction (x0.44) exceeds the
     # open-time reduction (x0.68); the model keeps that ordering (magnitudes: see report)

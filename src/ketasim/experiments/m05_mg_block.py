@@ -11,7 +11,7 @@ experiment checks is that the kinetic simulation reaches it, the negative-slope 
 follows, and the glutamate-alone-at-rest result.
 
 Summary keys:
-- ``max_abs_dev_js``: max |B_model - B_JS| over -80..+20 mV (target <= 0.05, issue M5)
+- ``max_abs_dev_js``: max |B_model - B_JS| over -80..+20 mV (target <= 0.05, claim M5)
 - ``max_rel_dev_js``: max relative deviation over -80..+20 mV
 - ``b_model_at``: {V: B_model} at -80, -60, -40, -20, 0, 20 mV; ``b_js_at``: same for JS
 - ``negative_slope``: true if dI/dV < 0 somewhere in 1 mM Mg2+ between -80 and -20 mV

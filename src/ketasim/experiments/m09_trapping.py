@@ -27,9 +27,9 @@ block still develops ~100x faster with agonist (sub-second) than without. The ot
 m10) are predictions.
 
 Summary keys:
-- ``block_30s``: fractional block at the end of co-application (Mealing: 0.80 +- 0.02) [fit
+- ``block_30s``: fractional block at the end of co-application (Mealing: 0.80 +- 0.02) [fitted
   target, weighted as one point among several; model 0.96]
-- ``trapped_retained``: ketamine-bound fraction after washout / before (Mealing 0.86) [fit]
+- ``trapped_retained``: ketamine-bound fraction after washout / before (Mealing 0.86) [fitted]
 - ``block_at_reapplication``: 1 - I_B/I_A at the control re-application peak
 - ``retained_current_based``: block_at_reapplication / block_30s
 - ``relief_50s``: fraction of the re-application block relieved after 50 s of agonist

@@ -15,10 +15,10 @@ arriving at t = 0 onto drug-free receptors, synaptic-like glutamate pulses (1 ms
   mean open time (1/exit rate of the open state), opening frequency (flux into the
   conducting state), and open probability, relative to control, at 0.1 and 1 uM;
 * Mg2+ shift of potency (validation, not fitted): equilibrium IC50 at -66 mV, saturating
-  glutamate, in 0 vs 1 mM Mg2+. The 0 Mg2+ IC50 is a FIT target (Kotermanski & Johnson 2009,
+  glutamate, in 0 vs 1 mM Mg2+. The 0 Mg2+ IC50 is a [fitted] target (Kotermanski & Johnson 2009,
   GluN1/2A, 0.33 uM; `ketasim.receptors.calibrate`); the 1 mM Mg2+ IC50 and the shift are not
   fitted. Kotermanski & Johnson 2009 report roughly a 15-fold rise for GluN1/2A and 2B
-  receptors [M: ~0.3 -> ~5 uM, from memory; their conditions (-66 mV, 0/1 mM Mg2+) are
+  receptors [estimate: ~0.3 -> ~5 uM, from memory; their conditions (-66 mV, 0/1 mM Mg2+) are
   confirmed by Traynelis 2010 Table 15, the digits not].
 
 Summary keys:

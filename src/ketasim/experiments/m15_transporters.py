@@ -1,15 +1,15 @@
 """M15 (receptor side): ketamine occupies NET/SERT weakly, shown honestly.
 
-Occupancy of the noradrenaline (NET), serotonin (SERT) and dopamine (DAT) transporters,
-c/(c + Ki) with Nishimura 1998's Ki (66.8, 162, 62.9 uM), next to the equilibrium NMDA block
-of the same free ketamine concentration (20-state model, saturating glutamate: -60 mV and
--30 mV (an active, depolarised neuron) in 1 mM Mg2+, and -60 mV in 0 Mg2+ as the upper
-bound; block = fraction of the current flowing in the same Mg2+ that ketamine removes). In
-1 mM Mg2+ at rest Mg2+ out-competes ketamine, so at analgesic levels the NMDA block of a
-resting channel is of the same small size as NET occupancy: ketamine's NMDA action needs
-use and depolarisation (M10), its transporter action does not, and both are weak.
-Shaded: free concentrations in analgesic (~0.1-1 uM) and anaesthetic (~5-20 uM) use
-[M, order of magnitude; total plasma 0.1-0.2 and 1-5 ug/mL, 1 ug/mL = 4.21 uM, about half free].
+Occupancy of the noradrenaline (NET), serotonin (SERT) and dopamine (DAT) transporters, c/(c
++ Ki) with Nishimura 1998's Ki (66.8, 162, 62.9 uM), next to the equilibrium NMDA block of
+the same free ketamine concentration (20-state model, saturating glutamate: -60 mV and -30
+mV (an active, depolarised neuron) in 1 mM Mg2+, and -60 mV in 0 Mg2+ as the upper bound;
+block = fraction of the current flowing in the same Mg2+ that ketamine removes). In 1 mM
+Mg2+ at rest Mg2+ out-competes ketamine, so at analgesic levels the NMDA block of a resting
+channel is of the same small size as NET occupancy: ketamine's NMDA action needs use and
+depolarisation (M10), its transporter action does not, and both are weak. Shaded: free
+concentrations in analgesic (~0.1-1 uM) and anaesthetic (~5-20 uM) use [estimate, order of
+magnitude; total plasma 0.1-0.2 and 1-5 ug/mL, 1 ug/mL = 4.21 uM, about half free].
 
 Summary keys:
 - ``net_at``, ``sert_at``, ``dat_at``: {uM: occupancy} at 0.5, 1, 10 uM

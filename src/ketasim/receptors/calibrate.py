@@ -2,7 +2,7 @@
 
 Fitted: ``ket_koff0``, ``ket_kd0`` (open-state affinity at 0 mV) and ``ket_esc0``
 (closed-channel egress). Held fixed: the Woodhull split (delta 0.5 entry + 0.3 exit = 0.8,
-inside the plausible 0.5-0.9 range [M]; none of the targets below constrains it, they are all
+inside the plausible 0.5-0.9 range [estimate]; none of the targets below constrains it, they are all
 at -60/-66 mV). Weighted least squares on these targets (`TARGETS`, `WEIGHTS`), all in 0 Mg2+
 and saturating agonist:
 
@@ -26,7 +26,7 @@ target               value       weight (1 sd)          source
 Note on the IC50 target: Traynelis et al. 2010 (Pharmacol Rev, Table 15, retrieved copy) confirms
 that Kotermanski & Johnson 2009 measured ketamine IC50s at -66 mV in 0 and 1 mM Mg2+ for
 GluN2A-2D; the digits in the retrieved copy were unreadable, so 0.33 uM (2A; 2B ~0.31, 2C/2D
-~0.5-0.8 uM) is from memory [M]. The log weight log(1.5) covers the 2A-2D spread.
+~0.5-0.8 uM) is from memory [estimate]. The log weight log(1.5) covers the 2A-2D spread.
 
 Result (shipped in `NMDAParams`; `fit_ketamine_joint()` reproduces it): ``ket_kd0`` 5.94 uM
 (open-state Kd(-60 mV) 0.90 uM), ``ket_koff0`` and ``ket_esc0`` unchanged from the Mealing-only fit
@@ -56,7 +56,7 @@ TARGETS = {"block_30s": 0.80, "retained_120s": 0.86, "relief_tau_ms": 10000.0,
 WEIGHTS = {"block_30s": 0.05, "retained_120s": 0.02, "relief_at_tau": 0.05,
            "po_ratio_1uM": 0.05, "ic50_0mg_uM": float(np.log(1.5))}
 V_MEALING = -60.0  # mV, assumed
-V_ORSER = -60.0    # mV, cell-attached patch near rest [M]
+V_ORSER = -60.0    # mV, cell-attached patch near rest [estimate]
 V_KJ = -66.0       # mV, Kotermanski & Johnson 2009
 
 

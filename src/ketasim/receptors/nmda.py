@@ -25,7 +25,7 @@ and positions 0 C0, 1 C1, 2 C2, 3 O, 4 D. Only ``O`` of the free arm conducts.
 * Mg2+: ``koff`` from Ascher & Nowak 1988 (via VCR); the open-state affinity is scaled so the
   steady-state block at saturating glutamate equals Jahr & Stevens 1990 exactly (Mg block is
   calibrated at its own level; see `NMDAParams`).
-* Ketamine: Woodhull delta = 0.8 split 0.5 entry / 0.3 exit [M, plausible range 0.5-0.9; not
+* Ketamine: Woodhull delta = 0.8 split 0.5 entry / 0.3 exit [estimate, plausible range 0.5-0.9; not
   constrained by the fit data, which are all at -60/-66 mV]. ``koff0``, ``Kd0`` and ``esc``
   from a joint weighted least-squares fit to receptor-level Mg2+-FREE data
   (`ketasim.receptors.calibrate.fit_ketamine_joint`): Kotermanski & Johnson 2009's IC50 at
@@ -40,7 +40,7 @@ Units: time ms, voltage mV, glutamate/ketamine/norketamine umol/L, Mg2+ mmol/L.
 
 Outputs (not fitted; experiments m05, m09, m10): equilibrium ketamine IC50 at -66 mV,
 saturating glutamate: 0.31 uM in 0 Mg2+ (fitted) and 5.5 uM in 1 mM Mg2+ (x17.8 from pore
-competition; VALIDATION: Kotermanski & Johnson 2009 report ~5 uM and ~x16 for GluN2A/2B [M]);
+competition; VALIDATION: Kotermanski & Johnson 2009 report ~5 uM and ~x16 for GluN2A/2B [estimate]);
 block grows with stimulation frequency and, in Mg2+, with depolarisation; excess glutamate does
 not relieve it.
 Known deviations: (1) Mealing 1999's 80 % block after 30 s of 10 uM is not met (96 %): with
@@ -93,7 +93,7 @@ P_EREV = P_BLK + 18
 P_CAFRAC = P_EREV + 1
 NMDA_N_PARAMS = P_CAFRAC + 1
 
-_RT_F_22C = 25.4  # mV, RT/F at 22 C (bench temperature of the calibration data) [C]
+_RT_F_22C = 25.4  # mV, RT/F at 22 C (bench temperature of the calibration data; derived)
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,8 @@ class NMDAParams:
     # and desensitised states) [kampa_2004]; written as esc0 at 0 mV
     mg_esc0: float = 0.06 * float(np.exp(-0.016 * 40.0))
     mg_zesc: float = 0.016
-    # --- ketamine (uM). Woodhull delta 0.5 entry + 0.3 exit [M]. koff0, kd0, esc0: JOINT FIT
+    # --- ketamine (uM). Woodhull delta 0.5 entry + 0.3 exit [estimate]. koff0, kd0, esc0:
+    # [fitted] jointly
     # (`ketasim.receptors.calibrate.fit_ketamine_joint`, weighted least squares) to Mg2+-free
     # receptor data: IC50 0.33 uM at -66 mV [kotermanski_johnson_2009], Po x0.24 at 1 uM
     # [orser_1997], 86 % trapped after 120 s, relief tau 10 s, 80 % block at 30 s/10 uM
@@ -140,11 +141,11 @@ class NMDAParams:
     ket_zoff: float = 0.3 / _RT_F_22C
     ket_kd0: float = 5.9414        # uM at 0 mV
     ket_zk: float = 0.8 / _RT_F_22C
-    # closed-channel egress: 86 % retained after 120 s without agonist [mealing_1999] -> FIT
+    # closed-channel egress: 86 % retained after 120 s without agonist [mealing_1999] [fitted]
     ket_esc0: float = 1.1742e-6   # /ms
     ket_zesc: float = 0.0
     # --- norketamine: same site, affinity 1/6 via 6x faster exit [ebert_1997] (S-NK 1.7 uM vs
-    # S-K 0.3 uM Ki; 5.7x), same voltage dependence and egress [M]
+    # S-K 0.3 uM Ki; 5.7x), same voltage dependence and egress [estimate]
     nk_affinity_ratio: float = 1.7 / 0.3
     # --- permeation
     e_rev: float = 0.0      # mV [destexhe_mainen_sejnowski_1998]
@@ -220,7 +221,7 @@ def nmda_params_array(params: NMDAParams | None = None) -> np.ndarray:
     out[P_BETA_B] = p.beta * p.beta_block_ratio
     out[P_ALPHA_B] = p.alpha * p.alpha_block_ratio
     # Mg: equilibrium block at saturating glutamate is 1/(1 + K (po + f (1 - po))), so the
-    # open-state Kd is the Jahr-Stevens Kd times g = po + f (1 - po)  [C]
+    # open-state Kd is the Jahr-Stevens Kd times g = po + f (1 - po)  (derived)
     po = saturating_open_fraction(p)
     g = po + trap_factor(p) * (1.0 - po)
     blk = [(p.mg_koff0, p.mg_zoff, p.mg_kd_js * g, p.mg_zk, p.mg_esc0, p.mg_zesc),

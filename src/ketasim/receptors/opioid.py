@@ -8,16 +8,16 @@ Competitive occupancy of one receptor pool by several agonists (free concentrati
     gk_factor = r                                  (fraction of maximal GIRK conductance)
 
 K are receptor binding constants ([3H]DAMGO displacement): morphine 1.2 nM (Chen 1991, rat
-brain) [chen_1991_mu_binding, V]; fentanyl 1.35 nM (Volpe 2011, recombinant human MOR; the
-abstract places fentanyl and morphine in the 1-100 nM class, the value is from memory)
-[volpe_2011, M]; remifentanil 2 nM [M, unverified]. Binding K of full and partial agonists
-are similar, so the clinical potency gap (fentanyl ~100x morphine) must come from the
-biophase concentration (brain/spinal penetration: the PK layer's effect site) and efficacy,
-not from here. Give these functions the FREE biophase concentration. Intrinsic efficacy e:
-morphine 0.7 (partial), fentanyl and remifentanil 1.0 [M]; pre_max 0.6 (opioids reduce
-primary-afferent EPSCs in the superficial dorsal horn by ~50-70 %) [M]. Ketamine's own mu affinity
-(Hirota 1999: pKi 4.38, ~42 uM) [hirota_1999] is included as a very weak partial agonist-free
-occupant (e = 0), i.e. it only competes, and only at tens of uM.
+brain) [chen_1991_mu_binding, verified]; fentanyl 1.35 nM (Volpe 2011, recombinant human MOR;
+the abstract places fentanyl and morphine in the 1-100 nM class, the value is from memory)
+[volpe_2011, estimate]; remifentanil 2 nM [estimate, unverified]. Binding K of full and partial
+agonists are similar, so the clinical potency gap (fentanyl ~100x morphine) must come from the
+biophase concentration (brain/spinal penetration: the PK layer's effect site) and efficacy, not
+from here. Give these functions the FREE biophase concentration. Intrinsic efficacy e: morphine
+0.7 (partial), fentanyl and remifentanil 1.0 [estimate]; pre_max 0.6 (opioids reduce primary-
+afferent EPSCs in the superficial dorsal horn by ~50-70 %) [estimate]. Ketamine's own mu
+affinity (Hirota 1999: pKi 4.38, ~42 uM) [hirota_1999] is included as a very weak partial
+agonist-free occupant (e = 0), i.e. it only competes, and only at tens of uM.
 
 Kernel API (njit)::
 
@@ -51,13 +51,13 @@ class OpioidParams:
     """
 
     k_morphine: float = 0.0012     # uM [chen_1991_mu_binding]
-    k_fentanyl: float = 0.00135    # uM [volpe_2011] (value [M])
-    k_remifentanil: float = 0.002  # uM [M]
+    k_fentanyl: float = 0.00135    # uM [volpe_2011] (value [estimate])
+    k_remifentanil: float = 0.002  # uM [estimate]
     k_ketamine: float = 10 ** (-4.38) * 1e6  # uM, pKi 4.38 [hirota_1999]
-    e_morphine: float = 0.7        # [M]
-    e_fentanyl: float = 1.0        # [M]
-    e_remifentanil: float = 1.0    # [M]
-    pre_max: float = 0.6           # [M]
+    e_morphine: float = 0.7        # [estimate]
+    e_fentanyl: float = 1.0        # [estimate]
+    e_remifentanil: float = 1.0    # [estimate]
+    pre_max: float = 0.6           # [estimate]
     citations: tuple = (S.CHEN_1991, S.VOLPE_2011, S.HIROTA_1999, S.OWN_ESTIMATE)
 
     def __post_init__(self):

@@ -2,7 +2,7 @@
 
 Occupancy ``c / (c + Ki)`` at the free ketamine concentration (uM), racemic Ki from HEK-293
 cells expressing the human transporters: NET 66.8, DAT 62.9, SERT 162 uM [nishimura_1998];
-no stereoselectivity at NET/SERT (Nishimura & Sato 1999, as quoted in the team reference).
+no stereoselectivity at NET/SERT (Nishimura & Sato 1999, not checked at the source [secondary]).
 Hara 1998 found non-competitive inhibition of bovine NAT (IC50 97 uM); a Ki-based occupancy is
 then also the fractional inhibition. Norketamine transporter affinities were not found; none
 is modelled. At analgesic free concentrations (~0.5-2 uM) occupancy is ~1-3 % (NET) and <1 %
