@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from scipy.linalg import expm
 
 from ketasim.core.errors import InputError
+from ketasim.core.record import Record
 from ketasim.receptors import nmda as N
 from ketasim.receptors.clamp import Segment, clamp_nmda, nmda_dose_response
 
@@ -98,17 +99,17 @@ def test_backward_euler_converges_to_exact_propagator():
 
 
 def test_m05_jahr_stevens_block_within_5_percent():
-    # Jahr & Stevens 1990: B(V) = 1/(1 + [Mg]/3.57 exp(-0.062 V)); issue M5: within 5 % from
+    # Jahr & Stevens 1990: B(V) = 1/(1 + [Mg]/3.57 exp(-0.062 V)); claim M5: within 5 % from
     # -80 to +20 mV at 1 mM. (Calibrated at equilibrium; this checks the kinetic clamp run.)
     from ketasim.experiments.m05_mg_block import run, summary
 
-    s = summary(run(n_v=11))
+    s = summary(run(n_voltages=11))
     assert s["max_abs_dev_js"] < 0.05
     assert s["max_rel_dev_js"] < 0.05
-    assert s["b_model_at"]["-80"] == pytest.approx(0.024, abs=0.003)  # JS table [C]
+    assert s["b_model_at"]["-80"] == pytest.approx(0.024, abs=0.003)  # Jahr & Stevens 1990 formula
     assert s["b_model_at"]["0"] == pytest.approx(0.78, abs=0.01)
     assert s["negative_slope"]
-    # NMDA I-V in Mg2+ peaks around -20 to -30 mV (Nowak 1984 / Mayer 1984 [M]; JS-derived)
+    # NMDA I-V in Mg2+ peaks around -20 to -30 mV (Nowak 1984 / Mayer 1984 [estimate]; JS-derived)
     assert -40 <= s["v_peak_inward_mV"] <= -15
     # glutamate alone at rest: JS B(-65 mV) = 0.059, i.e. ~94 % of the current is corked
     assert s["rest_vs_no_mg"] == pytest.approx(0.059, abs=0.01)
@@ -117,7 +118,7 @@ def test_m05_jahr_stevens_block_within_5_percent():
 def test_m09_mealing_trapping():
     from ketasim.experiments.m09_trapping import run, summary
 
-    s = summary(run(reapp_s=60.0))
+    s = summary(run(reapp_ms=60000.0))
     # fit targets, Mealing et al. 1999 JPET 288:204. Mealing's 80 % block after 30 s of 10 uM
     # is one weighted point of the joint fit (ketasim.receptors.calibrate) and CONFLICTS with the
     # Mg2+-free potency targets (Kotermanski & Johnson 2009 IC50 0.33 uM; Orser 1997 Po x0.24):
@@ -135,7 +136,7 @@ def test_m09_mealing_trapping():
     # of the co-application block, a claim that no longer holds)
     assert s["block_without_agonist"] == pytest.approx(0.65, abs=0.05)
     assert s["block_without_agonist"] < s["block_30s"]
-    # use dependence (MacDonald 1987 [M]): block develops much faster with agonist (open
+    # use dependence (MacDonald 1987 [estimate]): block develops much faster with agonist (open
     # channels) than without: 2 s of 10 uM at -60 mV
     x0 = N.nmda_equilibrium(-60.0, 0.0, 0.0, 0.0, 0.0, P)
     k_ag = (expm(_Q(-60.0, 1000.0, 0.0, 10.0, 0.0) * 2000.0) @ x0)[10:15].sum()
@@ -149,18 +150,19 @@ def test_m09_mealing_trapping():
 def test_m10_use_dependence_and_mg_shift():
     from ketasim.experiments.m10_use_dependence import run, summary
 
-    s = summary(run(freqs_hz=(0.1, 1.0, 10.0), voltages=(-80.0, -50.0, -20.0), train_s=10.0))
+    s = summary(run(frequency_Hz=(0.1, 1.0, 10.0), voltage_sweep_mV=(-80.0, -50.0, -20.0),
+                    train_ms=10000.0))
     f = list(s["block_vs_freq"].values())
     assert f[0] < f[1] < f[2]
     assert f[2] > 3 * f[0]
     v = list(s["block_vs_voltage"].values())
     assert v[0] < v[1] < v[2]  # in 1 mM Mg2+ depolarisation lets ketamine in (M10)
     # Mg2+ raises ketamine's IC50 at -66 mV: an OUTPUT of the model (nothing fitted in Mg2+).
-    # Kotermanski & Johnson 2009 (GluN1/2A, 2B): ~15-fold [M, from memory, unverified]
+    # Kotermanski & Johnson 2009 (GluN1/2A, 2B): ~15-fold [estimate, from memory, unverified]
     assert 8 < s["mg_shift"] < 30
     # fit target (0 Mg2+): Kotermanski & Johnson 2009 GluN1/2A IC50 0.33 uM at -66 mV [M digits]
     assert s["ic50_0mg_uM"] == pytest.approx(0.33, rel=0.15)
-    # VALIDATION (not fitted): 1 mM Mg2+ IC50; Kotermanski & Johnson 2009 ~5 uM for 2A/2B [M]
+    # VALIDATION (not fitted): 1 mM Mg2+ IC50; Kotermanski & Johnson 2009 ~5 uM for 2A/2B [estimate]
     assert 3.0 < s["ic50_1mg_uM"] < 9.0
     # Orser 1997 (1 uM, cell-attached): the opening-frequency reduction (x0.44) exceeds the
     # open-time reduction (x0.68); the model keeps that ordering (magnitudes: see report)
@@ -201,7 +203,7 @@ def test_mg_and_ketamine_compete():
 
 
 def test_dose_response_and_bad_input():
-    ds = nmda_dose_response([1.0, 10.0], v_mV=-60.0, mg_mM=0.0, duration_ms=2000.0)
+    ds = nmda_dose_response([1.0, 10.0], voltage_mV=-60.0, mg_mM=0.0, duration_ms=2000.0)
     assert (np.diff(ds.steady_block.values) > 0).all()
     assert ds.steady.attrs["units"] == "pA"
     with pytest.raises(InputError, match="ketamine"):
@@ -209,21 +211,22 @@ def test_dose_response_and_bad_input():
     with pytest.raises(InputError, match="duration"):
         clamp_nmda([[Segment(1.5, -60.0)]], dt_ms=1.0)
     with pytest.raises(InputError, match="NMDAParams.kb"):
-        N.nmda_params_array(N.NMDAParams(kb=-1.0))
+        N.NMDAParams(kb=-1.0)
 
 
 @pytest.mark.parametrize("v,mg,ket,nk", [(-100.0, 1.0, 0.03, 0.0), (-30.0, 1.0, 10.0, 3.0),
                                           (40.0, 2.0, 100.0, 0.0), (-60.0, 0.0, 1.0, 0.0)])
 def test_spectral_path_matches_propagator_path(v, mg, ket, nk):
-    # long segments use the symmetrised-generator spectral solution, record_states forces the
+    # long segments use the symmetrised-generator spectral solution, recording the state
+    # occupancies forces the
     # propagator path; both are exact, so they must agree to round-off
     prot = [[Segment(300.0, v, 1000.0, mg, ket, nk), Segment(300.0, v, 0.0, mg, 0.0, 0.0),
              Segment(300.0, v, 1000.0, mg, 0.0, 0.0)]]
     a = clamp_nmda(prot, dt_ms=1.0)
-    b = clamp_nmda(prot, dt_ms=1.0, record_states=True)
-    for var in ("open", "mg_bound", "ket_bound", "nk_bound"):
+    b = clamp_nmda(prot, dt_ms=1.0, record=Record(variables=("occupancy",)))
+    for var in ("open", "mg_bound", "ketamine_bound", "norketamine_bound"):
         assert np.abs(a[var].values - b[var].values).max() < 1e-9
-    assert np.allclose(b.state.sum("nmda_state"), 1.0)
+    assert np.allclose(b.occupancy.sum("state"), 1.0)
 
 
 def test_ketamine_defaults_are_the_joint_fit():
@@ -242,7 +245,7 @@ def test_ketamine_defaults_are_the_joint_fit():
 
 
 def test_steady_state_block_rejects_bad_input():
-    with pytest.raises(InputError, match="ket_uM"):
-        N.nmda_steady_state_block(-60.0, ket_uM=-1.0)
-    with pytest.raises(InputError, match="v_mV"):
+    with pytest.raises(InputError, match="ketamine_uM"):
+        N.nmda_steady_state_block(-60.0, ketamine_uM=-1.0)
+    with pytest.raises(InputError, match="voltage_mV"):
         N.nmda_steady_state_block(float("nan"))

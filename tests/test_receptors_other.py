@@ -92,7 +92,7 @@ def test_opioid_occupancy_and_effects():
 def test_m15_transporters_weak():
     from ketasim.experiments.m15_transporters import run, summary
 
-    s = summary(run(n=21))
+    s = summary(run(n_points=21))
     # Nishimura 1998: Ki NET 66.8, SERT 162 uM -> 1.5 % and 0.6 % at 1 uM
     assert s["net_at"]["1"] == pytest.approx(1 / 67.8, abs=1e-4)  # summary rounds to 4 dp
     assert s["sert_at"]["1"] == pytest.approx(1 / 163, abs=1e-4)

@@ -1,8 +1,12 @@
-"""`ketasim clamp nmda ...`: the virtual voltage-clamp bench on the command line."""
+"""`ketasim clamp nmda|gabaa|glycine ...`: the virtual voltage-clamp bench on the command line."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -11,45 +15,126 @@ from rich.table import Table
 from ketasim.cli.app import app
 from ketasim.cli.errors import friendly
 from ketasim.core.errors import InputError, UnknownNameError
+from ketasim.core.validation import Interval, check, check_work
 
 console = Console()
 
+#: Python argument names of the receptor API -> the flags of this command
+_FLAGS = {"voltage_mV": "--voltage", "mg_mM": "--mg", "glutamate_uM": "--glutamate",
+          "ketamine_uM": "--ketamine", "norketamine_uM": "--norketamine",
+          "duration_ms": "--duration", "dt_ms": "--dt", "gmax_nS": "--gmax",
+          "concentration_uM": "--concentration", "gaba_uM": "--gaba", "pulse_ms": "--pulse",
+          "max_points": "--max-points", "Segment.duration_ms": "--duration"}
+_NONNEG = Interval(0, None)
+_POSITIVE = Interval(0, None, closed="neither")
 
-def _floats(text: str, field: str) -> list[float]:
+
+@contextlib.contextmanager
+def _flags():
+    """Re-raise input errors of the Python API in the command's language (flags)."""
     try:
-        vals = [float(x) for x in text.split(",") if x.strip()]
+        yield
+    except InputError as exc:
+        head = re.match(r"[A-Za-z_.]+", exc.field)
+        name = head.group(0) if head else exc.field
+        if name not in _FLAGS:
+            raise
+        allowed = exc.allowed.replace("max_points=...", "--max-points ...")
+        for arg, flag in _FLAGS.items():
+            allowed = re.sub(rf"\b{re.escape(arg)}\b", flag, allowed)
+        raise type(exc)(_FLAGS[name] + exc.field[len(name):], exc.value, allowed) from None
+
+
+def _number(text: str, flag: str, unit: str, constraint: Interval) -> float:
+    """One CLI value: a number in ``unit`` or a quantity ("1 mM"); NaN/inf refused."""
+    from ketasim.receptors._edges import to_float
+
+    try:
+        value: float | str = float(text)
     except ValueError:
-        raise InputError(field, text, "comma-separated numbers, e.g. 0,0.1,1,10") from None
-    if not vals:
-        raise InputError(field, text, "at least one number")
-    return vals
+        value = text
+    return to_float(value, flag, unit, constraint)
+
+
+def _numbers(text: str, flag: str, unit: str, constraint: Interval) -> list[float]:
+    items = [x.strip() for x in text.split(",")]
+    if not text.strip() or any(not x for x in items):
+        raise InputError(flag, text, f"comma-separated values in {unit}, e.g. 0,0.1,1,10")
+    return [_number(x, f"{flag}[{i}]" if len(items) > 1 else flag, unit, constraint)
+            for i, x in enumerate(items)]
+
+
+def _writable(path: Path | None, flag: str) -> None:
+    """Refuse, before any work, an output path whose folder is missing or not writable."""
+    if path is None:
+        return
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise InputError(flag, str(path), "a file path, not a folder")
+    if not folder.is_dir():
+        raise InputError(flag, str(path), f"a file in an existing folder ({folder} does not "
+                         "exist)")
+    if not os.access(folder, os.W_OK):
+        raise InputError(flag, str(path), f"a file in a writable folder ({folder} is not "
+                         "writable)")
+
+
+def _write(path: Path, flag: str, write) -> None:
+    try:
+        write(path)
+    except OSError as exc:
+        raise InputError(flag, str(path), f"a writable file ({exc.strerror})") from None
+
+
+def _plot(path: Path, traces, title: str) -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
+    for label, t, y in traces:
+        ax.plot(t, y, label=label)
+    ax.set(xlabel="time (ms)", ylabel="current (pA)", title=title)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    _write(path, "--plot", lambda p: fig.savefig(p, dpi=120))
 
 
 @app.command()
 @friendly
 def clamp(
     receptor: str = typer.Argument("nmda", help="receptor model: nmda | gabaa | glycine"),
-    voltage: str = typer.Option("-66", help="holding potential(s) (mV), comma-separated for "
-                                "an I-V (nmda)"),
-    mg: float = typer.Option(1.0, help="extracellular Mg2+ (mmol/L)"),
-    glutamate: float = typer.Option(1000.0, help="agonist concentration (umol/L)"),
+    voltage: str = typer.Option("-66", help="holding potential(s) (mV or a quantity), "
+                                "comma-separated for an I-V"),
+    mg: str = typer.Option("1.0", help="extracellular Mg2+ (mmol/L or a quantity)"),
+    glutamate: str = typer.Option("1000.0", help="agonist concentration (> 0; umol/L or a "
+                                  "quantity)"),
     ketamine: str = typer.Option("0,0.1,0.3,1,3,10,30",
                                  help="ketamine concentrations, comma-separated (umol/L, free)"),
-    norketamine: float = typer.Option(0.0, help="norketamine (umol/L, free)"),
-    duration: float = typer.Option(10000.0, help="agonist + drug application (ms)"),
-    dt: float = typer.Option(1.0, help="sampling interval (ms); the solution is exact"),
-    gmax: float = typer.Option(1.0, help="maximal conductance (nS); currents in pA"),
+    norketamine: str = typer.Option("0.0", help="norketamine (umol/L, free)"),
+    duration: str = typer.Option("10000.0", help="agonist + drug application (ms or a "
+                                 "quantity)"),
+    dt: str = typer.Option(None, help="sampling interval (ms; default 1 for nmda, 0.01 for "
+                           "gabaa/glycine); the nmda solution is exact at every sample"),
+    gmax: str = typer.Option("1.0", help="maximal conductance (> 0; nS); currents in pA"),
     preincubate: bool = typer.Option(False, help="start from equilibrium with the drug "
                                      "(incl. trapped drug) instead of drug-free rest"),
     drug: str = typer.Option("propofol", help="gabaa/glycine: propofol | thiopental | "
                              "pentobarbital | ketamine"),
-    conc: str = typer.Option("0,1,3,10", help="gabaa/glycine: drug concentrations, "
-                             "comma-separated (umol/L, free)"),
-    gaba: float = typer.Option(10000.0, help="gabaa/glycine: agonist pulse (umol/L)"),
-    pulse: float = typer.Option(3.0, help="gabaa/glycine: agonist pulse duration (ms)"),
+    concentration: str = typer.Option("0,1,3,10", "--concentration", "--conc",
+                                      help="gabaa/glycine: drug concentrations, "
+                                      "comma-separated (umol/L, free)"),
+    gaba: str = typer.Option("10000.0", help="gabaa/glycine: agonist pulse (umol/L)"),
+    pulse: str = typer.Option("3.0", help="gabaa/glycine: agonist pulse duration (ms)"),
+    max_points: float = typer.Option(2e7, "--max-points",
+                                     help="cap on conditions x time samples per voltage"),
+    out: Path = typer.Option(None, "--out", help="also write the JSON result to this file"),
+    plot: Path = typer.Option(None, "--plot", help="write a PNG of the current traces "
+                              "(first voltage)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
 ) -> None:
     """Virtual voltage clamp: NMDA block by ketamine, or GABA-A/glycine under anaesthetics.
+
+    Values are numbers in the unit of the help text or quantities ("1 mM", "-60 mV").
 
     nmda: receptors start drug-free at rest (or pre-incubated), then glutamate and ketamine
     are applied together for DURATION at each holding VOLTAGE (exact propagators of the
@@ -64,9 +149,10 @@ def clamp(
     equilibrium_block = closed-form equilibrium.
 
     gabaa / glycine: a PULSE ms pulse of GABA (glycine) on receptors pre-equilibrated with
-    each DRUG concentration, baseline-subtracted. JSON keys: receptor, drug, voltage_mV,
-    agonist_uM, pulse_ms, rows: list of {conc_uM, peak_pA, charge_pC, decay_tau_ms,
-    peak_ratio, charge_ratio, decay_ratio, tonic_pA}.
+    each DRUG concentration, baseline-subtracted, at each holding VOLTAGE. JSON keys:
+    receptor, drug, voltage_mV (number, or list if several), agonist_uM, pulse_ms, rows: list
+    of {voltage_mV, concentration_uM, peak_pA, charge_pC, decay_tau_ms, peak_ratio,
+    charge_ratio, decay_ratio, tonic_pA}.
     """
     from ketasim.receptors.clamp import (
         gabaa_pulse_response,
@@ -74,77 +160,110 @@ def clamp(
         nmda_dose_response,
     )
 
-    volts = _floats(voltage, "--voltage")
     receptor = receptor.lower()
+    if receptor not in ("nmda", "gabaa", "glycine"):
+        raise UnknownNameError("receptor", receptor, "nmda, gabaa or glycine")
+    volts = _numbers(voltage, "--voltage", "mV", Interval(-200, 200))
+    gmax_nS = _number(gmax, "--gmax", "nS", _POSITIVE)
+    dt_ms = _number(dt or ("1.0" if receptor == "nmda" else "0.01"), "--dt", "ms", _POSITIVE)
+    check("--max-points", max_points, Interval(1, None))
+    _writable(out, "--out")
+    _writable(plot, "--plot")
     if receptor in ("gabaa", "glycine"):
-        ds = gabaa_pulse_response(drug, _floats(conc, "--conc"), gaba_uM=gaba, pulse_ms=pulse,
-                                  v_mV=volts[0], gmax_nS=gmax, receptor=receptor)
-        rows = [dict(conc_uM=float(c), peak_pA=float(ds.peak[i]),
-                     charge_pC=float(ds.charge[i]), decay_tau_ms=float(ds.decay_tau[i]),
-                     peak_ratio=float(ds.peak_ratio[i]), charge_ratio=float(ds.charge_ratio[i]),
-                     decay_ratio=float(ds.decay_ratio[i]), tonic_pA=float(ds.tonic[i]))
-                for i, c in enumerate(ds.conc.values)]
-        out = dict(receptor=receptor, drug=drug, voltage_mV=volts[0], agonist_uM=gaba,
-                   pulse_ms=pulse, rows=rows)
+        concs = _numbers(concentration, "--concentration", "uM", _NONNEG)
+        gaba_uM = _number(gaba, "--gaba", "uM", _POSITIVE)
+        pulse_ms = _number(pulse, "--pulse", "ms", _POSITIVE)
+        rows, traces = [], []
+        for v in volts:
+            with _flags():
+                ds = gabaa_pulse_response(drug, concs, gaba_uM=gaba_uM, pulse_ms=pulse_ms,
+                                          voltage_mV=v, gmax_nS=gmax_nS, receptor=receptor,
+                                          dt_ms=dt_ms,
+                                          max_points=max_points)
+            rows += [dict(voltage_mV=v, concentration_uM=float(c), peak_pA=float(ds.peak[i]),
+                          charge_pC=float(ds.charge[i]), decay_tau_ms=float(ds.decay_tau[i]),
+                          peak_ratio=float(ds.peak_ratio[i]),
+                          charge_ratio=float(ds.charge_ratio[i]),
+                          decay_ratio=float(ds.decay_ratio[i]), tonic_pA=float(ds.tonic[i]))
+                     for i, c in enumerate(ds.concentration_uM.values)]
+            if not traces:
+                traces = [(f"{drug} {c:g} uM", ds.time.values, ds.current.values[i])
+                          for i, c in enumerate(ds.concentration_uM.values)]
+        result = dict(receptor=receptor, drug=drug,
+                      voltage_mV=volts[0] if len(volts) == 1 else volts, agonist_uM=gaba_uM,
+                      pulse_ms=pulse_ms, rows=rows)
+        if plot:
+            _plot(plot, traces, f"{receptor} {pulse_ms:g} ms pulse, {volts[0]:g} mV")
+        if out:
+            _write(out, "--out", lambda p: p.write_text(json.dumps(result, indent=2)))
         if as_json:
-            typer.echo(json.dumps(out, indent=2))
+            typer.echo(json.dumps(result, indent=2))
             return
-        table = Table(f"{drug} (uM)", "peak (pA)", "charge (pC)", "decay tau (ms)",
+        table = Table("V (mV)", f"{drug} (uM)", "peak (pA)", "charge (pC)", "decay tau (ms)",
                       "charge ratio", "decay ratio", "tonic (pA)",
-                      title=f"{receptor} {pulse:g} ms pulse, {volts[0]:g} mV")
+                      title=f"{receptor} {pulse_ms:g} ms pulse")
         for r in rows:
-            table.add_row(f"{r['conc_uM']:g}", f"{r['peak_pA']:.3f}", f"{r['charge_pC']:.4f}",
+            table.add_row(f"{r['voltage_mV']:g}", f"{r['concentration_uM']:g}",
+                          f"{r['peak_pA']:.3f}", f"{r['charge_pC']:.4f}",
                           f"{r['decay_tau_ms']:.2f}", f"{r['charge_ratio']:.3f}",
                           f"{r['decay_ratio']:.3f}", f"{r['tonic_pA']:.4f}")
         console.print(table)
         return
-    if receptor != "nmda":
-        raise UnknownNameError("receptor", receptor, "nmda, gabaa or glycine")
-    conc = _floats(ketamine, "--ketamine")
-    if any(c < 0 for c in conc):
-        raise InputError("--ketamine", ketamine, "concentrations >= 0 (umol/L)")
-    for name, val in (("--mg", mg), ("--glutamate", glutamate), ("--norketamine", norketamine)):
-        if val < 0:
-            raise InputError(name, val, "a concentration >= 0")
-    if duration <= 0 or dt <= 0 or duration / dt > 5e6:
-        raise InputError("--duration/--dt", (duration, dt),
-                         "positive values with duration/dt <= 5e6 samples")
+    conc = _numbers(ketamine, "--ketamine", "uM", _NONNEG)
+    mg_mM = _number(mg, "--mg", "mM", _NONNEG)
+    glu_uM = _number(glutamate, "--glutamate", "uM", _POSITIVE)
+    nk_uM = _number(norketamine, "--norketamine", "uM", _NONNEG)
+    dur_ms = _number(duration, "--duration", "ms", _POSITIVE)
+    n = dur_ms / dt_ms
+    check_work("time points (concentrations x samples)", (len(conc) + 1) * (n + 1),
+               max_points, "pass --max-points ... to go past it")
+    if abs(n - round(n)) > 1e-6:
+        raise InputError("--duration", dur_ms, f"a multiple of --dt ({dt_ms:g} ms)")
     nonzero = [c for c in conc if c > 0]
     start = "equilibrium" if preincubate else "rest"
     rows, first = [], None
     for v in volts:
-        ds = nmda_dose_response(nonzero or [0.0], v_mV=v, mg_mM=mg, glu_uM=glutamate,
-                                duration_ms=duration, nk_uM=norketamine, dt_ms=dt,
-                                gmax_nS=gmax, start=start)
+        with _flags():
+            ds = nmda_dose_response(nonzero or [0.0], voltage_mV=v, mg_mM=mg_mM,
+                                    glutamate_uM=glu_uM, duration_ms=dur_ms,
+                                    norketamine_uM=nk_uM, dt_ms=dt_ms, gmax_nS=gmax_nS,
+                                    start=start, max_points=max_points)
         first = first if first is not None else ds
         if 0.0 in conc:
             rows.append(dict(voltage_mV=v, ketamine_uM=0.0, peak_pA=float(ds.control_peak),
                              steady_pA=float(ds.control_steady), peak_block=0.0,
                              steady_block=0.0, equilibrium_block=0.0))
         for c in nonzero:
-            r = ds.sel(ketamine=c)
+            r = ds.sel(ketamine_uM=c)
             rows.append(dict(voltage_mV=v, ketamine_uM=c, peak_pA=float(r.peak),
                              steady_pA=float(r.steady), peak_block=float(r.peak_block),
                              steady_block=float(r.steady_block),
                              equilibrium_block=float(r.equilibrium_block)))
     r0 = [r for r in rows if r["voltage_mV"] == volts[0]]
     ic50 = ic50_from_curve([r["ketamine_uM"] for r in r0], [r["steady_block"] for r in r0])
-    out = dict(receptor="nmda", voltage_mV=volts[0] if len(volts) == 1 else volts, mg_mM=mg,
-               glutamate_uM=glutamate, norketamine_uM=norketamine, duration_ms=duration,
-               gmax_nS=gmax, start=start, control_peak_pA=float(first.control_peak),
-               control_steady_pA=float(first.control_steady),
-               ic50_steady_uM=None if ic50 != ic50 else ic50, rows=rows)
+    result = dict(receptor="nmda", voltage_mV=volts[0] if len(volts) == 1 else volts,
+                  mg_mM=mg_mM, glutamate_uM=glu_uM, norketamine_uM=nk_uM, duration_ms=dur_ms,
+                  gmax_nS=gmax_nS, start=start, control_peak_pA=float(first.control_peak),
+                  control_steady_pA=float(first.control_steady),
+                  ic50_steady_uM=None if ic50 != ic50 else ic50, rows=rows)
+    if plot:
+        t = first.time.values
+        traces = [(f"ketamine {c:g} uM", t, first.trace.values[i])
+                  for i, c in enumerate(first.ketamine_uM.values) if c > 0]
+        _plot(plot, traces, f"NMDA clamp at {volts[0]:g} mV, Mg2+ {mg_mM:g} mM")
+    if out:
+        _write(out, "--out", lambda p: p.write_text(json.dumps(result, indent=2)))
     if as_json:
-        typer.echo(json.dumps(out, indent=2))
+        typer.echo(json.dumps(result, indent=2))
         return
     table = Table("V (mV)", "ketamine (uM)", "peak (pA)", "steady (pA)", "peak block",
                   "steady block", "equilibrium block",
-                  title=f"NMDA clamp, Mg2+ {mg:g} mM, glutamate {glutamate:g} uM, "
-                        f"{duration:g} ms")
+                  title=f"NMDA clamp, Mg2+ {mg_mM:g} mM, glutamate {glu_uM:g} uM, "
+                        f"{dur_ms:g} ms")
     for r in rows:
         table.add_row(f"{r['voltage_mV']:g}", f"{r['ketamine_uM']:g}", f"{r['peak_pA']:.3f}",
                       f"{r['steady_pA']:.3f}", f"{r['peak_block']:.3f}",
                       f"{r['steady_block']:.3f}", f"{r['equilibrium_block']:.3f}")
     console.print(table)
-    if out["ic50_steady_uM"] is not None:
-        console.print(f"steady-state IC50 at {volts[0]:g} mV ~ {out['ic50_steady_uM']:.3g} uM")
+    if result["ic50_steady_uM"] is not None:
+        console.print(f"steady-state IC50 at {volts[0]:g} mV ~ {result['ic50_steady_uM']:.3g} uM")

@@ -25,22 +25,24 @@ Summary keys:
 
 from __future__ import annotations
 
-import matplotlib
+import dataclasses
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
+from matplotlib.figure import Figure
 
 from ketasim.core.provenance import stamp
+from ketasim.core.validation import Interval, check_finite, validate_params
 from ketasim.experiments.registry import register
 from ketasim.receptors import gabaa as G
+from ketasim.receptors import nmda as N
 from ketasim.receptors import sources as S
 from ketasim.receptors.clamp import Segment, clamp_nmda, gabaa_pulse_response
 
 CONCS = np.array([0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0])
 
 
+@validate_params({"propofol_uM": Interval(0, 1000), "pulse_ms": Interval(0, 100, closed="right")})
 def run(propofol_uM: float = 10.0, pulse_ms: float = 3.0) -> xr.Dataset:
     dt = 0.01
     pr = gabaa_pulse_response("propofol", [0.0, propofol_uM], pulse_ms=pulse_ms,
@@ -56,14 +58,23 @@ def run(propofol_uM: float = 10.0, pulse_ms: float = 3.0) -> xr.Dataset:
     out = xr.Dataset(
         {"open_control": ("time", tr0, {"units": "1", "long_name": "current / control peak"}),
          "open_propofol": ("time", trp, {"units": "1", "long_name": "current / control peak"}),
-         "decay_ratio": (("drug", "conc"), dec, {"units": "1"}),
-         "nmda_current": ("nmda_time", ds.current.values[0], {"units": "pA"})},
+         "decay_ratio": (("drug", "concentration_uM"), dec, {"units": "1"}),
+         "i_nmda": ("nmda_time", ds.i_nmda.values[0], {"units": "pA"})},
         coords={"time": ("time", t, {"units": "ms"}), "drug": list(G.DRUGS),
-                "conc": ("conc", CONCS, {"units": "umol/L"}),
+                "concentration_uM": ("concentration_uM", CONCS,
+                                     {"units": "umol/L", "long_name": "free drug"}),
                 "nmda_time": ("nmda_time", ds.time.values, {"units": "ms"})})
-    out.attrs.update(propofol_uM=propofol_uM, dt=dt, tonic=float(qp[4] / (qp[4] + qp[3])))
-    return stamp(out, model="m01-gabaa", citations=(*G.GABAAParams().citations, S.TAKAZAWA_2009),
-                 params=dict(propofol_uM=propofol_uM, pulse_ms=pulse_ms))
+    for name in out.data_vars:
+        check_finite(name, out[name].values)
+    out.attrs.update(propofol_uM=propofol_uM, dt_ms=dt, tonic=float(qp[4] / (qp[4] + qp[3])))
+    return stamp(out, model="m01-gabaa", citations=(*G.GABAAParams().citations,
+                                                    *N.NMDAParams().citations,
+                                                    S.TAKAZAWA_2009),
+                 params=dict(propofol_uM=propofol_uM, pulse_ms=pulse_ms, dt_ms=dt,
+                             total_ms=200.0, gaba_uM=10000.0, voltage_mV=-60.0,
+                             concentration_uM=CONCS.tolist(),
+                             gabaa=dataclasses.asdict(G.GABAAParams()),
+                             nmda=N.NMDAParams().to_dict()))
 
 
 def summary(ds: xr.Dataset) -> dict:
@@ -73,21 +84,23 @@ def summary(ds: xr.Dataset) -> dict:
         "charge_ratio_propofol": float(op.sum() / o0.sum()),
         "decay_ratio_propofol": float(G.gabaa_decay_multiplier(
             propofol_uM=ds.attrs["propofol_uM"])),
-        "decay_ratio_at": {d: {f"{c:g}": round(float(ds.decay_ratio.sel(drug=d, conc=c)), 3)
-                               for c in ds.conc.values} for d in ds.drug.values},
+        "decay_ratio_at": {d: {f"{c:g}": round(float(ds.decay_ratio.sel(
+            drug=d, concentration_uM=c)), 3) for c in ds.concentration_uM.values}
+            for d in ds.drug.values},
         "tonic_open_fraction_at_10uM_propofol": float(ds.attrs["tonic"]),
         "nmda_change_with_propofol": 0.0,
     }
 
 
 def figure(ds: xr.Dataset):
-    fig, ax = plt.subplots(1, 3, figsize=(14, 3.8))
+    fig = Figure(figsize=(14, 3.8))
+    ax = fig.subplots(1, 3)
     ax[0].plot(ds.time, ds.open_control, label="control")
     ax[0].plot(ds.time, ds.open_propofol, label=f"propofol {ds.attrs['propofol_uM']:g} uM")
     ax[0].set(xlabel="time (ms)", ylabel="GABA-A current / control peak",
               title="3 ms saturating GABA pulse (Bai 1999 protocol)", xlim=(0, 60))
     ax[0].legend()
-    c = ds.conc.values
+    c = ds.concentration_uM.values
     for d in ds.drug.values:
         ax[1].semilogx(c[1:], ds.decay_ratio.sel(drug=d).values[1:], "o-", ms=3, label=d)
     ax[1].plot([10], [255 / 151], "k*", ms=12, label="Bai 1999 (propofol)")
@@ -95,7 +108,7 @@ def figure(ds: xr.Dataset):
     ax[1].set(xlabel="free concentration (uM)", ylabel="deactivation tau ratio",
               title="decay prolongation")
     ax[1].legend(fontsize=7)
-    ax[2].plot(ds.nmda_time, ds.nmda_current, label="no propofol = with propofol")
+    ax[2].plot(ds.nmda_time, ds.i_nmda, label="no propofol = with propofol")
     ax[2].set(xlabel="time (ms)", ylabel="NMDA current (pA)",
               title="NMDA: no anaesthetic input in the model")
     ax[2].legend(fontsize=8)

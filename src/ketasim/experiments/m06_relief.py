@@ -2,13 +2,14 @@
 
 A passive single compartment (C 100 pF, g_leak 10 nS, E_leak -70 mV; illustrative values,
 own choice) receives a glutamate barrage (``n_pulses`` 1 ms pulses of 1 mM at
-``freq_hz``) onto one AMPA and one NMDA synapse group (gmax ``g_ampa``/``g_nmda`` nS), with
-1 mM Mg2+. Conditions, integrated together in one compiled loop (dt 0.025 ms, the
-receptor kernels of `ketasim.receptors`):
+``frequency_Hz``) onto one AMPA and one NMDA synapse group (gmax ``g_ampa_nS`` /
+``g_nmda_nS``), with ``mg_mM`` Mg2+. Conditions, integrated together in one compiled loop
+(dt 0.025 ms, the receptor kernels of `ketasim.receptors`):
 
 * control: AMPA + NMDA, current clamp;
 * AMPA blocked (as with CNQX): NMDA alone, current clamp;
-* the same NMDA group voltage-clamped at rest (-70 mV) and at -20 mV, to show the
+* the same NMDA group voltage-clamped at rest (-70 mV) and at ``clamp_voltage_mV``
+  (-20 mV), to show the
   conductance relief itself;
 * the kinetics of relief (Kampa et al. 2004 protocol, virtual nucleated patch, 1 mM Mg2+):
   a step from -60 to +40 mV 10 ms after a 1 ms glutamate pulse ("early") or after 3.5 s of
@@ -31,15 +32,15 @@ Summary keys:
 
 from __future__ import annotations
 
-import matplotlib
+import dataclasses
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
+from matplotlib.figure import Figure
 from numba import njit
 
 from ketasim.core.provenance import stamp
+from ketasim.core.validation import Interval, check_finite, check_work, validate_params
 from ketasim.experiments.registry import register
 from ketasim.receptors import ampa as A
 from ketasim.receptors import nmda as N
@@ -80,18 +81,30 @@ def _simulate(n_steps, dt, glu, g_ampa, g_nmda, clamp_v, mg, pn, qa, cm, gl, el)
     return v_tr, i_n, g_n, free
 
 
-def run(n_pulses: int = 20, freq_hz: float = 50.0, g_ampa: float = 60.0, g_nmda: float = 3.0,
-        mg_mM: float = 1.0, clamp_v: float = -20.0, tail_ms: float = 300.0) -> xr.Dataset:
+@validate_params({"n_pulses": Interval(1, 10_000, integer=True),
+                  "frequency_Hz": Interval(0, 500, closed="right"),
+                  "g_ampa_nS": Interval(0, 10_000), "g_nmda_nS": Interval(0, 10_000),
+                  "mg_mM": Interval(0, 100), "clamp_voltage_mV": Interval(-200, 200),
+                  "tail_ms": Interval(0, 600_000)})
+def run(n_pulses: int = 20, frequency_Hz: float = 50.0, g_ampa_nS: float = 60.0,
+        g_nmda_nS: float = 3.0, mg_mM: float = 1.0, clamp_voltage_mV: float = -20.0,
+        tail_ms: float = 300.0) -> xr.Dataset:
     dt = 0.025
-    period = 1000.0 / freq_hz
+    period = 1000.0 / frequency_Hz
     total = n_pulses * period + tail_ms
+    check_work("time steps (duration / 0.025 ms)", total / dt, 4_000_000,
+               "shorten the barrage: fewer n_pulses, a higher frequency_Hz or a shorter "
+               "tail_ms")
     n = int(round(total / dt))
     t = np.arange(n) * dt
     glu = np.where((t % period < 1.0) & (t < n_pulses * period), 1000.0, 0.0)
     cm, gl, el = 100.0, 10.0, -70.0  # pF, nS, mV (illustrative passive cell, own choice)
-    v_tr, i_n, g_n, free = _simulate(n, dt, glu, g_ampa, g_nmda, clamp_v, mg_mM,
-                                     N.nmda_params_array(), A.ampa_params_array(), cm, gl, el)
-    cond = ["control", "AMPA blocked", "clamp -70 mV", f"clamp {clamp_v:g} mV"]
+    v_tr, i_n, g_n, free = _simulate(n, dt, glu, g_ampa_nS, g_nmda_nS, clamp_voltage_mV,
+                                     mg_mM, N.nmda_params_array(), A.ampa_params_array(), cm,
+                                     gl, el)
+    for name, val in (("v", v_tr), ("i_nmda", i_n), ("g_nmda", g_n)):
+        check_finite(name, val)
+    cond = ["control", "AMPA blocked", "clamp -70 mV", f"clamp {clamp_voltage_mV:g} mV"]
     # Kampa 2004 step protocols, 1 mM vs 0 Mg2+ (exact clamp, 10 us sampling)
     early = [[Segment(1.0, -60.0, 1000.0, m), Segment(9.0, -60.0, 0.0, m),
               Segment(60.0, 40.0, 0.0, m)] for m in (1.0, 0.0)]
@@ -103,8 +116,9 @@ def run(n_pulses: int = 20, freq_hz: float = 50.0, g_ampa: float = 60.0, g_nmda:
         k0 = int(round(t_step / 0.01))
         o = dk.open.values[:, k0:k0 + 6001]
         relief.append(o[0] / o[1])
+    check_finite("relief", relief)
     ds = xr.Dataset(
-        {"v": (("condition", "time"), v_tr, {"units": "mV"}),
+        {"voltage": (("condition", "time"), v_tr, {"units": "mV"}),
          "i_nmda": (("condition", "time"), i_n, {"units": "pA"}),
          "g_nmda": (("condition", "time"), g_n, {"units": "nS"}),
          "unblocked": (("condition", "time"), free, {"units": "1"}),
@@ -113,22 +127,26 @@ def run(n_pulses: int = 20, freq_hz: float = 50.0, g_ampa: float = 60.0, g_nmda:
         coords={"condition": cond, "time": ("time", t, {"units": "ms"}),
                 "step_protocol": ["early (10 ms after 1 ms pulse)", "late (3.5 s glutamate)"],
                 "step_time": ("step_time", np.arange(6001) * 0.01, {"units": "ms"})})
-    ds.attrs.update(el=el, barrage_ms=n_pulses * period, dt=dt)
+    ds.attrs.update(el=el, barrage_ms=n_pulses * period, dt_ms=dt)
     cites = (*N.NMDAParams().citations, *A.AMPAParams().citations, S.KAMPA_2004)
     return stamp(ds, model="m06-relief", citations=cites,
-                 params=dict(n_pulses=n_pulses, freq_hz=freq_hz, g_ampa=g_ampa, g_nmda=g_nmda,
-                             mg_mM=mg_mM, clamp_v=clamp_v))
+                 params=dict(n_pulses=n_pulses, frequency_Hz=frequency_Hz,
+                             g_ampa_nS=g_ampa_nS, g_nmda_nS=g_nmda_nS, mg_mM=mg_mM,
+                             clamp_voltage_mV=clamp_voltage_mV, tail_ms=tail_ms, dt_ms=dt,
+                             cell=dict(c_pF=cm, g_leak_nS=gl, e_leak_mV=el),
+                             nmda=N.NMDAParams().to_dict(),
+                             ampa=dataclasses.asdict(A.AMPAParams())))
 
 
 def summary(ds: xr.Dataset) -> dict:
-    dt = ds.attrs["dt"]
+    dt = ds.attrs["dt_ms"]
     bar = ds.time.values < ds.attrs["barrage_ms"]
     q = -ds.i_nmda.values[:, bar].sum(axis=1) * dt
     g = ds.g_nmda.values[:, bar].sum(axis=1) * dt
     fr = ds.unblocked.values[:, bar]
     out = {
         "nmda_charge_ampa_blocked_ratio": float(q[1] / q[0]),
-        "peak_depolarisation_mV": float(ds.v.values[0].max() - ds.attrs["el"]),
+        "peak_depolarisation_mV": float(ds.voltage.values[0].max() - ds.attrs["el"]),
         "mean_unblocked_control": float(np.nanmean(fr[0])),
         "mean_unblocked_ampa_blocked": float(np.nanmean(fr[1])),
         "nmda_conductance_ratio_m20_vs_m70": float(g[3] / g[2]),
@@ -143,10 +161,11 @@ def summary(ds: xr.Dataset) -> dict:
 
 
 def figure(ds: xr.Dataset):
-    fig, ax = plt.subplots(1, 4, figsize=(18, 3.8))
+    fig = Figure(figsize=(18, 3.8))
+    ax = fig.subplots(1, 4)
     t = ds.time.values
     for c in ds.condition.values[:2]:
-        ax[0].plot(t, ds.v.sel(condition=c), label=c)
+        ax[0].plot(t, ds.voltage.sel(condition=c), label=c)
         ax[1].plot(t, ds.i_nmda.sel(condition=c), label=c)
     ax[0].set(xlabel="time (ms)", ylabel="V (mV)", title="AMPA-driven depolarisation")
     ax[1].set(xlabel="time (ms)", ylabel="NMDA current (pA)",

@@ -1,22 +1,24 @@
 """M10: ketamine block is use-dependent: busy channels are blocked most, quiet ones spared.
 
-All on the 20-state NMDA model (virtual clamp, exact propagators), ketamine (``ket_uM``)
+All on the 20-state NMDA model (virtual clamp, exact propagators), ketamine (``ketamine_uM``)
 arriving at t = 0 onto drug-free receptors, synaptic-like glutamate pulses (1 ms, 1 mM):
 
-* frequency: trains at ``freqs_hz`` for ``train_s`` at ``v_freq`` in 0 Mg2+; block of the
+* frequency: trains at ``frequency_Hz`` for ``train_ms`` at ``voltage_mV`` in 0 Mg2+; block of the
   open-channel integral (charge) of the last period vs a drug-free control train (same batch);
-* holding potential: a ``freq_v_hz`` train at each of ``voltages`` in 1 mM Mg2+: in Mg2+,
+* holding potential: a ``voltage_sweep_frequency_Hz`` train at each of ``voltage_sweep_mV`` in
+  1 mM Mg2+: in Mg2+,
   depolarisation removes Mg2+, lets channels open and so lets ketamine in, although
   ketamine's own (Woodhull) affinity falls with depolarisation;
 * single-channel signature at equilibrium with saturating agonist, 0 Mg2+ (cell-attached
-  patch with ketamine in the pipette, as Orser 1997; membrane potential assumed ``v_sc``):
+  patch with ketamine in the pipette, as Orser 1997; membrane potential assumed
+  ``single_channel_voltage_mV``):
   mean open time (1/exit rate of the open state), opening frequency (flux into the
   conducting state), and open probability, relative to control, at 0.1 and 1 uM;
 * Mg2+ shift of potency (validation, not fitted): equilibrium IC50 at -66 mV, saturating
-  glutamate, in 0 vs 1 mM Mg2+. The 0 Mg2+ IC50 is a FIT target (Kotermanski & Johnson 2009,
+  glutamate, in 0 vs 1 mM Mg2+. The 0 Mg2+ IC50 is a [fitted] target (Kotermanski & Johnson 2009,
   GluN1/2A, 0.33 uM; `ketasim.receptors.calibrate`); the 1 mM Mg2+ IC50 and the shift are not
   fitted. Kotermanski & Johnson 2009 report roughly a 15-fold rise for GluN1/2A and 2B
-  receptors [M: ~0.3 -> ~5 uM, from memory; their conditions (-66 mV, 0/1 mM Mg2+) are
+  receptors [estimate: ~0.3 -> ~5 uM, from memory; their conditions (-66 mV, 0/1 mM Mg2+) are
   confirmed by Traynelis 2010 Table 15, the digits not].
 
 Summary keys:
@@ -29,14 +31,12 @@ Summary keys:
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
+from matplotlib.figure import Figure
 
 from ketasim.core.provenance import stamp
+from ketasim.core.validation import Each, Interval, check_finite, validate_params
 from ketasim.experiments.registry import register
 from ketasim.receptors import nmda as N
 from ketasim.receptors import sources as S
@@ -54,53 +54,70 @@ def _last_period_block(ds, n_cond_pairs, period_ms):
     return 1 - q[:, 1] / q[:, 0]
 
 
-def run(ket_uM: float = 3.0, freqs_hz: tuple = (0.1, 0.5, 2.0, 10.0, 40.0),
-        train_s: float = 20.0, v_freq: float = -60.0,
-        voltages: tuple = (-80.0, -60.0, -40.0, -20.0, 0.0), freq_v_hz: float = 2.0,
-        v_sc: float = -60.0) -> xr.Dataset:
-    T = train_s * 1000.0
+@validate_params({"ketamine_uM": Interval(0, 10_000),
+                  "frequency_Hz": Each(Interval(0, 500, closed="right"), max_len=20),
+                  "train_ms": Interval(1000, 300_000), "voltage_mV": Interval(-200, 200),
+                  "voltage_sweep_mV": Each(Interval(-200, 200), max_len=20),
+                  "voltage_sweep_frequency_Hz": Interval(0, 500, closed="right"),
+                  "single_channel_voltage_mV": Interval(-200, 200)})
+def run(ketamine_uM: float = 3.0, frequency_Hz: tuple = (0.1, 0.5, 2.0, 10.0, 40.0),
+        train_ms: float = 20000.0, voltage_mV: float = -60.0,
+        voltage_sweep_mV: tuple = (-80.0, -60.0, -40.0, -20.0, 0.0),
+        voltage_sweep_frequency_Hz: float = 2.0,
+        single_channel_voltage_mV: float = -60.0) -> xr.Dataset:
+    freqs = [float(f) for f in np.ravel(frequency_Hz)]
+    volts = [float(v) for v in np.ravel(voltage_sweep_mV)]
+    T = train_ms
     bf = []
-    for f in freqs_hz:
+    for f in freqs:
         n = max(1, int(round(T * f / 1000.0)))
-        prots = [pulse_train(n, f, v_freq, ket_uM=k) for k in (0.0, ket_uM)]
+        prots = [pulse_train(n, f, voltage_mV, ketamine_uM=k) for k in (0.0, ketamine_uM)]
         # pad so all trains end at the same time with the last period as the window
         ds = clamp_nmda(prots, dt_ms=0.5)
         bf.append(_last_period_block(ds, 1, 1000.0 / f)[0])
-    n = int(round(T * freq_v_hz / 1000.0))
-    prots = [pulse_train(n, freq_v_hz, v, mg_mM=1.0, ket_uM=k) for v in voltages
-             for k in (0.0, ket_uM)]
+    n = max(1, int(round(T * voltage_sweep_frequency_Hz / 1000.0)))
+    prots = [pulse_train(n, voltage_sweep_frequency_Hz, v, mg_mM=1.0, ketamine_uM=k)
+             for v in volts for k in (0.0, ketamine_uM)]
     dv = clamp_nmda(prots, dt_ms=0.5)
-    bv = _last_period_block(dv, len(voltages), 1000.0 / freq_v_hz)
-    sc = {c: single_channel_ratios(c, v_sc) for c in (0.1, 1.0)}
+    bv = _last_period_block(dv, len(volts), 1000.0 / voltage_sweep_frequency_Hz)
+    check_finite("block", [*bf, *bv])
+    sc = {c: single_channel_ratios(c, single_channel_voltage_mV) for c in (0.1, 1.0)}
     i0, i1 = equilibrium_ic50(-66.0, 0.0), equilibrium_ic50(-66.0, 1.0)
     out = xr.Dataset(
-        {"block_vs_freq": ("freq", np.array(bf), {"units": "1"}),
-         "block_vs_voltage": ("voltage", bv, {"units": "1"}),
-         "sc_open_time": ("sc_conc", [sc[c]["open_time_ratio"] for c in sc]),
-         "sc_opening_freq": ("sc_conc", [sc[c]["opening_freq_ratio"] for c in sc]),
-         "sc_po": ("sc_conc", [sc[c]["po_ratio"] for c in sc])},
-        coords={"freq": ("freq", list(freqs_hz), {"units": "Hz"}),
-                "voltage": ("voltage", list(voltages), {"units": "mV"}),
-                "sc_conc": ("sc_conc", [0.1, 1.0], {"units": "umol/L"})})
-    out.attrs.update(ket_uM=ket_uM, ic50_0mg_uM=i0, ic50_1mg_uM=i1, v_freq=v_freq,
-                     freq_v_hz=freq_v_hz, train_s=train_s, v_sc=v_sc)
+        {"block_vs_freq": ("frequency_Hz", np.array(bf), {"units": "1"}),
+         "block_vs_voltage": ("voltage_mV", bv, {"units": "1"}),
+         "sc_open_time": ("ketamine_uM", [sc[c]["open_time_ratio"] for c in sc]),
+         "sc_opening_freq": ("ketamine_uM", [sc[c]["opening_freq_ratio"] for c in sc]),
+         "sc_po": ("ketamine_uM", [sc[c]["po_ratio"] for c in sc])},
+        coords={"frequency_Hz": ("frequency_Hz", freqs, {"units": "Hz"}),
+                "voltage_mV": ("voltage_mV", volts, {"units": "mV"}),
+                "ketamine_uM": ("ketamine_uM", [0.1, 1.0], {"units": "umol/L"})})
+    out.attrs.update(ketamine_uM=ketamine_uM, ic50_0mg_uM=i0, ic50_1mg_uM=i1,
+                     voltage_freq_mV=voltage_mV,
+                     voltage_sweep_frequency_Hz=voltage_sweep_frequency_Hz, train_ms=train_ms,
+                     single_channel_voltage_mV=single_channel_voltage_mV)
     return stamp(out, model="m10-use-dependence",
                  citations=(*N.NMDAParams().citations, S.ORSER_1997,
                             S.KOTERMANSKI_JOHNSON_2009),
-                 params=dict(ket_uM=ket_uM, freqs_hz=freqs_hz, train_s=train_s,
-                             voltages=voltages, freq_v_hz=freq_v_hz, v_sc=v_sc))
+                 params=dict(ketamine_uM=ketamine_uM, frequency_Hz=freqs, train_ms=train_ms,
+                             voltage_mV=voltage_mV, voltage_sweep_mV=volts,
+                             voltage_sweep_frequency_Hz=voltage_sweep_frequency_Hz,
+                             single_channel_voltage_mV=single_channel_voltage_mV,
+                             dt_ms=0.5, pulse_ms=1.0, glutamate_uM=1000.0,
+                             nmda=N.NMDAParams().to_dict()))
 
 
 def summary(ds: xr.Dataset) -> dict:
     return {
         "block_vs_freq": {f"{f:g}": round(float(b), 4)
-                          for f, b in zip(ds.freq.values, ds.block_vs_freq.values, strict=True)},
+                          for f, b in zip(ds.frequency_Hz.values, ds.block_vs_freq.values,
+                                          strict=True)},
         "block_vs_voltage": {f"{v:g}": round(float(b), 4) for v, b in
-                             zip(ds.voltage.values, ds.block_vs_voltage.values, strict=True)},
+                             zip(ds.voltage_mV.values, ds.block_vs_voltage.values, strict=True)},
         "single_channel": {f"{c:g}": {"open_time_ratio": float(ds.sc_open_time.values[i]),
                                       "opening_freq_ratio": float(ds.sc_opening_freq.values[i]),
                                       "po_ratio": float(ds.sc_po.values[i])}
-                           for i, c in enumerate(ds.sc_conc.values)},
+                           for i, c in enumerate(ds.ketamine_uM.values)},
         "ic50_0mg_uM": float(ds.attrs["ic50_0mg_uM"]),
         "ic50_1mg_uM": float(ds.attrs["ic50_1mg_uM"]),
         "mg_shift": float(ds.attrs["ic50_1mg_uM"] / ds.attrs["ic50_0mg_uM"]),
@@ -108,15 +125,17 @@ def summary(ds: xr.Dataset) -> dict:
 
 
 def figure(ds: xr.Dataset):
-    fig, ax = plt.subplots(1, 3, figsize=(14, 3.8))
-    k = ds.attrs["ket_uM"]
-    ax[0].semilogx(ds.freq, ds.block_vs_freq, "o-")
+    fig = Figure(figsize=(14, 3.8))
+    ax = fig.subplots(1, 3)
+    k = ds.attrs["ketamine_uM"]
+    ax[0].semilogx(ds.frequency_Hz, ds.block_vs_freq, "o-")
     ax[0].set(xlabel="stimulation frequency (Hz)", ylabel="fractional block",
-              title=f"{k:g} uM, {ds.attrs['v_freq']:g} mV, 0 Mg2+, after {ds.attrs['train_s']:g} s",
+              title=f"{k:g} uM, {ds.attrs['voltage_freq_mV']:g} mV, 0 Mg2+, after "
+              f"{ds.attrs['train_ms'] / 1000:g} s",
               ylim=(0, 1))
-    ax[1].plot(ds.voltage, ds.block_vs_voltage, "o-")
+    ax[1].plot(ds.voltage_mV, ds.block_vs_voltage, "o-")
     ax[1].set(xlabel="holding potential (mV)", ylabel="fractional block",
-              title=f"{k:g} uM, 1 mM Mg2+, {ds.attrs['freq_v_hz']:g} Hz train")
+              title=f"{k:g} uM, 1 mM Mg2+, {ds.attrs['voltage_sweep_frequency_Hz']:g} Hz train")
     x = np.arange(3)
     model = [float(ds.sc_open_time[1]), float(ds.sc_opening_freq[1]), float(ds.sc_po[1])]
     ax[2].bar(x - 0.2, model, 0.4, label="model, 1 uM")

@@ -22,7 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from ketasim.core.errors import InputError
+from ketasim.core.validation import check_fields
 from ketasim.receptors import sources as S
+from ketasim.receptors._edges import POSITIVE, VOLTAGE
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,10 @@ class AMPAParams:
     e_rev: float = 0.0      # mV [destexhe_mainen_sejnowski_1998]
     citations: tuple = (S.DESTEXHE_1996, S.OWN_ESTIMATE)
 
+    def __post_init__(self):
+        check_fields(self, {"alpha": POSITIVE, "beta": POSITIVE, "kdes": POSITIVE,
+                            "krec": POSITIVE, "e_rev": VOLTAGE}, prefix="AMPAParams.")
+
 
 def ampa_params_array(p: AMPAParams | None = None) -> np.ndarray:
     """Pack `AMPAParams` for the kernels.
@@ -51,6 +58,8 @@ def ampa_params_array(p: AMPAParams | None = None) -> np.ndarray:
     >>> ampa_params_array().shape
     (5,)
     """
+    if p is not None and not isinstance(p, AMPAParams):
+        raise InputError("p", p, "an AMPAParams or None")
     p = p or AMPAParams()
     return np.array([p.alpha, p.beta, p.kdes, p.krec, p.e_rev])
 

@@ -2,7 +2,7 @@
 
 Fitted: ``ket_koff0``, ``ket_kd0`` (open-state affinity at 0 mV) and ``ket_esc0``
 (closed-channel egress). Held fixed: the Woodhull split (delta 0.5 entry + 0.3 exit = 0.8,
-inside the plausible 0.5-0.9 range [M]; none of the targets below constrains it, they are all
+inside the plausible 0.5-0.9 range [estimate]; none of the targets below constrains it, they are all
 at -60/-66 mV). Weighted least squares on these targets (`TARGETS`, `WEIGHTS`), all in 0 Mg2+
 and saturating agonist:
 
@@ -26,7 +26,7 @@ target               value       weight (1 sd)          source
 Note on the IC50 target: Traynelis et al. 2010 (Pharmacol Rev, Table 15, retrieved copy) confirms
 that Kotermanski & Johnson 2009 measured ketamine IC50s at -66 mV in 0 and 1 mM Mg2+ for
 GluN2A-2D; the digits in the retrieved copy were unreadable, so 0.33 uM (2A; 2B ~0.31, 2C/2D
-~0.5-0.8 uM) is from memory [M]. The log weight log(1.5) covers the 2A-2D spread.
+~0.5-0.8 uM) is from memory [estimate]. The log weight log(1.5) covers the 2A-2D spread.
 
 Result (shipped in `NMDAParams`; `fit_ketamine_joint()` reproduces it): ``ket_kd0`` 5.94 uM
 (open-state Kd(-60 mV) 0.90 uM), ``ket_koff0`` and ``ket_esc0`` unchanged from the Mealing-only fit
@@ -48,6 +48,7 @@ from scipy.linalg import expm
 from scipy.optimize import least_squares
 
 from ketasim.receptors import nmda as N
+from ketasim.receptors._edges import NONNEG, POSITIVE, VOLTAGE, to_float
 
 TARGETS = {"block_30s": 0.80, "retained_120s": 0.86, "relief_tau_ms": 10000.0,
            "po_ratio_1uM": 0.24, "ic50_0mg_uM": 0.33}
@@ -55,7 +56,7 @@ TARGETS = {"block_30s": 0.80, "retained_120s": 0.86, "relief_tau_ms": 10000.0,
 WEIGHTS = {"block_30s": 0.05, "retained_120s": 0.02, "relief_at_tau": 0.05,
            "po_ratio_1uM": 0.05, "ic50_0mg_uM": float(np.log(1.5))}
 V_MEALING = -60.0  # mV, assumed
-V_ORSER = -60.0    # mV, cell-attached patch near rest [M]
+V_ORSER = -60.0    # mV, cell-attached patch near rest [estimate]
 V_KJ = -66.0       # mV, Kotermanski & Johnson 2009
 
 
@@ -65,7 +66,7 @@ def _Q(p, v, glu, mg, ket):
     return Q
 
 
-def mealing_protocol(params: N.NMDAParams, v_mV: float = V_MEALING) -> dict:
+def mealing_protocol(params: N.NMDAParams, voltage_mV: float = V_MEALING) -> dict:
     """Block after 30 s, retained bound fraction after 120 s washout, bound fraction 10 s into
     re-application (relative), computed with exact propagators.
 
@@ -76,6 +77,7 @@ def mealing_protocol(params: N.NMDAParams, v_mV: float = V_MEALING) -> dict:
     (0.96, 0.86)
     """
     p = N.nmda_params_array(params)
+    v_mV = to_float(voltage_mV, "voltage_mV", "mV", VOLTAGE)
     x0 = N.nmda_equilibrium(v_mV, 0.0, 0.0, 0.0, 0.0, p)
     o_ss = N.nmda_equilibrium(v_mV, 1000.0, 0.0, 0.0, 0.0, p)[N.OPEN]
     x30 = expm(_Q(p, v_mV, 1000.0, 0.0, 10.0) * 30000.0) @ x0
@@ -87,8 +89,9 @@ def mealing_protocol(params: N.NMDAParams, v_mV: float = V_MEALING) -> dict:
             "relief_at_tau": float(xr[10:15].sum() / xw[10:15].sum())}
 
 
-def single_channel_ratios(ket_uM: float, v_mV: float = V_ORSER, glu_uM: float = 1000.0,
-                          mg_mM: float = 0.0, params: N.NMDAParams | None = None) -> dict:
+def single_channel_ratios(ketamine_uM: float, voltage_mV: float = V_ORSER,
+                          glutamate_uM: float = 1000.0, mg_mM: float = 0.0,
+                          params: N.NMDAParams | None = None) -> dict:
     """Equilibrium single-channel statistics with ketamine relative to control.
 
     Openings are all entries into the conducting state (from C2 or by unblocking); open time
@@ -100,6 +103,10 @@ def single_channel_ratios(ket_uM: float, v_mV: float = V_ORSER, glu_uM: float = 
     1.0
     """
     p = N.nmda_params_array(params)
+    ket_uM = to_float(ketamine_uM, "ketamine_uM", "uM", NONNEG)
+    v_mV = to_float(voltage_mV, "voltage_mV", "mV", VOLTAGE)
+    glu_uM = to_float(glutamate_uM, "glutamate_uM", "uM", POSITIVE)
+    mg_mM = to_float(mg_mM, "mg_mM", "mM", NONNEG)
     Q = np.zeros((N.NMDA_N_STATES, N.NMDA_N_STATES))
     res = {}
     for tag, k in (("c", 0.0), ("k", ket_uM)):
@@ -114,7 +121,7 @@ def single_channel_ratios(ket_uM: float, v_mV: float = V_ORSER, glu_uM: float = 
             "open_time_ms_control": float(res["c"][0])}
 
 
-def equilibrium_ic50(v_mV: float, mg_mM: float, glu_uM: float = 1000.0,
+def equilibrium_ic50(voltage_mV: float, mg_mM: float, glutamate_uM: float = 1000.0,
                      params: N.NMDAParams | None = None) -> float:
     """Ketamine concentration (uM) halving the equilibrium current (bisection in log space).
 
@@ -124,6 +131,9 @@ def equilibrium_ic50(v_mV: float, mg_mM: float, glu_uM: float = 1000.0,
     True
     """
     p = N.nmda_params_array(params)
+    v_mV = to_float(voltage_mV, "voltage_mV", "mV", VOLTAGE)
+    glu_uM = to_float(glutamate_uM, "glutamate_uM", "uM", POSITIVE)
+    mg_mM = to_float(mg_mM, "mg_mM", "mM", NONNEG)
     o0 = N.nmda_equilibrium(v_mV, glu_uM, mg_mM, 0.0, 0.0, p)[N.OPEN]
     lo, hi = -6.0, 6.0
     for _ in range(60):

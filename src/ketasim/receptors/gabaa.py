@@ -5,23 +5,23 @@ activation), closing ``beta / m(drugs)``. The drugs act on the kinetics, so prol
 deactivation and increased charge transfer *emerge*: for a brief pulse the decay time and the
 charge scale with ``m``, the peak barely changes (Bai 1999: peak +8 %, charge +62 %).
 
-Decay multiplier (sum of fractional prolongations, [C])::
+Decay multiplier (sum of fractional prolongations; our modelling choice [estimate])::
 
     m = 1 + sum_i (mmax_i - 1) c_i / (c_i + EC50_i)
 
-* propofol: EC50 2 uM free [M, reference range 1-3 uM], mmax 1.83 fitted so that m(10 uM) =
+* propofol: EC50 2 uM free [estimate, reference range 1-3 uM], mmax 1.83 fitted so that m(10 uM) =
   255/151 = 1.69 (Bai 1999 deactivation tau 151 -> 255 ms at 10 uM) [bai_1999]
-* thiopental: EC50 30 uM [M], mmax 2.0 [M]
-* pentobarbital: EC50 41 uM (Mathers 2007 IPSC decay) [mathers_2007], mmax 2.0 [M]
+* thiopental: EC50 30 uM [estimate], mmax 2.0 [estimate]
+* pentobarbital: EC50 41 uM (Mathers 2007 IPSC decay) [mathers_2007], mmax 2.0 [estimate]
 * ketamine: EC50 500 uM, mmax 2.3 so that m(500 uM) = 1.65 (Gage & Robertson 1985:
   0.5 mM ketamine prolonged IPSC decay 50-80 %) [gage_robertson_1985]; negligible (< 3 %) at
   clinical (<= 10 uM) concentrations.
 * direct activation gamma = gmax_direct * sum_i c_i^2/(c_i^2 + EC50d_i^2): propofol EC50d 50 uM,
-  barbiturates 500 uM [M; own estimate], gmax_direct = 0.1 beta (tonic open fraction <= ~9 %).
+  barbiturates 500 uM [estimate], gmax_direct = 0.1 beta (tonic open fraction <= ~9 %).
   Bai 1999: no direct agonism at 10 uM (model: 0.6 % tonic open fraction).
 
 Base GABA-A rates: Destexhe/Mainen two-state GABAA, alpha 5 /mM/ms, beta 0.18 /ms, E -80 mV.
-Glycine receptor: same scheme, beta 0.15 /ms [M, own estimate for ~7 ms spinal glycinergic
+Glycine receptor: same scheme, beta 0.15 /ms [estimate, own estimate for ~7 ms spinal glycinergic
 IPSC decay]; propofol has NO effect on it (Wang 2004: no effect on glycinergic IPSCs up to
 50 uM) [wang_2004_propofol_glycine], and we model none of the drugs on it.
 
@@ -37,13 +37,15 @@ Kernel API (njit)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from numba import njit
 
 from ketasim.core.errors import InputError
+from ketasim.core.validation import check_fields
 from ketasim.receptors import sources as S
+from ketasim.receptors._edges import NONNEG, POSITIVE, VOLTAGE, to_float
 
 # layout: 0 alpha, 1 beta_base, 2 e_rev, 3 beta_eff, 4 gamma, 5 gmax_direct_ratio,
 # then per drug d (0 propofol, 1 thiopental, 2 pentobarbital, 3 ketamine) at 6 + 4 d:
@@ -66,19 +68,25 @@ class GABAAParams:
     beta: float = 0.18       # /ms [destexhe_mainen_sejnowski_1998]
     e_rev: float = -80.0     # mV [destexhe_mainen_sejnowski_1998]
     gmax_direct_ratio: float = 0.1  # own estimate [ketasim_receptors_estimate]
-    prop_ec50: float = 2.0          # uM [M] (reference range 1-3 uM)
-    prop_mmax: float = 1.0 + (255.0 / 151.0 - 1.0) * (10.0 + 2.0) / 10.0  # FIT to [bai_1999]
-    prop_ec50_direct: float = 50.0  # uM [M]
-    thio_ec50: float = 30.0         # uM [M]
-    thio_mmax: float = 2.0          # [M]
-    thio_ec50_direct: float = 500.0  # uM [M]
+    prop_ec50: float = 2.0          # uM [estimate] (reference range 1-3 uM)
+    prop_mmax: float = 1.0 + (255.0 / 151.0 - 1.0) * (10.0 + 2.0) / 10.0  # [fitted] to [bai_1999]
+    prop_ec50_direct: float = 50.0  # uM [estimate]
+    thio_ec50: float = 30.0         # uM [estimate]
+    thio_mmax: float = 2.0          # [estimate]
+    thio_ec50_direct: float = 500.0  # uM [estimate]
     pento_ec50: float = 41.0        # uM [mathers_2007]
-    pento_mmax: float = 2.0         # [M]
-    pento_ec50_direct: float = 500.0  # uM [M]
+    pento_mmax: float = 2.0         # [estimate]
+    pento_ec50_direct: float = 500.0  # uM [estimate]
     ket_ec50: float = 500.0         # uM [gage_robertson_1985]
     ket_mmax: float = 1.0 + 0.65 * (500.0 + 500.0) / 500.0  # m(500 uM)=1.65 [gage_robertson_1985]
     citations: tuple = (S.DESTEXHE_1996, S.BAI_1999, S.MATHERS_2007, S.GAGE_ROBERTSON_1985,
                         S.OWN_ESTIMATE)
+
+    def __post_init__(self):
+        cons = {f.name: POSITIVE for f in fields(self) if f.name not in ("citations", "e_rev",
+                                                                          "gmax_direct_ratio")}
+        check_fields(self, {**cons, "e_rev": VOLTAGE, "gmax_direct_ratio": NONNEG},
+                     prefix="GABAAParams.")
 
 
 @njit(cache=True)
@@ -122,9 +130,7 @@ def gabaa_set_drugs(q, prop, thio, pento, ket):
 
 
 def _check(name, val):
-    if not np.isfinite(val) or val < 0:
-        raise InputError(name, val, "a finite concentration >= 0 (umol/L, free)")
-    return float(val)
+    return to_float(val, name, "uM", NONNEG)
 
 
 def gabaa_params_array(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
@@ -137,6 +143,8 @@ def gabaa_params_array(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
     >>> round(float(q[1] / q[3]), 2)   # deactivation prolonged x1.69 (Bai 1999)
     1.69
     """
+    if params is not None and not isinstance(params, GABAAParams):
+        raise InputError("params", params, "a GABAAParams or None")
     p = params or GABAAParams()
     q = np.zeros(GABAA_N_PARAMS)
     q[0], q[1], q[2], q[5] = p.alpha, p.beta, p.e_rev, p.gmax_direct_ratio
@@ -146,8 +154,10 @@ def gabaa_params_array(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
             (p.ket_mmax, p.ket_ec50, 1.0, 0.0)]
     for d, r in enumerate(rows):
         q[6 + 4 * d: 10 + 4 * d] = r
-    gabaa_set_drugs(q, _check("propofol", propofol_uM), _check("thiopental", thiopental_uM),
-                    _check("pentobarbital", pentobarbital_uM), _check("ketamine", ketamine_uM))
+    gabaa_set_drugs(q, _check("propofol_uM", propofol_uM),
+                    _check("thiopental_uM", thiopental_uM),
+                    _check("pentobarbital_uM", pentobarbital_uM),
+                    _check("ketamine_uM", ketamine_uM))
     return q
 
 
@@ -168,13 +178,16 @@ def glycine_params_array(beta: float = 0.15, alpha: float = 5e-3, e_rev: float =
     """Packed glycine-receptor parameters (same layout as GABA-A, no drug modulation).
 
     Propofol does not modulate glycine receptors (Wang 2004, up to 50 uM), so no drug input.
-    ``beta`` 0.15 /ms is our estimate (~7 ms IPSC decay) [M].
+    ``beta`` 0.15 /ms is our estimate (~7 ms IPSC decay) [estimate].
 
     Examples
     --------
     >>> float(glycine_params_array()[3])
     0.15
     """
+    beta = to_float(beta, "beta", "1/ms", POSITIVE)
+    alpha = to_float(alpha, "alpha", "1/uM/ms", POSITIVE)
+    e_rev = to_float(e_rev, "e_rev", "mV", VOLTAGE)
     q = np.zeros(GABAA_N_PARAMS)
     q[0], q[1], q[2], q[3] = alpha, beta, e_rev, beta
     return q

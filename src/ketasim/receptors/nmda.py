@@ -25,7 +25,7 @@ and positions 0 C0, 1 C1, 2 C2, 3 O, 4 D. Only ``O`` of the free arm conducts.
 * Mg2+: ``koff`` from Ascher & Nowak 1988 (via VCR); the open-state affinity is scaled so the
   steady-state block at saturating glutamate equals Jahr & Stevens 1990 exactly (Mg block is
   calibrated at its own level; see `NMDAParams`).
-* Ketamine: Woodhull delta = 0.8 split 0.5 entry / 0.3 exit [M, plausible range 0.5-0.9; not
+* Ketamine: Woodhull delta = 0.8 split 0.5 entry / 0.3 exit [estimate, plausible range 0.5-0.9; not
   constrained by the fit data, which are all at -60/-66 mV]. ``koff0``, ``Kd0`` and ``esc``
   from a joint weighted least-squares fit to receptor-level Mg2+-FREE data
   (`ketasim.receptors.calibrate.fit_ketamine_joint`): Kotermanski & Johnson 2009's IC50 at
@@ -40,7 +40,7 @@ Units: time ms, voltage mV, glutamate/ketamine/norketamine umol/L, Mg2+ mmol/L.
 
 Outputs (not fitted; experiments m05, m09, m10): equilibrium ketamine IC50 at -66 mV,
 saturating glutamate: 0.31 uM in 0 Mg2+ (fitted) and 5.5 uM in 1 mM Mg2+ (x17.8 from pore
-competition; VALIDATION: Kotermanski & Johnson 2009 report ~5 uM and ~x16 for GluN2A/2B [M]);
+competition; VALIDATION: Kotermanski & Johnson 2009 report ~5 uM and ~x16 for GluN2A/2B [estimate]);
 block grows with stimulation frequency and, in Mg2+, with depolarisation; excess glutamate does
 not relieve it.
 Known deviations: (1) Mealing 1999's 80 % block after 30 s of 10 uM is not met (96 %): with
@@ -72,7 +72,9 @@ import numpy as np
 from numba import njit
 
 from ketasim.core.errors import InputError
+from ketasim.core.validation import Interval, check_fields
 from ketasim.receptors import sources as S
+from ketasim.receptors._edges import NONNEG, POSITIVE, VOLTAGE, to_floats
 
 NMDA_N_STATES = 20
 NMDA_N_POS = 5
@@ -91,7 +93,7 @@ P_EREV = P_BLK + 18
 P_CAFRAC = P_EREV + 1
 NMDA_N_PARAMS = P_CAFRAC + 1
 
-_RT_F_22C = 25.4  # mV, RT/F at 22 C (bench temperature of the calibration data) [C]
+_RT_F_22C = 25.4  # mV, RT/F at 22 C (bench temperature of the calibration data; derived)
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,8 @@ class NMDAParams:
     # and desensitised states) [kampa_2004]; written as esc0 at 0 mV
     mg_esc0: float = 0.06 * float(np.exp(-0.016 * 40.0))
     mg_zesc: float = 0.016
-    # --- ketamine (uM). Woodhull delta 0.5 entry + 0.3 exit [M]. koff0, kd0, esc0: JOINT FIT
+    # --- ketamine (uM). Woodhull delta 0.5 entry + 0.3 exit [estimate]. koff0, kd0, esc0:
+    # [fitted] jointly
     # (`ketasim.receptors.calibrate.fit_ketamine_joint`, weighted least squares) to Mg2+-free
     # receptor data: IC50 0.33 uM at -66 mV [kotermanski_johnson_2009], Po x0.24 at 1 uM
     # [orser_1997], 86 % trapped after 120 s, relief tau 10 s, 80 % block at 30 s/10 uM
@@ -138,11 +141,11 @@ class NMDAParams:
     ket_zoff: float = 0.3 / _RT_F_22C
     ket_kd0: float = 5.9414        # uM at 0 mV
     ket_zk: float = 0.8 / _RT_F_22C
-    # closed-channel egress: 86 % retained after 120 s without agonist [mealing_1999] -> FIT
+    # closed-channel egress: 86 % retained after 120 s without agonist [mealing_1999] [fitted]
     ket_esc0: float = 1.1742e-6   # /ms
     ket_zesc: float = 0.0
     # --- norketamine: same site, affinity 1/6 via 6x faster exit [ebert_1997] (S-NK 1.7 uM vs
-    # S-K 0.3 uM Ki; 5.7x), same voltage dependence and egress [M]
+    # S-K 0.3 uM Ki; 5.7x), same voltage dependence and egress [estimate]
     nk_affinity_ratio: float = 1.7 / 0.3
     # --- permeation
     e_rev: float = 0.0      # mV [destexhe_mainen_sejnowski_1998]
@@ -154,10 +157,27 @@ class NMDAParams:
                         S.KOTERMANSKI_JOHNSON_2009, S.EBERT_1997,
                         S.BURNASHEV_1995, S.OWN_ESTIMATE)
 
+    def __post_init__(self):
+        check_fields(self, _NMDA_CONSTRAINTS, prefix="NMDAParams.")
+
     def to_dict(self) -> dict:
+        """The parameters (without citations) as a plain dict."""
         d = asdict(self)
         d.pop("citations")
         return d
+
+
+_RATE = POSITIVE  # rates, dissociation constants and ratios: finite and > 0
+_SLOPE = Interval(-1.0, 1.0)  # voltage dependences (/mV): finite, |z| <= 1 /mV
+_NMDA_CONSTRAINTS = {
+    **{f: _RATE for f in ("kb", "ku", "beta", "alpha", "kd", "kr", "beta_block_ratio",
+                          "alpha_block_ratio", "mg_koff0", "mg_kd_js", "ket_koff0",
+                          "ket_kd0", "nk_affinity_ratio")},
+    **{f: NONNEG for f in ("mg_esc0", "ket_esc0")},
+    **{f: _SLOPE for f in ("mg_zoff", "mg_zk", "mg_zesc", "ket_zoff", "ket_zk", "ket_zesc")},
+    "e_rev": VOLTAGE,
+    "ca_fraction": Interval(0.0, 1.0),
+}
 
 
 def saturating_open_fraction(p: NMDAParams) -> float:
@@ -192,17 +212,16 @@ def nmda_params_array(params: NMDAParams | None = None) -> np.ndarray:
     >>> nmda_params_array().shape == (NMDA_N_PARAMS,)
     True
     """
-    p = params or NMDAParams()
-    for name, val in p.to_dict().items():
-        if not np.isfinite(val) or (val < 0 and name not in ("e_rev",)):
-            raise InputError(f"NMDAParams.{name}", val, "a finite, non-negative number")
+    if params is not None and not isinstance(params, NMDAParams):
+        raise InputError("params", params, "an NMDAParams or None")
+    p = params or NMDAParams()  # validated when built
     out = np.zeros(NMDA_N_PARAMS)
     out[P_KB], out[P_KU] = p.kb, p.ku
     out[P_BETA], out[P_ALPHA], out[P_KD], out[P_KR] = p.beta, p.alpha, p.kd, p.kr
     out[P_BETA_B] = p.beta * p.beta_block_ratio
     out[P_ALPHA_B] = p.alpha * p.alpha_block_ratio
     # Mg: equilibrium block at saturating glutamate is 1/(1 + K (po + f (1 - po))), so the
-    # open-state Kd is the Jahr-Stevens Kd times g = po + f (1 - po)  [C]
+    # open-state Kd is the Jahr-Stevens Kd times g = po + f (1 - po)  (derived)
     po = saturating_open_fraction(p)
     g = po + trap_factor(p) * (1.0 - po)
     blk = [(p.mg_koff0, p.mg_zoff, p.mg_kd_js * g, p.mg_zk, p.mg_esc0, p.mg_zesc),
@@ -622,25 +641,36 @@ def nmda_equilibrium(v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p):
     return w / s
 
 
-def nmda_steady_state_block(v_mV, glu_uM=1000.0, mg_mM=0.0, ket_uM=0.0, nk_uM=0.0,
-                            params: NMDAParams | None = None) -> np.ndarray:
+def nmda_steady_state_block(voltage_mV, glutamate_uM=1000.0, mg_mM=0.0, ketamine_uM=0.0,
+                            norketamine_uM=0.0, params: NMDAParams | None = None) -> np.ndarray:
     """Fraction of the drug-free, Mg-free open probability that is lost at equilibrium.
 
-    Vectorised over numpy-broadcastable inputs.
+    Vectorised over numpy-broadcastable inputs (numbers in the unit of the suffix, or
+    quantities). ``glutamate_uM`` must be > 0: without agonist no channel opens and the
+    fraction is undefined.
 
     Examples
     --------
     >>> b = nmda_steady_state_block(-80.0, mg_mM=1.0)
     >>> bool(abs((1 - b) - 1 / (1 + np.exp(0.062 * 80) / 3.57)) < 1e-3)
     True
+    >>> round(float(nmda_steady_state_block("-60 mV", ketamine_uM="1 uM")), 3)
+    0.727
     """
     p = nmda_params_array(params)
-    arrs = np.broadcast_arrays(*(np.asarray(a, float) for a in
-                                 (v_mV, glu_uM, mg_mM, ket_uM, nk_uM)))
-    for name, a in zip(("v_mV", "glu_uM", "mg_mM", "ket_uM", "nk_uM"), arrs, strict=True):
-        if not np.all(np.isfinite(a)) or (name != "v_mV" and np.any(a < 0)):
-            raise InputError(name, a.tolist() if a.size < 10 else "array",
-                             "finite values" + ("" if name == "v_mV" else " >= 0"))
+    specs = (("voltage_mV", voltage_mV, "mV", VOLTAGE), ("glutamate_uM", glutamate_uM, "uM",
+             POSITIVE), ("mg_mM", mg_mM, "mM", NONNEG), ("ketamine_uM", ketamine_uM, "uM",
+             NONNEG), ("norketamine_uM", norketamine_uM, "uM", NONNEG))
+    vals = []
+    for name, val, unit, lim in specs:
+        flat = to_floats(val, name, unit, lim)
+        vals.append(flat.reshape(()) if isinstance(val, str) or np.ndim(val) == 0
+                    else flat.reshape(np.shape(val)))
+    try:
+        arrs = np.broadcast_arrays(*vals)
+    except ValueError:
+        raise InputError("nmda_steady_state_block", [np.shape(a) for a in vals],
+                         "inputs of broadcastable shapes") from None
     out = np.empty(arrs[0].shape)
     for idx in np.ndindex(out.shape):
         v, g, m, k, q = (float(a[idx]) for a in arrs)
@@ -650,7 +680,7 @@ def nmda_steady_state_block(v_mV, glu_uM=1000.0, mg_mM=0.0, ket_uM=0.0, nk_uM=0.
     return out
 
 
-def jahr_stevens_unblocked(v_mV, mg_mM=1.0):
+def jahr_stevens_unblocked(voltage_mV, mg_mM=1.0):
     """Jahr & Stevens 1990 unblocked fraction 1/(1 + [Mg]/3.57 exp(-0.062 V)) [jahr_stevens_1990].
 
     Examples
@@ -658,4 +688,5 @@ def jahr_stevens_unblocked(v_mV, mg_mM=1.0):
     >>> round(float(jahr_stevens_unblocked(-80.0)), 3)
     0.024
     """
-    return 1.0 / (1.0 + np.asarray(mg_mM) / 3.57 * np.exp(-0.062 * np.asarray(v_mV)))
+    return 1.0 / (1.0 + np.asarray(mg_mM, float) / 3.57
+                  * np.exp(-0.062 * np.asarray(voltage_mV, float)))

@@ -8,16 +8,16 @@ Competitive occupancy of one receptor pool by several agonists (free concentrati
     gk_factor = r                                  (fraction of maximal GIRK conductance)
 
 K are receptor binding constants ([3H]DAMGO displacement): morphine 1.2 nM (Chen 1991, rat
-brain) [chen_1991_mu_binding, V]; fentanyl 1.35 nM (Volpe 2011, recombinant human MOR; the
-abstract places fentanyl and morphine in the 1-100 nM class, the value is from memory)
-[volpe_2011, M]; remifentanil 2 nM [M, unverified]. Binding K of full and partial agonists
-are similar, so the clinical potency gap (fentanyl ~100x morphine) must come from the
-biophase concentration (brain/spinal penetration: the PK layer's effect site) and efficacy,
-not from here. Give these functions the FREE biophase concentration. Intrinsic efficacy e:
-morphine 0.7 (partial), fentanyl and remifentanil 1.0 [M]; pre_max 0.6 (opioids reduce
-primary-afferent EPSCs in the superficial dorsal horn by ~50-70 %) [M]. Ketamine's own mu affinity
-(Hirota 1999: pKi 4.38, ~42 uM) [hirota_1999] is included as a very weak partial agonist-free
-occupant (e = 0), i.e. it only competes, and only at tens of uM.
+brain) [chen_1991_mu_binding, verified]; fentanyl 1.35 nM (Volpe 2011, recombinant human MOR;
+the abstract places fentanyl and morphine in the 1-100 nM class, the value is from memory)
+[volpe_2011, estimate]; remifentanil 2 nM [estimate, unverified]. Binding K of full and partial
+agonists are similar, so the clinical potency gap (fentanyl ~100x morphine) must come from the
+biophase concentration (brain/spinal penetration: the PK layer's effect site) and efficacy, not
+from here. Give these functions the FREE biophase concentration. Intrinsic efficacy e: morphine
+0.7 (partial), fentanyl and remifentanil 1.0 [estimate]; pre_max 0.6 (opioids reduce primary-
+afferent EPSCs in the superficial dorsal horn by ~50-70 %) [estimate]. Ketamine's own mu
+affinity (Hirota 1999: pKi 4.38, ~42 uM) [hirota_1999] is included as a very weak partial
+agonist-free occupant (e = 0), i.e. it only competes, and only at tens of uM.
 
 Kernel API (njit)::
 
@@ -33,7 +33,9 @@ import numpy as np
 from numba import njit
 
 from ketasim.core.errors import InputError
+from ketasim.core.validation import Interval, check_fields
 from ketasim.receptors import sources as S
+from ketasim.receptors._edges import NONNEG, POSITIVE, to_float
 
 OPIOIDS = ("morphine", "fentanyl", "remifentanil", "ketamine")
 
@@ -49,14 +51,21 @@ class OpioidParams:
     """
 
     k_morphine: float = 0.0012     # uM [chen_1991_mu_binding]
-    k_fentanyl: float = 0.00135    # uM [volpe_2011] (value [M])
-    k_remifentanil: float = 0.002  # uM [M]
+    k_fentanyl: float = 0.00135    # uM [volpe_2011] (value [estimate])
+    k_remifentanil: float = 0.002  # uM [estimate]
     k_ketamine: float = 10 ** (-4.38) * 1e6  # uM, pKi 4.38 [hirota_1999]
-    e_morphine: float = 0.7        # [M]
-    e_fentanyl: float = 1.0        # [M]
-    e_remifentanil: float = 1.0    # [M]
-    pre_max: float = 0.6           # [M]
+    e_morphine: float = 0.7        # [estimate]
+    e_fentanyl: float = 1.0        # [estimate]
+    e_remifentanil: float = 1.0    # [estimate]
+    pre_max: float = 0.6           # [estimate]
     citations: tuple = (S.CHEN_1991, S.VOLPE_2011, S.HIROTA_1999, S.OWN_ESTIMATE)
+
+    def __post_init__(self):
+        frac = Interval(0.0, 1.0)
+        check_fields(self, {"k_morphine": POSITIVE, "k_fentanyl": POSITIVE,
+                            "k_remifentanil": POSITIVE, "k_ketamine": POSITIVE,
+                            "e_morphine": frac, "e_fentanyl": frac, "e_remifentanil": frac,
+                            "pre_max": frac}, prefix="OpioidParams.")
 
 
 def opioid_params_array(p: OpioidParams | None = None) -> np.ndarray:
@@ -67,6 +76,8 @@ def opioid_params_array(p: OpioidParams | None = None) -> np.ndarray:
     >>> opioid_params_array().shape
     (9,)
     """
+    if p is not None and not isinstance(p, OpioidParams):
+        raise InputError("p", p, "an OpioidParams or None")
     p = p or OpioidParams()
     return np.array([p.k_morphine, p.k_fentanyl, p.k_remifentanil, p.k_ketamine,
                      p.e_morphine, p.e_fentanyl, p.e_remifentanil, 0.0, p.pre_max])
@@ -106,9 +117,7 @@ def opioid_effects(morphine_uM=0.0, fentanyl_uM=0.0, remifentanil_uM=0.0, ketami
     """
     vals = dict(morphine=morphine_uM, fentanyl=fentanyl_uM, remifentanil=remifentanil_uM,
                 ketamine=ketamine_uM)
-    for k, v in vals.items():
-        if not np.isfinite(v) or v < 0:
-            raise InputError(f"{k}_uM", v, "a finite free concentration >= 0 (umol/L)")
-    occ, r, rel, gk = opioid_effects_nb(morphine_uM, fentanyl_uM, remifentanil_uM, ketamine_uM,
-                                        opioid_params_array(params))
+    c = {k: to_float(v, f"{k}_uM", "uM", NONNEG) for k, v in vals.items()}
+    occ, r, rel, gk = opioid_effects_nb(c["morphine"], c["fentanyl"], c["remifentanil"],
+                                        c["ketamine"], opioid_params_array(params))
     return dict(occupancy=occ, activation=r, release_factor=rel, gk_factor=gk)

@@ -2,7 +2,7 @@
 
 Occupancy ``c / (c + Ki)`` at the free ketamine concentration (uM), racemic Ki from HEK-293
 cells expressing the human transporters: NET 66.8, DAT 62.9, SERT 162 uM [nishimura_1998];
-no stereoselectivity at NET/SERT (Nishimura & Sato 1999, as quoted in the team reference).
+no stereoselectivity at NET/SERT (Nishimura & Sato 1999, not checked at the source [secondary]).
 Hara 1998 found non-competitive inhibition of bovine NAT (IC50 97 uM); a Ki-based occupancy is
 then also the fractional inhibition. Norketamine transporter affinities were not found; none
 is modelled. At analgesic free concentrations (~0.5-2 uM) occupancy is ~1-3 % (NET) and <1 %
@@ -14,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ketasim.core.errors import InputError, UnknownNameError
+from ketasim.core.errors import UnknownNameError
 from ketasim.receptors import sources as S
+from ketasim.receptors._edges import NONNEG, to_float, to_floats
 
 KI_UM = {"NET": 66.8, "DAT": 62.9, "SERT": 162.0}  # [nishimura_1998]
 CITATIONS = (S.NISHIMURA_1998,)
@@ -43,7 +44,8 @@ def transporter_occupancy(ketamine_uM, transporter: str = "NET"):
     """
     if transporter not in KI_UM:
         raise UnknownNameError("transporter", transporter, f"one of {sorted(KI_UM)}")
-    c = np.asarray(ketamine_uM, float)
-    if not np.all(np.isfinite(c)) or np.any(c < 0):
-        raise InputError("ketamine_uM", ketamine_uM, "finite concentrations >= 0 (umol/L)")
+    if isinstance(ketamine_uM, str) or np.ndim(ketamine_uM) == 0:
+        c = to_float(ketamine_uM, "ketamine_uM", "uM", NONNEG)
+    else:
+        c = to_floats(ketamine_uM, "ketamine_uM", "uM", NONNEG).reshape(np.shape(ketamine_uM))
     return c / (c + KI_UM[transporter])
