@@ -9,7 +9,7 @@ from ketasim.experiments.registry import get
 @pytest.fixture(scope="module")
 def m15():
     e = get("m15-descending")
-    return e.summary(e.run(ketamine_um=(0.0, 1.0, 10.0, 100.0)))
+    return e.summary(e.run(ketamine_uM=(0.0, 1.0, 10.0, 100.0)))
 
 
 def test_m15_transporter_occupancy_from_published_affinity(m15):
@@ -59,8 +59,43 @@ def test_m11_neuropathic_ketamine_beats_equianalgesic_opioid(m11):
     # afferents, kohno2005; ectopic A-fibre drive has no mu receptors to act on)
     npd = m11["neuropathic"]
     eq = npd["equianalgesic_normal_relief_pct"]
-    assert eq["ketamine"] == pytest.approx(eq["opioid"], abs=1.0)
+    assert eq["ketamine"] == pytest.approx(eq["opioid"], abs=3.0)
     assert npd["ongoing_relief_pct"]["ketamine"] > npd["ongoing_relief_pct"]["opioid"] + 10
+
+
+def test_m11_opioid_relief_is_computed_not_copied(m11):
+    # the opioid's acute relief is its own spiking result at the chosen mu occupancy: the
+    # expected value comes from an independent run of the spiking model (47 degC heat, same
+    # seed and window as the experiment) through the calibrated pain transfer
+    from ketasim.clinical.pain import heat_to_c_rate, nrs_from_output
+    from ketasim.experiments._pain_common import TEST_TEMPERATURE_C, pain_model, spiking_steady
+    from ketasim.spinal import Condition
+
+    npd = m11["neuropathic"]
+    mu = npd["mu_occupancy"]
+    assert 0.0 < mu < 1.0
+    _, transfer = pain_model()
+    r = float(heat_to_c_rate(TEST_TEMPERATURE_C))
+    base, opioid = spiking_steady([Condition(), Condition(mu_occupancy=mu)], c_rate_hz=r,
+                                  duration_ms=12000.0, seed=3)
+    n0, n_o = nrs_from_output([base, opioid], transfer)
+    expected = 100 * (1 - n_o / n0)
+    assert npd["equianalgesic_normal_relief_pct"]["opioid"] == pytest.approx(expected, abs=1e-6)
+
+
+def test_experiment_parameters_are_validated():
+    from ketasim.core.errors import InputError
+
+    with pytest.raises(InputError, match="ketamine_eq_uM"):
+        get("m11-ketamine-sensitization").run(ketamine_eq_uM=-1.0)
+    with pytest.raises(InputError, match=r"ketamine_uM\[1\]"):
+        get("m15-descending").run(ketamine_uM=(0.0, -3.0))
+    with pytest.raises(InputError, match="mode"):
+        get("m04-sensitization").run(mode="burn")
+    with pytest.raises(InputError, match="n_temps"):
+        get("m03-stimulus-response").run(n_temps=0)
+    with pytest.raises(InputError, match="hours"):
+        get("m07-calcium-gain").run(hours=0.0)
 
 
 def test_m15_low_dose_ketamine_spares_normal_responses(m15):
