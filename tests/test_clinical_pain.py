@@ -51,3 +51,12 @@ def test_below_threshold_is_zero_and_bad_input():
         nrs_from_output(-1.0, s)
     with pytest.raises(InputError, match="temperature_c"):
         heat_to_c_rate(99.0)
+
+
+def test_docstring_examples():
+    import doctest
+
+    import ketasim.clinical.pain as m
+
+    res = doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0

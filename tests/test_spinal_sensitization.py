@@ -274,3 +274,14 @@ def test_slow_model_gain_stays_in_its_range(table, rate, ket, hours):
     hi = (1 + spec.gain.early_amp) * spec.gain.late_max + 1e-9
     assert np.all((ds.gain >= lo) & (ds.gain <= hi))
     assert np.all((ds.rho_end >= 0) & (ds.rho_end <= 1)) and 0 <= float(ds.W_end[0]) <= 1
+
+
+@pytest.mark.parametrize("mod", ["modulation", "protocols", "drive_table", "slow", "calibration",
+                                 "sensitization", "plasticity", "descending"])
+def test_docstring_examples(mod):
+    import doctest
+    import importlib
+
+    m = importlib.import_module(f"ketasim.spinal.{mod}")
+    res = doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0

@@ -171,7 +171,7 @@ def gain_axis(spec: CalciumGainSpec) -> np.ndarray:
     Examples
     --------
     >>> gain_axis(CalciumGainSpec(late_max=1.5)).tolist()
-    [0.95, 1.0, 1.191667, 1.383333, 1.575]
+    [0.95, 1.0, 1.241667, 1.483333, 1.725]
     """
     lo = 1.0 - spec.early_amp * W_REST / (1.0 - W_REST)
     hi = (1.0 + spec.early_amp) * spec.late_max
