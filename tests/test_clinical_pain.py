@@ -23,8 +23,8 @@ def test_m03_heat_encoder_threshold():
 
 def test_m03_calibration_on_a_nonlinear_neuron():
     # an expansive neuron (output ~ r^1.5): the calibrated transfer puts NRS 0 at the
-    # nociceptor pain threshold 0.5 Hz (tillman1995), 5 at the 47 degC anchor (price2008 [M])
-    # and is near-linear in nociceptor rate in between (torebjork1984)
+    # nociceptor pain threshold 0.5 Hz (tillman1995), 5 at the 47 degC anchor (price2008;
+    # [estimate]) and is near-linear in nociceptor rate in between (torebjork1984)
     r = np.linspace(0, 15, 61)
     y = 2.0 * r ** 1.5
     s = calibrate_transfer(r, y)
@@ -51,3 +51,12 @@ def test_below_threshold_is_zero_and_bad_input():
         nrs_from_output(-1.0, s)
     with pytest.raises(InputError, match="temperature_c"):
         heat_to_c_rate(99.0)
+
+
+def test_docstring_examples():
+    import doctest
+
+    import ketasim.clinical.pain as m
+
+    res = doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0

@@ -30,7 +30,7 @@ def test_m03_pain_grows_with_stimulus_and_touch_is_not_painful(m03):
     assert m03["touch_nrs"] == 0.0
     # human heat-pain thresholds lie between 41 and 49 degC (torebjork1984)
     assert 41.0 <= m03["pain_threshold_c"] <= 49.0
-    # transfer anchor: 47 degC rated ~5/10 (price2008 [M]); spiking vs table within 1 NRS
+    # transfer anchor: 47 degC rated ~5/10 (price2008; [estimate]); spiking vs table within 1 NRS
     i = m03["temperatures_c"].index(47.0)
     assert m03["nrs"][i] == pytest.approx(5.0, abs=1.0)
 

@@ -14,16 +14,16 @@ the pain threshold (below it the sensation is not painful: NRS 0, e.g. innocuous
 Calibration chain (`calibrate_transfer`):
 
 1. Heat -> C-nociceptor rate: ``r_C = slope (T - 41.5 degC)``; 41.5 degC is the mean heat
-   threshold of human C nociceptors (yarnitsky1992 [V]: 41.5 +- 0.6 degC). Slope 1.5 Hz/degC
+   threshold of human C nociceptors (yarnitsky1992 [verified]: 41.5 +- 0.6 degC). Slope 1.5 Hz/degC
    is our estimate from the same study's mean discharge (4.57 impulses/s during 2 degC/s
    ramps to 45-47 degC, i.e. ~0-9 Hz across the supra-threshold part of the ramp).
-2. Pain threshold: reached when nociceptors fire ~0.5 Hz (tillman1995 [V]), so ``R_th`` is
+2. Pain threshold: reached when nociceptors fire ~0.5 Hz (tillman1995 [verified]), so ``R_th`` is
    the model's output at r_C = 0.5 Hz.
-3. Shape: pain magnitude is nearly linear in nociceptor discharge (torebjork1984 [V], mean of
+3. Shape: pain magnitude is nearly linear in nociceptor discharge (torebjork1984 [verified], mean of
    14 tests), so ``n`` and ``x50`` make NRS as close to linear in r_C as possible between
    threshold and the anchor (least squares; n bounded to 0.5-3, a plausible Stevens range).
 4. Level anchor: a 5-s contact heat stimulus of 47 degC is rated ~5/10 by healthy subjects
-   (our estimate [M] from the 45-49 degC ratings of price2008; price1983 shows such ratings
+   ([estimate] from the 45-49 degC ratings of price2008; price1983 shows such ratings
    form a ratio scale).
 """
 
@@ -43,9 +43,9 @@ __all__ = ["HeatEncoderSpec", "PainTransferSpec", "heat_to_c_rate", "nrs_from_ou
            "calibrate_transfer", "PAIN_THRESHOLD_C_RATE_HZ", "ANCHOR_TEMPERATURE_C",
            "ANCHOR_NRS", "PAIN_CITATIONS"]
 
-#: C-nociceptor discharge at the human heat-pain threshold (tillman1995 [V]: 0.5 Hz).
+#: C-nociceptor discharge at the human heat-pain threshold (tillman1995 [verified]: 0.5 Hz).
 PAIN_THRESHOLD_C_RATE_HZ = 0.5
-#: Anchor temperature and its NRS (our estimate [M] from price2008's 45-49 degC ratings).
+#: Anchor temperature and its NRS ([estimate] from price2008's 45-49 degC ratings).
 ANCHOR_TEMPERATURE_C = 47.0
 ANCHOR_NRS = 5.0
 PAIN_CITATIONS = [TILLMAN1995, YARNITSKY1992, TOREBJORK1984, PRICE1983, PRICE2008]
@@ -55,12 +55,12 @@ PAIN_CITATIONS = [TILLMAN1995, YARNITSKY1992, TOREBJORK1984, PRICE1983, PRICE200
 class HeatEncoderSpec:
     """Skin temperature -> mean C-nociceptor rate (see module docstring).
 
-    threshold_c : 41.5 degC (yarnitsky1992 [V]).
+    threshold_c : 41.5 degC (yarnitsky1992 [verified]).
     slope_hz_per_c : 1.5 Hz/degC (our estimate from yarnitsky1992's ramp discharge).
     """
 
     threshold_c: float = 41.5  # yarnitsky1992
-    slope_hz_per_c: float = 1.5  # our estimate [C] from yarnitsky1992
+    slope_hz_per_c: float = 1.5  # [estimate] from yarnitsky1992
 
 
 def heat_to_c_rate(temperature_c, spec: HeatEncoderSpec = HeatEncoderSpec()):
@@ -131,7 +131,7 @@ def calibrate_transfer(c_rate_hz, output_hz, *, encoder: HeatEncoderSpec = HeatE
     -------
     PainTransferSpec with R_th = output at 0.5 Hz (tillman1995), n and x50 such that the NRS
     is linear in C rate between threshold and the anchor (torebjork1984) and equals
-    ``anchor_nrs`` at the anchor (price2008 [M]).
+    ``anchor_nrs`` at the anchor (price2008; [estimate]).
 
     Examples
     --------
@@ -194,16 +194,16 @@ def transfer_from_table(table) -> PainTransferSpec:
     """Calibrate the transfer on a spinal `DriveTable`'s drug-free, unsensitized column.
 
     Uses the spiking model's steady WDR output versus C-fibre rate at ketamine 0 and gain 1
-    (`ketasim.spinal.sensitization.DriveTable`), then `calibrate_transfer`.
+    (`ketasim.spinal.drive_table.DriveTable`), then `calibrate_transfer`.
 
     Examples
     --------
-    >>> from ketasim.spinal.sensitization import load_drive_table
+    >>> from ketasim.spinal.drive_table import load_drive_table
     >>> spec = transfer_from_table(load_drive_table())   # doctest: +SKIP
     """
-    k0 = int(np.argmin(np.abs(table.ketamine_um)))
+    k0 = int(np.argmin(np.abs(table.ketamine_uM)))
     g1 = int(np.argmin(np.abs(table.gain - 1.0)))
-    if table.ketamine_um[k0] != 0.0 or abs(table.gain[g1] - 1.0) > 1e-9:
-        raise InputError("table", (table.ketamine_um[k0], table.gain[g1]),
+    if table.ketamine_uM[k0] != 0.0 or abs(table.gain[g1] - 1.0) > 1e-9:
+        raise InputError("table", (table.ketamine_uM[k0], table.gain[g1]),
                          "a drive table with ketamine 0 and gain 1 on its grid")
     return calibrate_transfer(table.c_rate_hz, table.out_hz[:, k0, g1])

@@ -4,7 +4,7 @@ Drug-free, unsensitized dorsal horn. Heat stimuli of 40-50 degC become a C-nocic
 (`ketasim.clinical.pain.heat_to_c_rate`: threshold 41.5 degC, yarnitsky1992), the spiking
 WDR model (`ketasim.spinal.simulate`, steady Poisson drive with background) gives the
 projection-neuron output, and the psychophysical transfer (calibrated on drug-free heat-pain
-psychophysics only: tillman1995, torebjork1984, price2008 [M]) gives the NRS. Light touch
+psychophysics only: tillman1995, torebjork1984, price2008; [estimate]) gives the NRS. Light touch
 (A-beta pathway at 20 Hz) and a pin-prick (A-delta at 10 Hz) are probes.
 
 Summary keys
@@ -23,30 +23,35 @@ transfer : fitted transfer parameters (threshold_hz, half_hz, exponent).
 
 from __future__ import annotations
 
-import matplotlib
+from dataclasses import asdict
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
+import numpy as np
+import xarray as xr
+from matplotlib.figure import Figure
 
-from ketasim.clinical.pain import PAIN_CITATIONS, heat_to_c_rate, nrs_from_output  # noqa: E402
-from ketasim.core.provenance import stamp  # noqa: E402
-from ketasim.experiments._pain_common import (  # noqa: E402
+from ketasim.clinical.pain import PAIN_CITATIONS, heat_to_c_rate, nrs_from_output
+from ketasim.core.errors import InputError
+from ketasim.core.provenance import stamp
+from ketasim.core.validation import Interval, validate_params
+from ketasim.experiments._pain_common import (
     PINPRICK_ADELTA_HZ,
     TOUCH_ABETA_HZ,
     json_clean,
     pain_model,
     spiking_steady,
 )
-from ketasim.experiments.registry import register  # noqa: E402
-from ketasim.spinal.sensitization import SENSITIZATION_CITATIONS  # noqa: E402
+from ketasim.experiments.registry import register
+from ketasim.spinal.circuit import Condition
+from ketasim.spinal.modulation import SENSITIZATION_CITATIONS
 
 
+@validate_params({"t_min": Interval(20, 60), "t_max": Interval(20, 60),
+                  "n_temps": Interval(2, 50, integer=True), "duration_ms": Interval(7000, 120_000),
+                  "seed": Interval(0, None, integer=True)})
 def run(t_min: float = 40.0, t_max: float = 50.0, n_temps: int = 6,
         duration_ms: float = 12000.0, seed: int = 5) -> xr.Dataset:
-    from ketasim.spinal import Condition
-
+    if not t_max > t_min:
+        raise InputError("t_max", t_max, f"a temperature above t_min = {t_min} degC")
     table, transfer = pain_model()
     temps = np.linspace(t_min, t_max, int(n_temps))
     rates = heat_to_c_rate(temps)
@@ -70,9 +75,14 @@ def run(t_min: float = 40.0, t_max: float = 50.0, n_temps: int = 6,
                     pinprick_nrs=float(nrs_from_output(prick, transfer)),
                     transfer_threshold_hz=transfer.threshold_hz, transfer_half_hz=transfer.half_hz,
                     transfer_exponent=transfer.exponent)
-    return stamp(ds, model="m03-stimulus-response", citations=PAIN_CITATIONS
-                 + SENSITIZATION_CITATIONS, params={"t_min": t_min, "t_max": t_max,
-                                                    "n_temps": n_temps}, seed=seed)
+    return stamp(ds, model="m03-stimulus-response",
+                 citations=[*PAIN_CITATIONS, *SENSITIZATION_CITATIONS,
+                            *(k for k in table.citations.split(";") if k)],
+                 params={"t_min": float(t_min), "t_max": float(t_max), "n_temps": int(n_temps),
+                         "duration_ms": float(duration_ms), "seed": int(seed),
+                         "drive_table": table.key, "transfer": asdict(transfer),
+                         "touch_abeta_hz": TOUCH_ABETA_HZ,
+                         "pinprick_adelta_hz": PINPRICK_ADELTA_HZ}, seed=seed)
 
 
 def _summary(ds: xr.Dataset) -> dict:
@@ -109,7 +119,8 @@ def summary(ds: xr.Dataset) -> dict:
 
 
 def figure(ds: xr.Dataset):
-    fig, ax = plt.subplots(1, 3, figsize=(12, 3.6))
+    fig = Figure(figsize=(12, 3.6))
+    ax = fig.subplots(1, 3)
     t = ds.temperature.values
     ax[0].plot(t, ds.output_hz, "o-", label="spiking model")
     ax[0].plot(t, ds.table_output_hz, "k--", lw=1, label="drive table")

@@ -35,16 +35,18 @@ lfs_gain, lfs_heat_change_pct : gain and 47 degC pain change right after low-fre
 
 from __future__ import annotations
 
-import matplotlib
+from dataclasses import asdict
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
+import numpy as np
+import xarray as xr
+from matplotlib.figure import Figure
 
-from ketasim.core.errors import InputError  # noqa: E402
-from ketasim.core.provenance import stamp  # noqa: E402
-from ketasim.experiments._pain_common import (  # noqa: E402
+from ketasim.clinical.pain import PAIN_CITATIONS
+from ketasim.core.errors import InputError
+from ketasim.core.provenance import stamp
+from ketasim.core.record import Record
+from ketasim.core.validation import Interval, Options, validate_params
+from ketasim.experiments._pain_common import (
     TEST_TEMPERATURE_C,
     heat_nrs,
     hfs_states,
@@ -53,47 +55,50 @@ from ketasim.experiments._pain_common import (  # noqa: E402
     pain_model,
     probe_nrs,
 )
-from ketasim.experiments.registry import register  # noqa: E402
-from ketasim.spinal.plasticity import W_REST  # noqa: E402
-from ketasim.spinal.sensitization import (  # noqa: E402
-    SENSITIZATION_CITATIONS,
-    simulate_slow,
+from ketasim.experiments.registry import register
+from ketasim.spinal.afferents import train
+from ketasim.spinal.circuit import Condition
+from ketasim.spinal.modulation import SENSITIZATION_CITATIONS
+from ketasim.spinal.plasticity import (
+    W_REST,
+    calcium_drive_stats,
+    params_vector,
+    slow_plasticity_step,
 )
+from ketasim.spinal.protocols import plasticity_drive, run_with_plasticity
+from ketasim.spinal.slow import gain_of, simulate_slow
 
 TEMPS = np.linspace(40.0, 50.0, 21)
 
 
 def conditioned_course(mode: str, hours: float, injury_rate_hz: float, injury_min: float,
-                       seed: int = 3, ketamine_um: float = 0.0, ketamine_after_um: float = 0.0):
+                       seed: int = 3, ketamine_uM: float = 0.0, ketamine_after_uM: float = 0.0):
     """Gain time course (t_h, gain) after conditioning in ``mode`` (shared with m11).
 
-    ``ketamine_um`` is present during conditioning, ``ketamine_after_um`` afterwards.
+    ``ketamine_uM`` is present during conditioning, ``ketamine_after_uM`` afterwards. The slow
+    model runs on a 1 min schedule with 10 s steps.
     """
     spec = model_spec()
     table, _ = pain_model(spec)
-    step = 60.0
+    step_min = 1.0
+    n = int(round(hours * 60 / step_min))
+    slow_kw = {"schedule_dt_h": "1 min", "dt_h": "10 s", "spec": spec,
+               "record": Record(every="1 min", variables=("gain",))}
     if mode == "hfs":
-        from ketasim.spinal import Condition
-
-        w, rho, _, pl = hfs_states([Condition(ketamine_uM=float(ketamine_um))], spec, seed=seed)
-        n = int(round(hours * 3600 / step))
-        slow = simulate_slow(table, np.zeros((1, n)), np.full((1, n), float(ketamine_after_um)),
-                             schedule_dt_s=step, dt_s=10.0, record_dt_s=step, spec=spec,
-                             w0=w, rho0=rho)
-        t0 = float(pl.time.values[-1]) / 3600
+        w, rho, _, pl = hfs_states([Condition(ketamine_uM=float(ketamine_uM))], spec, seed=seed)
+        slow = simulate_slow(table, np.zeros((1, n)), np.full((1, n), float(ketamine_after_uM)),
+                             w0=w, rho0=rho, **slow_kw)
+        t0 = float(pl.time.values[-1]) / 3.6e6  # ms -> h
         t = np.concatenate([[0.0], t0 + slow.time.values])
         g = np.concatenate([[1.0], slow.gain.values[0]])
         return t, g
     if mode == "injury":
-        n = int(round(hours * 3600 / step))
         c = np.zeros((1, n))
-        n_inj = int(round(injury_min * 60 / step))
+        n_inj = int(round(injury_min / step_min))
         c[0, :n_inj] = injury_rate_hz
-        k = np.full((1, n), float(ketamine_after_um))
-        k[0, :n_inj] = ketamine_um
-        slow = simulate_slow(table, c, k, schedule_dt_s=step,
-                             dt_s=10.0, record_dt_s=step, spec=spec,
-                             w0=np.array([W_REST]), rho0=None)
+        k = np.full((1, n), float(ketamine_after_uM))
+        k[0, :n_inj] = ketamine_uM
+        slow = simulate_slow(table, c, k, w0=np.array([W_REST]), rho0=None, **slow_kw)
         return np.concatenate([[0.0], slow.time.values]), np.concatenate(
             [[1.0], slow.gain.values[0]])
     raise InputError("mode", mode, "'hfs' or 'injury'")
@@ -106,11 +111,6 @@ def lfs_gain(minutes: float = 17.0, spiking_s: float = 60.0, seed: int = 3):
     of the protocol continues with the averaged rules driven by the last half of that run's
     Ca2+ drive (the protocol is periodic, so its drive is stationary after the build-up).
     """
-    from ketasim.spinal import Condition
-    from ketasim.spinal.afferents import train
-    from ketasim.spinal.plasticity import calcium_drive_stats, params_vector, slow_plasticity_step
-    from ketasim.spinal.sensitization import gain_of, plasticity_drive, run_with_plasticity
-
     spec = model_spec()
     n = int(spiking_s)
     sp, pl = run_with_plasticity(train(n=n, freq_hz=1.0, intensity=2.0, start_ms=500.0),
@@ -124,6 +124,9 @@ def lfs_gain(minutes: float = 17.0, spiking_s: float = 60.0, seed: int = 3):
     return float(gain_of(w, rho, spec)[0])
 
 
+@validate_params({"mode": Options(("hfs", "injury")), "hours": Interval(1.0, 24 * 14),
+                  "injury_rate_hz": Interval(0, 16), "injury_min": Interval(0, 24 * 60),
+                  "seed": Interval(0, None, integer=True)})
 def run(mode: str = "hfs", hours: float = 6.0, injury_rate_hz: float = 8.0,
         injury_min: float = 30.0, seed: int = 3) -> xr.Dataset:
     table, transfer = pain_model()
@@ -150,9 +153,15 @@ def run(mode: str = "hfs", hours: float = 6.0, injury_rate_hz: float = 8.0,
     ds.attrs["lfs_gain"] = g_lfs
     ds.attrs["lfs_heat_change_pct"] = float(100 * (heat_nrs(
         table, transfer, [TEST_TEMPERATURE_C], 0.0, g_lfs)[2][0] / heat_t[0] - 1))
-    return stamp(ds, model="m04-sensitization", citations=SENSITIZATION_CITATIONS,
-                 params={"mode": mode, "hours": hours, "injury_rate_hz": injury_rate_hz,
-                         "injury_min": injury_min}, seed=seed)
+    return stamp(ds, model="m04-sensitization",
+                 citations=[*SENSITIZATION_CITATIONS, *PAIN_CITATIONS,
+                            *(k for k in table.citations.split(";") if k)],
+                 params={"mode": mode, "hours": float(hours),
+                         "injury_rate_hz": float(injury_rate_hz),
+                         "injury_min": float(injury_min), "seed": int(seed),
+                         "spec": asdict(model_spec()), "drive_table": table.key,
+                         "transfer": asdict(transfer), "temperatures_c": TEMPS.tolist(),
+                         "lfs": "1 Hz for 17 min, first 60 s spiking"}, seed=seed)
 
 
 def _threshold(temps, nrs):
@@ -195,7 +204,8 @@ def summary(ds: xr.Dataset) -> dict:
 
 
 def figure(ds: xr.Dataset):
-    fig, ax = plt.subplots(1, 3, figsize=(13, 3.6))
+    fig = Figure(figsize=(13, 3.6))
+    ax = fig.subplots(1, 3)
     ax[0].plot(ds.temperature, ds.curve_before, "o-", ms=3, label="before")
     ax[0].plot(ds.temperature, ds.curve_1h, "s-", ms=3, color="tab:red", label="1 h after")
     ax[0].set(xlabel="skin temperature (degC)", ylabel="pain (NRS)", ylim=(-0.3, 10.3),

@@ -21,7 +21,7 @@ Summary keys
 gain_end_of_hfs : {condition: gain at the end of conditioning}
 gain_1h, gain_24h : {condition: gain 1 h / 24 h after conditioning}
 early_part_end, early_part_1h, early_part_24h : control early-phase factor
-    1 + early_amp (W - 0.25)/0.75 at those times (decays: reversible)
+    (`ketasim.spinal.plasticity.gain_parts`) at those times (decays: reversible)
 late_part_1h, late_part_24h : control late-phase factor 1 + (late_max - 1) rho_bar (persists)
 nmda_block_prevention_pct : 100 (1 - (G_nmda - 1)/(G_control - 1)) at 1 h
 ltype_block_reduction_pct : same for the L-type block
@@ -31,64 +31,64 @@ benrath_target : 1.73
 
 from __future__ import annotations
 
-import matplotlib
+from dataclasses import asdict
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
+import numpy as np
+import xarray as xr
+from matplotlib.figure import Figure
 
-from ketasim.core.provenance import stamp  # noqa: E402
-from ketasim.experiments._pain_common import (  # noqa: E402
+from ketasim.core.provenance import stamp
+from ketasim.core.validation import Interval, validate_params
+from ketasim.experiments._pain_common import (
     hfs_states,
     json_clean,
     model_spec,
     pain_model,
     slow_after,
 )
-from ketasim.experiments.registry import register  # noqa: E402
-from ketasim.spinal.plasticity import W_REST  # noqa: E402
-from ketasim.spinal.sensitization import (  # noqa: E402
-    SENSITIZATION_CITATIONS,
-    block_ltype,
-    block_nmda,
-)
+from ketasim.experiments.registry import register
+from ketasim.spinal.circuit import Condition
+from ketasim.spinal.modulation import SENSITIZATION_CITATIONS, block_ltype, block_nmda
+from ketasim.spinal.params import DEFAULT
+from ketasim.spinal.plasticity import gain_parts
 
 CONDITIONS = ("control", "nmda_block", "ltype_block")
 
 
 def _conditions():
-    from ketasim.spinal import DEFAULT, Condition
-
     return [Condition(label="control"),
             Condition(params=block_nmda(DEFAULT), label="nmda_block"),
             Condition(params=block_ltype(DEFAULT), label="ltype_block")]
 
 
+@validate_params({"hours": Interval(1.0, 24 * 14), "n_trains": Interval(1, 20, integer=True),
+                  "seed": Interval(0, None, integer=True)})
 def run(hours: float = 24.0, n_trains: int = 5, seed: int = 3) -> xr.Dataset:
     spec = model_spec()
     table, _ = pain_model(spec)
     w, rho, sp, pl = hfs_states(_conditions(), spec, seed=seed, n_trains=n_trains)
-    slow = slow_after(table, w, rho, hours, spec, record_dt_s=300.0)
-    t_fast = pl.time.values / 3600.0
+    slow = slow_after(table, w, rho, hours, spec, every_min=5.0)
+    t_fast = pl.time.values / 3.6e6  # ms -> h
     t_slow = slow.time.values + t_fast[-1]
-    amp, lm = spec.gain.early_amp, spec.gain.late_max
+    early, late = gain_parts(slow.W.values, slow.rho_bar.values, spec.gain)
+    early_fast, late_fast = gain_parts(pl.W.values, pl.rho_bar.values, spec.gain)
     ds = xr.Dataset(
         {"gain_fast": (("condition", "t_fast"), pl.gain.values, {"units": "1"}),
          "c_fast": (("condition", "t_fast"), pl.c.values, {"units": "umol/L"}),
          "gain": (("condition", "t_slow"), slow.gain.values, {"units": "1"}),
-         "early": (("condition", "t_slow"), 1 + amp * (slow.W.values - W_REST) / (1 - W_REST),
-                   {"units": "1"}),
-         "late": (("condition", "t_slow"), 1 + (lm - 1) * slow.rho_bar.values, {"units": "1"}),
-         "early_fast": (("condition", "t_fast"),
-                        1 + amp * (pl.W.values - W_REST) / (1 - W_REST), {"units": "1"}),
-         "late_fast": (("condition", "t_fast"), 1 + (lm - 1) * pl.rho_bar.values,
-                       {"units": "1"})},
+         "early": (("condition", "t_slow"), early, {"units": "1"}),
+         "late": (("condition", "t_slow"), late, {"units": "1"}),
+         "early_fast": (("condition", "t_fast"), early_fast, {"units": "1"}),
+         "late_fast": (("condition", "t_fast"), late_fast, {"units": "1"})},
         coords={"condition": list(CONDITIONS), "t_fast": ("t_fast", t_fast, {"units": "h"}),
                 "t_slow": ("t_slow", t_slow, {"units": "h"})})
     ds.attrs["hfs_duration_h"] = float(t_fast[-1])
-    return stamp(ds, model="m07-calcium-gain", citations=SENSITIZATION_CITATIONS,
-                 params={"hours": hours, "n_trains": n_trains}, seed=seed)
+    return stamp(ds, model="m07-calcium-gain",
+                 citations=[*SENSITIZATION_CITATIONS, *pl.attrs["citations"].split(";"),
+                            *slow.attrs["citations"].split(";")],
+                 params={"hours": float(hours), "n_trains": int(n_trains), "seed": int(seed),
+                         "spec": asdict(spec), "drive_table": table.key,
+                         "conditions": list(CONDITIONS)}, seed=seed)
 
 
 def _at(ds, var, hours_after):
@@ -127,7 +127,8 @@ def summary(ds: xr.Dataset) -> dict:
 
 
 def figure(ds: xr.Dataset):
-    fig, ax = plt.subplots(1, 3, figsize=(13, 3.6))
+    fig = Figure(figsize=(13, 3.6))
+    ax = fig.subplots(1, 3)
     colors = {"control": "k", "nmda_block": "tab:red", "ltype_block": "tab:blue"}
     for i, c in enumerate(ds.condition.values):
         ax[0].plot(ds.t_fast * 3600, ds.c_fast[i], color=colors[str(c)], lw=0.7, label=str(c))

@@ -10,9 +10,11 @@ trapping block; calcium rules; slow model from the spiking model's drive table):
     heat / pin-prick / touch pain with ketamine present versus the sensitized drug-free state
     (expression); and the gain state after 2 h of ketamine and washout (does the memory fade?).
 (c) **Neuropathic state** (`NeuropathicSpec`: loss of inhibition, ectopic afferent firing,
-    loss of presynaptic mu-opioid action): ketamine at ``ketamine_eq_um`` versus an opioid
+    loss of presynaptic mu-opioid action): ketamine at ``ketamine_eq_uM`` versus an opioid
     (mu occupancy) chosen to be EQUI-ANALGESIC for acute heat pain in the normal state
-    (same NRS reduction of the 47 degC test). Relief of ongoing pain and touch-evoked pain.
+    (same NRS reduction of the 47 degC test, interpolated on an occupancy grid and then
+    checked by a spiking run at the chosen occupancy). Relief of ongoing pain and
+    touch-evoked pain.
 
 What the model says (honest reading): the effect size follows the receptor layer's ketamine
 potency at the NMDA receptor in 1 mM Mg2+ (`ketasim.receptors.nmda`; equilibrium IC50 ~5.5 uM
@@ -34,7 +36,7 @@ known deviation.
 
 Summary keys
 ------------
-ketamine_um : concentrations (free, uM) of parts (a) and (b).
+ketamine_uM : concentrations (free, uM) of parts (a) and (b).
 prevention_gain_3h : gain 3 h after conditioning per concentration.
 prevention_pct : 100 (1 - (G_k - 1)/(G_0 - 1)) per concentration.
 prevention_heat_nrs_3h : drug-free heat NRS 3 h after conditioning per concentration.
@@ -50,23 +52,24 @@ ongoing_drive_gain, ongoing_drive_state_reversal_pct : slow model, 24 h of a 4 H
     ketamine and the share of the excess gain removed (a partial block during ongoing input
     can lower the stored state; a block at rest cannot).
 reversal_verdict : "expression reversed while present; state persists" or other.
-neuropathic : {"ketamine_um", "mu_occupancy", "equianalgesic_normal_relief_pct",
+neuropathic : {"ketamine_uM", "mu_occupancy", "equianalgesic_normal_relief_pct",
     "ongoing_nrs": {none, ketamine, opioid}, "touch_nrs": {...},
     "touch_relief_pct": {ketamine, opioid}, "ongoing_relief_pct": {ketamine, opioid}}
 """
 
 from __future__ import annotations
 
-import matplotlib
+from dataclasses import asdict
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
+import numpy as np
+import xarray as xr
+from matplotlib.figure import Figure
 
-from ketasim.clinical.pain import heat_to_c_rate, nrs_from_output  # noqa: E402
-from ketasim.core.provenance import stamp  # noqa: E402
-from ketasim.experiments._pain_common import (  # noqa: E402
+from ketasim.clinical.pain import PAIN_CITATIONS, heat_to_c_rate, nrs_from_output
+from ketasim.core.provenance import stamp
+from ketasim.core.record import Record
+from ketasim.core.validation import Each, Interval, validate_params
+from ketasim.experiments._pain_common import (
     PINPRICK_ADELTA_HZ,
     TEST_TEMPERATURE_C,
     TOUCH_ABETA_HZ,
@@ -78,52 +81,61 @@ from ketasim.experiments._pain_common import (  # noqa: E402
     slow_after,
     spiking_steady,
 )
-from ketasim.experiments.registry import register  # noqa: E402
-from ketasim.spinal.sensitization import (  # noqa: E402
+from ketasim.experiments.registry import register
+from ketasim.spinal.circuit import Condition
+from ketasim.spinal.modulation import (
     NEUROPATHIC_CITATIONS,
     SENSITIZATION_CITATIONS,
     NeuropathicSpec,
-    gain_of,
     modulated_params,
     modulation_from_gain,
-    simulate_slow,
 )
-from ketasim.spinal.sensitization_sources import KLEIN2007  # noqa: E402
+from ketasim.spinal.params import DEFAULT
+from ketasim.spinal.sensitization_sources import KLEIN2007
+from ketasim.spinal.slow import gain_of, simulate_slow
 
 
 def _relief(before, after):
     return float(100 * (1 - after / before)) if before > 1e-9 else float("nan")
 
 
-def _equianalgesic_mu(k_um: float, seed: int, duration_ms: float):
-    """Mu occupancy giving the same 47 degC NRS reduction as ``k_um`` ketamine (normal state)."""
-    from ketasim.spinal import Condition
+#: Mu-occupancy grid on which the equi-analgesic opioid level is interpolated.
+MU_GRID = (0.0, 0.05, 0.1, 0.2, 0.4, 0.7, 1.0)
 
+
+def _equianalgesic_mu(k_uM: float, seed: int, duration_ms: float):
+    """Mu occupancy giving the same 47 degC NRS reduction as ``k_uM`` ketamine (normal state).
+
+    Returns (occupancy, ketamine's relief %, the opioid's relief % at that occupancy). The
+    occupancy is interpolated on `MU_GRID`; the opioid's relief is then computed by its own
+    spiking run at that occupancy (same seed and drive), so it is a result, not a copy of
+    ketamine's.
+    """
     _, transfer = pain_model()
     r = float(heat_to_c_rate(TEST_TEMPERATURE_C))
-    base, ket = spiking_steady([Condition(), Condition(ketamine_uM=k_um)], c_rate_hz=r,
+    base, ket = spiking_steady([Condition(), Condition(ketamine_uM=k_uM)], c_rate_hz=r,
                                duration_ms=duration_ms, seed=seed)
     n0, nk = nrs_from_output([base, ket], transfer)
     target = n0 - nk
-    occs = np.array([0.0, 0.05, 0.1, 0.2, 0.4, 0.7, 1.0])
+    occs = np.asarray(MU_GRID)
     outs = spiking_steady([Condition(mu_occupancy=float(o)) for o in occs], c_rate_hz=r,
                           duration_ms=duration_ms, seed=seed)
     red = n0 - nrs_from_output(outs, transfer)
     # first occupancy whose reduction reaches ketamine's (linear interpolation on the grid)
     if red[-1] < target:
-        return 1.0, _relief(n0, nk), _relief(n0, n0 - red[-1])
-    j = int(np.nonzero(red >= target)[0][0])
-    if j == 0:
-        return 0.0, _relief(n0, nk), 0.0
-    x = occs[j - 1] + (target - red[j - 1]) / max(red[j] - red[j - 1], 1e-12) * (
-        occs[j] - occs[j - 1])
-    return float(x), _relief(n0, nk), _relief(n0, nk)
+        x = 1.0
+    else:
+        j = int(np.nonzero(red >= target)[0][0])
+        x = 0.0 if j == 0 else float(occs[j - 1] + (target - red[j - 1]) / max(
+            red[j] - red[j - 1], 1e-12) * (occs[j] - occs[j - 1]))
+    out_o = spiking_steady([Condition(mu_occupancy=x)], c_rate_hz=r, duration_ms=duration_ms,
+                           seed=seed)
+    n_o = float(nrs_from_output(out_o, transfer)[0])
+    return x, _relief(n0, nk), _relief(n0, n_o)
 
 
 def _probe_outputs(params, kets, seed, duration_ms):
     """Spiking WDR output for heat 47 degC, pin-prick and touch at each ketamine level."""
-    from ketasim.spinal import Condition
-
     conds = [Condition(params=params, ketamine_uM=float(k)) for k in kets]
     heat = spiking_steady(conds, c_rate_hz=float(heat_to_c_rate(TEST_TEMPERATURE_C)),
                           duration_ms=duration_ms, seed=seed)
@@ -134,21 +146,22 @@ def _probe_outputs(params, kets, seed, duration_ms):
     return heat, prick, touch
 
 
-def run(ketamine_um: tuple = (0.0, 1.0, 10.0, 30.0, 100.0), ketamine_eq_um: float = 3.0,
+@validate_params({"ketamine_uM": Each(Interval(0, 1000), max_len=20),
+                  "ketamine_eq_uM": Interval(0, 1000, closed="right"),
+                  "duration_ms": Interval(7000, 120_000), "seed": Interval(0, None, integer=True)})
+def run(ketamine_uM: tuple = (0.0, 1.0, 10.0, 30.0, 100.0), ketamine_eq_uM: float = 3.0,
         duration_ms: float = 12000.0, seed: int = 3) -> xr.Dataset:
-    from ketasim.spinal import DEFAULT, Condition
-
     spec = model_spec()
     table, transfer = pain_model(spec)
-    kets = np.asarray(ketamine_um, float)
+    kets = np.atleast_1d(np.asarray(ketamine_uM, float))
     # (a) prevention: ketamine during conditioning (spiking + calcium rules), washout after
     w, rho, _, _ = hfs_states([Condition(ketamine_uM=float(k)) for k in kets], spec, seed=seed)
-    slow = slow_after(table, w, rho, 3.0, spec, record_dt_s=600.0)
+    slow = slow_after(table, w, rho, 3.0, spec)
     g3 = slow.gain.values[:, -1]
     _, _, heat3 = heat_nrs(table, transfer, np.full(kets.size, TEST_TEMPERATURE_C), 0.0, g3)
     # (b) reversal: sensitized state (drug-free conditioning, 1 h later) + ketamine, on the
     #     spiking model with the sensitized parameters
-    slow1 = slow_after(table, w[:1], rho[:1], 1.0, spec, record_dt_s=600.0)
+    slow1 = slow_after(table, w[:1], rho[:1], 1.0, spec)
     w1, rho1 = slow1.W_end.values, slow1.rho_end.values
     g_sens = float(gain_of(w1, rho1, spec)[0])
     p_sens = modulated_params(DEFAULT, modulation_from_gain(g_sens, spec))
@@ -158,58 +171,65 @@ def run(ketamine_um: tuple = (0.0, 1.0, 10.0, 30.0, 100.0), ketamine_eq_um: floa
     normal_heat = nrs_from_output(h0, transfer)
     # does ketamine erase the state? 2 h at the highest tabulated level, then 1 h washout;
     # compared with the same 3 h without ketamine (no afferent drive besides background)
-    k_mid = float(table.ketamine_um[-1])
-    after_k = slow_after(table, w1, rho1, 2.0, spec, ketamine_um=k_mid, record_dt_s=600.0)
-    wash = slow_after(table, after_k.W_end.values, after_k.rho_end.values, 1.0, spec,
-                      record_dt_s=600.0)
+    k_mid = float(table.ketamine_uM[-1])
+    after_k = slow_after(table, w1, rho1, 2.0, spec, ketamine_uM=k_mid)
+    wash = slow_after(table, after_k.W_end.values, after_k.rho_end.values, 1.0, spec)
     g_wash = float(wash.gain.values[0, -1])
-    g_ctrl = float(slow_after(table, w1, rho1, 3.0, spec, record_dt_s=600.0).gain.values[0, -1])
+    g_ctrl = float(slow_after(table, w1, rho1, 3.0, spec).gain.values[0, -1])
     # (b') ongoing injury-like drive (4 Hz C for 24 h) with ketamine from 12 h (slow model,
     #      highest tabulated level): can a partial NMDA block move the stored state?
     n = 24 * 6
     c_on = np.full((2, n), 4.0)
     k_on = np.zeros((2, n))
     k_on[1, n // 2:] = k_mid
-    on = simulate_slow(table, c_on, k_on, schedule_dt_s=600.0, spec=spec)
+    on = simulate_slow(table, c_on, k_on, schedule_dt_h="10 min",
+                       record=Record(every="10 min", variables=("gain",)), spec=spec)
     g_on_ctrl, g_on_ket = (float(x) for x in on.gain.values[:, -1])
     # (c) neuropathic: ketamine vs equi-analgesic opioid
-    mu_eq, relief_k_normal, relief_o_normal = _equianalgesic_mu(ketamine_eq_um, seed, duration_ms)
+    mu_eq, relief_k_normal, relief_o_normal = _equianalgesic_mu(ketamine_eq_uM, seed, duration_ms)
     npspec = NeuropathicSpec()
     p_np = modulated_params(DEFAULT, npspec.modulation())
     conds = [Condition(params=p_np, label="none"),
-             Condition(params=p_np, ketamine_uM=ketamine_eq_um, label="ketamine"),
+             Condition(params=p_np, ketamine_uM=ketamine_eq_uM, label="ketamine"),
              Condition(params=p_np, mu_occupancy=mu_eq, label="opioid")]
     ongoing = spiking_steady(conds, duration_ms=duration_ms, seed=seed,
                              protocol_hook=npspec.add_ectopic)
     touch = spiking_steady(conds, fibre_rates=[("abeta", TOUCH_ABETA_HZ)],
                            duration_ms=duration_ms, seed=seed, protocol_hook=npspec.add_ectopic)
     ds = xr.Dataset(
-        {"prevention_gain_3h": ("ketamine", g3, {"units": "1"}),
-         "prevention_heat_nrs_3h": ("ketamine", heat3, {"units": "NRS"}),
-         "reversal_heat_nrs": ("ketamine", rev_heat, {"units": "NRS"}),
-         "reversal_pinprick_nrs": ("ketamine", rev_prick, {"units": "NRS"}),
-         "reversal_touch_nrs": ("ketamine", rev_touch, {"units": "NRS"}),
+        {"prevention_gain_3h": ("ketamine_uM", g3, {"units": "1"}),
+         "prevention_heat_nrs_3h": ("ketamine_uM", heat3, {"units": "NRS"}),
+         "reversal_heat_nrs": ("ketamine_uM", rev_heat, {"units": "NRS"}),
+         "reversal_pinprick_nrs": ("ketamine_uM", rev_prick, {"units": "NRS"}),
+         "reversal_touch_nrs": ("ketamine_uM", rev_touch, {"units": "NRS"}),
          "np_ongoing_hz": ("np_condition", ongoing, {"units": "spikes/s"}),
          "np_touch_hz": ("np_condition", touch, {"units": "spikes/s"}),
          "np_ongoing_nrs": ("np_condition", nrs_from_output(ongoing, transfer), {"units": "NRS"}),
          "np_touch_nrs": ("np_condition", nrs_from_output(touch, transfer), {"units": "NRS"})},
-        coords={"ketamine": ("ketamine", kets, {"units": "umol/L"}),
+        coords={"ketamine_uM": ("ketamine_uM", kets, {"units": "umol/L"}),
                 "np_condition": ["none", "ketamine", "opioid"]})
     ds.attrs.update(normal_heat_nrs=float(normal_heat[0]), gain_sensitized_1h=g_sens,
                     gain_after_ketamine_washout=g_wash, gain_same_time_no_ketamine=g_ctrl,
-                    ketamine_washout_um=k_mid, ongoing_gain_no_ketamine=g_on_ctrl,
+                    ketamine_washout_uM=k_mid, ongoing_gain_no_ketamine=g_on_ctrl,
                     ongoing_gain_ketamine=g_on_ket,
-                    mu_eq=mu_eq, ketamine_eq_um=ketamine_eq_um,
+                    mu_eq=mu_eq, ketamine_eq_uM=ketamine_eq_uM,
                     normal_relief_ketamine_pct=relief_k_normal,
                     normal_relief_opioid_pct=relief_o_normal)
-    return stamp(ds, model="m11-ketamine-sensitization",
-                 citations=SENSITIZATION_CITATIONS + NEUROPATHIC_CITATIONS + [KLEIN2007],
-                 params={"ketamine_um": list(map(float, kets)), "ketamine_eq_um": ketamine_eq_um},
+    cites = [*SENSITIZATION_CITATIONS, *NEUROPATHIC_CITATIONS, KLEIN2007, *PAIN_CITATIONS,
+             *slow.attrs["citations"].split(";")]
+    return stamp(ds, model="m11-ketamine-sensitization", citations=cites,
+                 params={"ketamine_uM": list(map(float, kets)),
+                         "ketamine_eq_uM": float(ketamine_eq_uM),
+                         "duration_ms": float(duration_ms), "seed": int(seed),
+                         "spec": asdict(spec), "drive_table": table.key,
+                         "transfer": asdict(transfer), "neuropathic": asdict(npspec),
+                         "mu_grid": list(MU_GRID), "hfs": "5 x 1 s at 100 Hz (hfs_protocol)",
+                         "ongoing_c_rate_hz": 4.0, "ongoing_hours": 24.0},
                  seed=seed)
 
 
 def _summary(ds: xr.Dataset) -> dict:
-    kets = [float(k) for k in ds.ketamine.values]
+    kets = [float(k) for k in ds.ketamine_uM.values]
     g3 = ds.prevention_gain_3h.values
     d0 = g3[0] - 1
     prev = [float(100 * (1 - (g - 1) / d0)) if d0 > 1e-9 else float("nan") for g in g3]
@@ -229,7 +249,7 @@ def _summary(ds: xr.Dataset) -> dict:
     on = ds.np_ongoing_nrs.values
     to = ds.np_touch_nrs.values
     return {
-        "ketamine_um": kets,
+        "ketamine_uM": kets,
         "prevention_gain_3h": [float(x) for x in g3],
         "prevention_pct": prev,
         "prevention_heat_nrs_3h": [float(x) for x in ds.prevention_heat_nrs_3h.values],
@@ -248,7 +268,7 @@ def _summary(ds: xr.Dataset) -> dict:
             100 * (ds.attrs["ongoing_gain_no_ketamine"] - ds.attrs["ongoing_gain_ketamine"])
             / max(ds.attrs["ongoing_gain_no_ketamine"] - 1, 1e-9)),
         "neuropathic": {
-            "ketamine_um": ds.attrs["ketamine_eq_um"], "mu_occupancy": ds.attrs["mu_eq"],
+            "ketamine_uM": ds.attrs["ketamine_eq_uM"], "mu_occupancy": ds.attrs["mu_eq"],
             "equianalgesic_normal_relief_pct": {"ketamine": ds.attrs["normal_relief_ketamine_pct"],
                                                 "opioid": ds.attrs["normal_relief_opioid_pct"]},
             "ongoing_nrs": dict(zip(["none", "ketamine", "opioid"], map(float, on), strict=True)),
@@ -267,8 +287,9 @@ def summary(ds: xr.Dataset) -> dict:
 
 def figure(ds: xr.Dataset):
     s = summary(ds)
-    fig, ax = plt.subplots(1, 3, figsize=(13, 3.6))
-    k = np.asarray(s["ketamine_um"])
+    fig = Figure(figsize=(13, 3.6))
+    ax = fig.subplots(1, 3)
+    k = np.asarray(s["ketamine_uM"])
     xk = np.where(k > 0, k, k[k > 0].min() / 10 if np.any(k > 0) else 0.1)
     ax[0].semilogx(xk, s["prevention_gain_3h"], "o-")
     ax[0].axhline(1.0, color="gray", ls=":")
@@ -287,7 +308,7 @@ def figure(ds: xr.Dataset):
     x = np.arange(3)
     ax[2].bar(x - 0.2, list(npd["ongoing_nrs"].values()), 0.4, label="ongoing")
     ax[2].bar(x + 0.2, list(npd["touch_nrs"].values()), 0.4, label="touch-evoked")
-    ax[2].set_xticks(x, ["neuropathic", f"+ketamine {npd['ketamine_um']:g} uM",
+    ax[2].set_xticks(x, ["neuropathic", f"+ketamine {npd['ketamine_uM']:g} uM",
                          f"+opioid (mu {npd['mu_occupancy']:.2f})"], fontsize=7)
     top = max(max(npd["ongoing_nrs"].values()), max(npd["touch_nrs"].values()), 0.5)
     ax[2].set(ylabel="pain (NRS)", title="(c) neuropathic: equi-analgesic doses",

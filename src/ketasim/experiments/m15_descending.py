@@ -11,7 +11,7 @@ how large the whole descending system is at rest.
 
 Summary keys
 ------------
-ketamine_um : free concentrations (uM).
+ketamine_uM : free concentrations (uM).
 net_occupancy, sert_occupancy : transporter occupancies.
 ne_level, ht_level : monoamine level / baseline.
 extra_inhibition_pct : descending inhibition added by ketamine (percentage points of drive).
@@ -24,29 +24,32 @@ at_1uM : the same numbers at 1 uM (a sub-anaesthetic analgesic free level).
 
 from __future__ import annotations
 
-import matplotlib
+from dataclasses import asdict
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
+import numpy as np
+import xarray as xr
+from matplotlib.figure import Figure
 
-from ketasim.clinical.pain import heat_to_c_rate, nrs_from_output  # noqa: E402
-from ketasim.core.provenance import stamp  # noqa: E402
-from ketasim.experiments._pain_common import (  # noqa: E402
+from ketasim.clinical.pain import PAIN_CITATIONS, heat_to_c_rate, nrs_from_output
+from ketasim.core.provenance import stamp
+from ketasim.core.validation import Each, Interval, validate_params
+from ketasim.experiments._pain_common import (
     TEST_TEMPERATURE_C,
     json_clean,
     pain_model,
     spiking_steady,
 )
-from ketasim.experiments.registry import register  # noqa: E402
-from ketasim.spinal.descending import DescendingSpec, descending_factors  # noqa: E402
-from ketasim.spinal.sensitization import (  # noqa: E402
+from ketasim.experiments.registry import register
+from ketasim.receptors.transporters import transporter_occupancy
+from ketasim.spinal.circuit import Condition
+from ketasim.spinal.descending import DEFAULT_DESCENDING, DescendingSpec, descending_factors
+from ketasim.spinal.modulation import (
     CircuitModulation,
     descending_modulation,
     modulated_params,
 )
-from ketasim.spinal.sensitization_sources import (  # noqa: E402
+from ketasim.spinal.params import DEFAULT
+from ketasim.spinal.sensitization_sources import (
     KAWASAKI2003,
     MILLAN2002,
     NISHIMURA1998,
@@ -54,13 +57,12 @@ from ketasim.spinal.sensitization_sources import (  # noqa: E402
 )
 
 
-def run(ketamine_um: tuple = (0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0),
+@validate_params({"ketamine_uM": Each(Interval(0, 1000), max_len=30),
+                  "duration_ms": Interval(7000, 120_000), "seed": Interval(0, None, integer=True)})
+def run(ketamine_uM: tuple = (0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0),
         duration_ms: float = 12000.0, seed: int = 5) -> xr.Dataset:
-    from ketasim.receptors.transporters import transporter_occupancy
-    from ketasim.spinal import DEFAULT, Condition
-
     _, transfer = pain_model()
-    k = np.asarray(ketamine_um, float)
+    k = np.atleast_1d(np.asarray(ketamine_uM, float))
     net = np.asarray(transporter_occupancy(k, "NET"), float)
     sert = np.asarray(transporter_occupancy(k, "SERT"), float)
     d = descending_factors(net, sert)
@@ -79,26 +81,30 @@ def run(ketamine_um: tuple = (0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0),
                          seed=seed)
     n = k.size
     ds = xr.Dataset(
-        {"net_occupancy": ("ketamine", net, {"units": "1"}),
-         "sert_occupancy": ("ketamine", sert, {"units": "1"}),
-         "ne_level": ("ketamine", d.ne_level.values, {"units": "1"}),
-         "ht_level": ("ketamine", d.ht_level.values, {"units": "1"}),
-         "inhibition_pct": ("ketamine", d.inhibition_pct.values, {"units": "%"}),
-         "out_full": ("ketamine", out[:n], {"units": "spikes/s"}),
-         "out_nmda_only": ("ketamine", out[n:2 * n], {"units": "spikes/s"}),
-         "nrs_full": ("ketamine", nrs_from_output(out[:n], transfer), {"units": "NRS"}),
-         "nrs_nmda_only": ("ketamine", nrs_from_output(out[n:2 * n], transfer),
+        {"net_occupancy": ("ketamine_uM", net, {"units": "1"}),
+         "sert_occupancy": ("ketamine_uM", sert, {"units": "1"}),
+         "ne_level": ("ketamine_uM", d.ne_level.values, {"units": "1"}),
+         "ht_level": ("ketamine_uM", d.ht_level.values, {"units": "1"}),
+         "inhibition_pct": ("ketamine_uM", d.inhibition_pct.values, {"units": "%"}),
+         "out_full": ("ketamine_uM", out[:n], {"units": "spikes/s"}),
+         "out_nmda_only": ("ketamine_uM", out[n:2 * n], {"units": "spikes/s"}),
+         "nrs_full": ("ketamine_uM", nrs_from_output(out[:n], transfer), {"units": "NRS"}),
+         "nrs_nmda_only": ("ketamine_uM", nrs_from_output(out[n:2 * n], transfer),
                            {"units": "NRS"})},
-        coords={"ketamine": ("ketamine", k, {"units": "umol/L"})})
+        coords={"ketamine_uM": ("ketamine_uM", k, {"units": "umol/L"})})
     ds.attrs.update(out_spinalized=float(out[-1]),
                     nrs_spinalized=float(nrs_from_output(out[-1], transfer)))
     return stamp(ds, model="m15-descending",
-                 citations=[NISHIMURA1998, MILLAN2002, PERTOVAARA2006, KAWASAKI2003],
-                 params={"ketamine_um": list(map(float, k))}, seed=seed)
+                 citations=[NISHIMURA1998, MILLAN2002, PERTOVAARA2006, KAWASAKI2003,
+                            *PAIN_CITATIONS, *d.attrs["citations"].split(";")],
+                 params={"ketamine_uM": list(map(float, k)), "duration_ms": float(duration_ms),
+                         "seed": int(seed), "descending": asdict(DEFAULT_DESCENDING),
+                         "transfer": asdict(transfer),
+                         "temperature_c": TEST_TEMPERATURE_C}, seed=seed)
 
 
 def _summary(ds: xr.Dataset) -> dict:
-    k = ds.ketamine.values
+    k = ds.ketamine_uM.values
     full, only = ds.nrs_full.values, ds.nrs_nmda_only.values
     n0 = full[0]
     share = [float(100 * (o - f) / (n0 - f)) if (n0 - f) > 0.05 else float("nan")
@@ -106,7 +112,7 @@ def _summary(ds: xr.Dataset) -> dict:
     extra = ds.inhibition_pct.values - ds.inhibition_pct.values[0]
     i1 = int(np.argmin(np.abs(k - 1.0)))
     return {
-        "ketamine_um": [float(x) for x in k],
+        "ketamine_uM": [float(x) for x in k],
         "net_occupancy": [float(x) for x in ds.net_occupancy.values],
         "sert_occupancy": [float(x) for x in ds.sert_occupancy.values],
         "ne_level": [float(x) for x in ds.ne_level.values],
@@ -116,7 +122,7 @@ def _summary(ds: xr.Dataset) -> dict:
         "nrs_nmda_only": [float(x) for x in only],
         "descending_share_pct": share,
         "nrs_spinalized": ds.attrs["nrs_spinalized"],
-        "at_1uM": {"ketamine_um": float(k[i1]), "net_occupancy": float(ds.net_occupancy[i1]),
+        "at_1uM": {"ketamine_uM": float(k[i1]), "net_occupancy": float(ds.net_occupancy[i1]),
                    "extra_inhibition_pct": float(extra[i1]),
                    "nrs_full": float(full[i1]), "nrs_nmda_only": float(only[i1]),
                    "descending_share_pct": share[i1]},
@@ -129,9 +135,10 @@ def summary(ds: xr.Dataset) -> dict:
 
 def figure(ds: xr.Dataset):
     s = summary(ds)
-    k = np.asarray(s["ketamine_um"])
+    k = np.asarray(s["ketamine_uM"])
     xk = np.where(k > 0, k, k[k > 0].min() / 3 if np.any(k > 0) else 0.1)
-    fig, ax = plt.subplots(1, 3, figsize=(13, 3.6))
+    fig = Figure(figsize=(13, 3.6))
+    ax = fig.subplots(1, 3)
     ax[0].semilogx(xk, 100 * np.asarray(s["net_occupancy"]), "o-", label="NET")
     ax[0].semilogx(xk, 100 * np.asarray(s["sert_occupancy"]), "s-", label="SERT")
     ax[0].axvspan(0.3, 3, color="tab:green", alpha=0.1, label="analgesic free levels")

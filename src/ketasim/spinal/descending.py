@@ -54,19 +54,19 @@ class DescendingSpec:
         antagonists, pertovaara2006).
     alpha2_emax : maximal presynaptic reduction of C/A-delta glutamate release by alpha-2
         activation. Our estimate 0.6, the order of the reduction of primary-afferent EPSCs by
-        NE / alpha-2 agonists in substantia gelatinosa (kawasaki2003; [M] magnitude).
+        NE / alpha-2 agonists in substantia gelatinosa (kawasaki2003; [estimate] magnitude).
     ht_emax : maximal postsynaptic reduction of afferent drive by 5-HT (our estimate 0.3).
     f_net, f_sert : fraction of NE / 5-HT clearance through NET / SERT (our estimate 0.8;
         the remainder leaves by diffusion).
     tone_scale : multiplier of descending drive (1 = normal; 0 = spinalized, no tone).
     """
 
-    ne_tone0: float = 0.5  # our estimate
-    ht_tone0: float = 0.5  # our estimate
-    alpha2_emax: float = 0.6  # our estimate, order of kawasaki2003
-    ht_emax: float = 0.3  # our estimate
-    f_net: float = 0.8  # our estimate
-    f_sert: float = 0.8  # our estimate
+    ne_tone0: float = 0.5  # [estimate]
+    ht_tone0: float = 0.5  # [estimate]
+    alpha2_emax: float = 0.6  # [estimate], order of kawasaki2003
+    ht_emax: float = 0.3  # [estimate]
+    f_net: float = 0.8  # [estimate]
+    f_sert: float = 0.8  # [estimate]
     tone_scale: float = 1.0
 
     def __post_init__(self):

@@ -7,7 +7,7 @@ projection (WDR) neuron drives. Two published calcium rules are the templates:
   calcium-control rule, ``dW/dt = eta(c) * (Omega(c) - W)``, with
   ``Omega(c) = 0.25 + sig(c - a2, b2) - 0.25 sig(c - a1, b1)`` and
   ``eta(c) = 1 / (P1 / (P2 + c**P3) + P4)`` (shouval2002; parameters as implemented in
-  folmez/CaDP-MatLab, reference notes §5.1). At rest ``W -> 0.25`` with tau ~ 2.8 h.
+  folmez/CaDP-MatLab). At rest ``W -> 0.25`` with tau ~ 2.8 h.
   Moderate calcium (between a1 and a2) depresses (LTD window), high calcium potentiates.
 * **Late phase** (trafficking / gene-expression-like, persistent): Graupner & Brunel 2012
   bistable efficacy ``tau drho/dt = -rho(1-rho)(rho*-rho) + gp (1-rho) H(c-theta_p)
@@ -18,27 +18,29 @@ projection (WDR) neuron drives. Two published calcium rules are the templates:
 
 The plasticity calcium ``c`` (umol/L above rest) follows ``tau_ca dc/dt = -c + ca_scale * D(t)``
 (Shouval's tau_ca = 50 ms): a low-pass of a Ca2+ influx drive ``D`` that the spinal layer
-computes from its spiking model (`ketasim.spinal.sensitization.plasticity_drive`: the Ca2+
+computes from its spiking model (`ketasim.spinal.protocols.plasticity_drive`: the Ca2+
 current through the WDR neuron's NMDA receptors plus a weighted L-type current, in pA);
 ``ca_scale`` (uM per pA) is calibrated (see `CalciumGainSpec`). Both rules read the same
 ``c``: Shouval's thresholds are in umol/L; the Graupner-Brunel thresholds are placed on the
 same scale by ``LatePhaseSpec.theta_d_um``.
 
-The gain that the spinal circuit sees is::
+The gain that the spinal circuit sees is (`gain_parts`, the one definition, also compiled
+into the slow model's kernel)::
 
     G = (1 + early_amp * (W - W_rest) / (1 - W_rest)) * (1 + (late_max - 1) * rho_bar)
 
 ``late_max`` is calibrated so that high-frequency conditioning gives the rat spinal LTP of
 173 % at 1 h (benrath2005); ``early_amp`` is our estimate (stated below).
 
-Units: time in ms for traces (kernel time step), in s for the averaged (slow) model rates;
-calcium in umol/L.
+Units: time in ms for traces (the spiking model's time; `integrate_calcium_gain`), rates of
+the averaged (slow) rules in 1/s with steps in s inside the kernels; the public slow model
+(`ketasim.spinal.slow`) speaks hours. Calcium in umol/L. Batch dimension: ``condition``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numba as nb
 import numpy as np
@@ -47,20 +49,26 @@ from scipy.special import ndtri
 
 from ketasim.core.errors import InputError
 from ketasim.core.provenance import stamp
+from ketasim.core.record import Record
+from ketasim.core.validation import Instance, Interval, check, check_fields, check_finite
 from ketasim.spinal.sensitization_sources import BENRATH2005, GRAUPNER2012, SHOUVAL2002
 
 __all__ = [
     "EarlyPhaseSpec", "LatePhaseSpec", "CalciumGainSpec", "omega", "eta",
-    "integrate_calcium_gain", "calcium_drive_stats", "gain_from_state", "DEFAULT_GAIN_SPEC",
+    "integrate_calcium_gain", "calcium_drive_stats", "gain_from_state", "gain_parts",
+    "relax_at_rest", "DEFAULT_GAIN_SPEC", "W_REST", "PLASTICITY_CITATIONS",
 ]
+
+PLASTICITY_CITATIONS = [SHOUVAL2002, GRAUPNER2012, BENRATH2005]
 
 
 @dataclass(frozen=True)
 class EarlyPhaseSpec:
     """Shouval, Bear & Cooper 2002 calcium-control rule (deterministic 2002 version).
 
-    Values [V-code] folmez/CaDP-MatLab ``Omega_calcium.m``/``eta_calcium.m`` (reference notes
-    §5.1): a1 0.35 uM, a2 0.55 uM, b1 = b2 = 80 /uM; P1 0.1 s, P2 = P1 * 1e-4, P3 3, P4 1 s.
+    Values [secondary] from the folmez/CaDP-MatLab implementation of shouval2002
+    (``Omega_calcium.m``/``eta_calcium.m``): a1 0.35 uM, a2 0.55 uM, b1 = b2 = 80 /uM;
+    P1 0.1 s, P2 = P1 * 1e-4, P3 3, P4 1 s.
     """
 
     a1_um: float = 0.35  # shouval2002
@@ -72,10 +80,20 @@ class EarlyPhaseSpec:
     p3: float = 3.0  # shouval2002
     p4_s: float = 1.0  # shouval2002
 
+    def __post_init__(self):
+        check_fields(self, {"a1_um": Interval(0, None, closed="neither"),
+                            "a2_um": Interval(0, None, closed="neither"),
+                            "b1_per_um": Interval(0, None, closed="neither"),
+                            "b2_per_um": Interval(0, None, closed="neither"),
+                            "p1_s": Interval(0, None, closed="neither"),
+                            "p2": Interval(0, None, closed="neither"),
+                            "p3": Interval(0, 10), "p4_s": Interval(0, None, closed="neither")},
+                     prefix="EarlyPhaseSpec.")
+
 
 @dataclass(frozen=True)
 class LatePhaseSpec:
-    """Graupner & Brunel 2012 bistable efficacy, "DP" set (reference notes §5.2 [V-code]).
+    """Graupner & Brunel 2012 bistable efficacy, "DP" set [secondary] (graupner2012).
 
     theta_d : theta_p = 1 : 1.3 and gamma_d 200, gamma_p 321.808, tau 150 s, rho* 0.5
     (graupner2012). The thresholds are placed on the umol/L scale of ``c`` by
@@ -91,7 +109,15 @@ class LatePhaseSpec:
     tau_s: float = 150.0  # graupner2012
     rho_star: float = 0.5  # graupner2012
     n_classes: int = 8
-    spread: float = 0.35  # our estimate (log-normal CV of thresholds across synapses)
+    spread: float = 0.35  # [estimate] (log-normal CV of thresholds across synapses)
+
+    def __post_init__(self):
+        check_fields(self, {"theta_d_um": Interval(0, None, closed="neither"),
+                            "theta_p_ratio": Interval(0, None, closed="neither"),
+                            "gamma_d": Interval(0, None), "gamma_p": Interval(0, None),
+                            "tau_s": Interval(0, None, closed="neither"),
+                            "rho_star": Interval(0, 1), "n_classes": Interval(1, 256, integer=True),
+                            "spread": Interval(0, 3)}, prefix="LatePhaseSpec.")
 
     def threshold_multipliers(self) -> np.ndarray:
         """Per-class threshold multipliers exp(spread * z_k) (z_k: mid-quantiles of N(0, 1))."""
@@ -121,18 +147,16 @@ class CalciumGainSpec:
     ca_scale: float = 1.0
     early: EarlyPhaseSpec = field(default_factory=EarlyPhaseSpec)
     late: LatePhaseSpec = field(default_factory=LatePhaseSpec)
-    early_amp: float = 0.15  # our estimate (see docstring)
+    early_amp: float = 0.15  # [estimate] (see docstring)
     late_max: float = 1.73  # benrath2005 (refined by calibration)
 
     def __post_init__(self):
-        for name in ("tau_ca_ms", "ca_scale", "late_max"):
-            v = getattr(self, name)
-            if not (np.isfinite(v) and v > 0):
-                raise InputError(f"CalciumGainSpec.{name}", v, "a finite number > 0")
-        if not (0 <= self.early_amp < 10):
-            raise InputError("CalciumGainSpec.early_amp", self.early_amp, "0 <= value < 10")
-        if self.late.n_classes < 1:
-            raise InputError("LatePhaseSpec.n_classes", self.late.n_classes, "an integer >= 1")
+        check_fields(self, {"tau_ca_ms": Interval(0, None, closed="neither"),
+                            "ca_scale": Interval(0, None, closed="neither"),
+                            "late_max": Interval(0, None, closed="neither"),
+                            "early_amp": Interval(0, 10, closed="left"),
+                            "early": Instance(EarlyPhaseSpec), "late": Instance(LatePhaseSpec)},
+                     prefix="CalciumGainSpec.")
 
     def with_(self, **kw) -> CalciumGainSpec:
         """Copy with some fields replaced (``dataclasses.replace``)."""
@@ -143,6 +167,17 @@ DEFAULT_GAIN_SPEC = CalciumGainSpec()
 
 #: Resting value of the early-phase variable: Omega(0) of the Shouval rule (~0.25).
 W_REST = 0.25
+
+
+def _gain_parts(w, rho_bar, early_amp, late_max):
+    """(early, late) factors of the gain: THE definition (Python and compiled kernels)."""
+    early = 1.0 + early_amp * (w - W_REST) / (1.0 - W_REST)
+    late = 1.0 + (late_max - 1.0) * rho_bar
+    return early, late
+
+
+#: The same formula compiled for the kernels (inlined; one source, no copy).
+gain_parts_nb = nb.njit(cache=True, inline="always")(_gain_parts)
 
 
 def _sig(x, b):
@@ -226,71 +261,95 @@ def _integrate_kernel(ca, dt_ms, p, mult, w0, rho0, c0, every, out_c, out_w, out
 
 
 def integrate_calcium_gain(ca_drive, dt_ms: float, spec: CalciumGainSpec = DEFAULT_GAIN_SPEC,
-                           *, w0=None, rho0=None, record_every: int = 1) -> xr.Dataset:
+                           *, w0=None, rho0=None, record: Record | None = None) -> xr.Dataset:
     """Integrate both phases over a batch of Ca2+ drive traces (one compiled call).
 
     Parameters
     ----------
-    ca_drive : array (batch, time) of Ca2+ drive (>= 0; pA for the spinal model's
+    ca_drive : array (condition, time) of Ca2+ drive (>= 0; pA for the spinal model's
         `plasticity_drive`), sampled every ``dt_ms``; ``c`` relaxes to ``ca_scale * drive``.
     dt_ms : sampling interval in ms (<= 1 ms keeps the 50 ms calcium filter accurate).
     spec : `CalciumGainSpec`.
-    w0, rho0 : initial early variable (batch,) and late classes (batch, n_classes); default
-        rest (W = 0.25, rho = 0).
-    record_every : keep every n-th sample in the output.
+    w0, rho0 : initial early variable (condition,) and late classes (condition, n_classes);
+        default rest (W = 0.25, rho = 0).
+    record : `Record`; ``every`` (ms, a multiple of ``dt_ms``; default every sample) sets the
+        output interval. All traces are returned.
 
     Returns
     -------
-    xarray.Dataset with ``c`` (uM), ``W``, ``rho`` (batch, time, syn_class), ``rho_bar``
-    and ``gain`` on dims (batch, time); time in s.
+    xarray.Dataset with ``c`` (uM), ``W``, ``rho`` (condition, time, syn_class), ``rho_bar``
+    and ``gain`` on dims (condition, time); ``time`` in ms.
 
     Examples
     --------
     >>> import numpy as np
     >>> ds = integrate_calcium_gain(np.full((1, 2000), 2.0), 1.0)   # 2 s of high Ca2+
-    >>> bool(ds.gain[0, -1] > 1.3)
-    True
+    >>> bool(ds.gain[0, -1] > 1.3), ds.time.attrs["units"]
+    (True, 'ms')
     """
     ca = np.ascontiguousarray(np.atleast_2d(np.asarray(ca_drive, dtype=float)))
     if not np.all(np.isfinite(ca)) or np.any(ca < 0):
         raise InputError("ca_drive", "non-finite or negative values", "finite values >= 0")
-    if not (np.isfinite(dt_ms) and 0 < dt_ms <= 5.0):
-        raise InputError("dt_ms", dt_ms, "0 < dt_ms <= 5 ms")
-    if int(record_every) < 1:
-        raise InputError("record_every", record_every, "an integer >= 1")
+    check("dt_ms", dt_ms, Interval(0, 5.0, closed="right"))
+    record = Record() if record is None else check("record", record, Instance(Record))
+    every_f = record.interval("ms", default=dt_ms) / dt_ms
+    if abs(every_f - round(every_f)) > 1e-9 or round(every_f) < 1:
+        raise InputError("record.every", record.every, f"a multiple of dt_ms = {dt_ms} ms")
     nb_, nt = ca.shape
     nk = spec.late.n_classes
     w0 = np.full(nb_, W_REST) if w0 is None else np.broadcast_to(
         np.asarray(w0, float), (nb_,)).copy()
     rho0 = np.zeros((nb_, nk)) if rho0 is None else np.broadcast_to(
         np.asarray(rho0, float), (nb_, nk)).copy()
-    every = int(record_every)
+    every = int(round(every_f))
     nout = nt // every
     out_c = np.zeros((nb_, nout))
     out_w = np.zeros((nb_, nout))
     out_rho = np.zeros((nb_, nout, nk))
     _integrate_kernel(ca, float(dt_ms), _params_vector(spec), spec.late.threshold_multipliers(),
                       w0, rho0, np.zeros(nb_), every, out_c, out_w, out_rho)
-    t_s = (np.arange(nout) + 1) * every * dt_ms * 1e-3
+    t_ms = (np.arange(nout) + 1) * every * dt_ms
     rho_bar = out_rho.mean(axis=2)
+    dims = ("condition", "time")
     ds = xr.Dataset(
-        {"c": (("batch", "time"), out_c, {"units": "umol/L", "long_name": "plasticity Ca2+"}),
-         "W": (("batch", "time"), out_w, {"units": "1", "long_name": "early phase (Shouval)"}),
-         "rho": (("batch", "time", "syn_class"), out_rho,
+        {"c": (dims, out_c, {"units": "umol/L", "long_name": "plasticity Ca2+"}),
+         "W": (dims, out_w, {"units": "1", "long_name": "early phase (Shouval)"}),
+         "rho": (("condition", "time", "syn_class"), out_rho,
                  {"units": "1", "long_name": "late phase efficacy per class"}),
-         "rho_bar": (("batch", "time"), rho_bar, {"units": "1"}),
-         "gain": (("batch", "time"), gain_from_state(out_w, rho_bar, spec), {"units": "1"})},
-        coords={"time": ("time", t_s, {"units": "s"})})
+         "rho_bar": (dims, rho_bar, {"units": "1"}),
+         "gain": (dims, gain_from_state(out_w, rho_bar, spec), {"units": "1"})},
+        coords={"time": ("time", t_ms, {"units": "ms"})})
+    for name in ("c", "W", "rho"):
+        check_finite(name, ds[name].values)
     return stamp(ds, model="ketasim.spinal.plasticity.integrate_calcium_gain",
-                 citations=[SHOUVAL2002, GRAUPNER2012, BENRATH2005],
-                 params={"dt_ms": dt_ms, "spec": repr(spec)})
+                 citations=PLASTICITY_CITATIONS,
+                 params={"dt_ms": float(dt_ms), "spec": asdict(spec),
+                         "record_every_ms": every * float(dt_ms), "n_conditions": nb_,
+                         "n_samples": nt, "w0": w0.tolist(), "rho0": rho0.tolist()})
+
+
+def gain_parts(w, rho_bar, spec: CalciumGainSpec = DEFAULT_GAIN_SPEC):
+    """Early and late factors of the gain for arrays of W and rho_bar.
+
+    ``early = 1 + early_amp (W - W_rest)/(1 - W_rest)`` (Shouval phase, reversible) and
+    ``late = 1 + (late_max - 1) rho_bar`` (Graupner-Brunel phase, persistent); the gain is
+    their product (`gain_from_state`).
+
+    Examples
+    --------
+    >>> e, l = gain_parts(1.0, 0.5)
+    >>> round(float(e), 2), round(float(l), 3)
+    (1.15, 1.365)
+    """
+    return _gain_parts(np.asarray(w, float), np.asarray(rho_bar, float), spec.early_amp,
+                       spec.late_max)
 
 
 def gain_from_state(w, rho_bar, spec: CalciumGainSpec = DEFAULT_GAIN_SPEC):
     """Synaptic gain multiplier from the early (W) and late (rho_bar) state.
 
-    ``G = (1 + early_amp (W - 0.25)/0.75) (1 + (late_max - 1) rho_bar)``; W < 0.25 (LTD)
-    gives G < 1.
+    ``G = (1 + early_amp (W - W_rest)/(1 - W_rest)) (1 + (late_max - 1) rho_bar)``
+    (`gain_parts`); W < W_rest (LTD) gives G < 1.
 
     Examples
     --------
@@ -299,10 +358,8 @@ def gain_from_state(w, rho_bar, spec: CalciumGainSpec = DEFAULT_GAIN_SPEC):
     >>> round(float(gain_from_state(0.25, 1.0)), 2)
     1.73
     """
-    w = np.asarray(w, float)
-    rho_bar = np.asarray(rho_bar, float)
-    return ((1.0 + spec.early_amp * (w - W_REST) / (1.0 - W_REST))
-            * (1.0 + (spec.late_max - 1.0) * rho_bar))
+    early, late = gain_parts(w, rho_bar, spec)
+    return early * late
 
 
 @nb.njit(cache=True)
@@ -342,8 +399,8 @@ def calcium_drive_stats(ca_drive, dt_ms: float, spec: CalciumGainSpec = DEFAULT_
 
     Returns
     -------
-    dict with ``A`` (1/s), ``B`` (1/s), ``c_mean`` (uM) of shape (batch,), and ``f_p``,
-    ``f_d`` of shape (batch, n_classes).
+    dict with ``A`` (1/s), ``B`` (1/s), ``c_mean`` (uM) of shape (condition,), and ``f_p``,
+    ``f_d`` of shape (condition, n_classes).
 
     Examples
     --------
@@ -367,8 +424,8 @@ def calcium_drive_stats(ca_drive, dt_ms: float, spec: CalciumGainSpec = DEFAULT_
 def slow_plasticity_step(w, rho, a, b, f_p, f_d, dt_s, p):
     """Advance the averaged rules by ``dt_s`` (in place); exact for the linear parts.
 
-    ``w`` (batch,), ``rho`` (batch, n_classes); drives ``a``, ``b`` (batch,) and ``f_p``,
-    ``f_d`` (batch, n_classes). The cubic bistability term is explicit (its rate is
+    ``w`` (condition,), ``rho`` (condition, n_classes); drives ``a``, ``b`` (condition,) and
+    ``f_p``, ``f_d`` (condition, n_classes). The cubic bistability term is explicit (its rate is
     <= 0.25 / tau_s, far below 1 / dt_s for dt_s <= 60 s).
     """
     nb_, nk = rho.shape
@@ -393,3 +450,34 @@ def slow_plasticity_step(w, rho, a, b, f_p, f_d, dt_s, p):
 def params_vector(spec: CalciumGainSpec = DEFAULT_GAIN_SPEC) -> np.ndarray:
     """Packed parameter vector of ``spec`` used by the compiled kernels (read-only use)."""
     return _params_vector(spec)
+
+
+def relax_at_rest(w, rho, hours: float, spec: CalciumGainSpec = DEFAULT_GAIN_SPEC,
+                  dt_s: float = 10.0):
+    """Evolve (W, rho) for ``hours`` without Ca2+ drive (pure decay / bistable drift).
+
+    Parameters
+    ----------
+    w : array (condition,) of early states; rho : array (condition, n_classes).
+    hours : duration (h). dt_s : step of the averaged rules (s; internal resolution).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w, r = relax_at_rest(np.array([1.0]), np.zeros((1, 8)), 2.78)
+    >>> round(float(w[0]), 2)
+    0.53
+    """
+    check("hours", hours, Interval(0, 24 * 365))
+    check("dt_s", dt_s, Interval(0, 3600, closed="right"))
+    w = np.array(w, float, copy=True)
+    rho = np.array(rho, float, copy=True)
+    nb_, nk = rho.shape
+    st = calcium_drive_stats(np.zeros((1, 4)), 1.0, spec)
+    a = np.full(nb_, st["A"][0])
+    b = np.full(nb_, st["B"][0])
+    z = np.zeros((nb_, nk))
+    p = params_vector(spec)
+    for _ in range(int(math.ceil(hours * 3600.0 / dt_s))):
+        slow_plasticity_step(w, rho, a, b, z, z, dt_s, p)
+    return w, rho
