@@ -47,13 +47,14 @@ def test_modulation_acts_on_spinal_parameters():
 def test_m07_drive_table_matches_spiking_model_off_grid(table):
     # DESIGN.md: the reduced model's drive comes from the spiking model; check an off-grid
     # point (C 3 Hz, ketamine 0.5 uM, gain 1.2) against a fresh spiking run (other seed)
+    from ketasim.core.record import Record
     from ketasim.spinal import simulate
 
     r, k, g = 3.0, 0.5, 1.2
     cond = Condition(params=modulated_params(DEFAULT, modulation_from_gain(g)), ketamine_uM=k)
     spec = calibrated_spec()
-    sp = simulate(steady_protocol(12000.0).with_rate_drive("c", r), [cond], record=True,
-                  record_dt_ms=0.5, seed=99, max_spikes=10_000)
+    sp = simulate(steady_protocol(12000.0).with_rate_drive("c", r), [cond],
+                  record=Record(0.5, "all"), seed=99, max_spikes=10_000)
     out = steady_output(sp, 6000.0)[0]
     st = calcium_drive_stats(plasticity_drive(sp, spec), 0.5, spec.gain, skip_ms=6000.0)
     # output: within 25 % (Poisson drive, 6 s window)

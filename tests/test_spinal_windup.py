@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ketasim.core.errors import InputError
+from ketasim.core.record import Record
 from ketasim.spinal import Condition, Protocol, SpinalParams, recruitment, score, simulate, train
-from ketasim.spinal import engine as E
+from ketasim.spinal import layout as E
 from ketasim.spinal.params import FIELDS
 
 
@@ -32,12 +33,12 @@ def _absolute_windup(r):
 
 
 def test_m08_windup_frequency_dependence(batch_1hz):
-    # aguiar2010 (reference 3.3, our NEURON rerun): 4 -> 11 spikes at 1 Hz (x2.75); reference
-    # 6.4: last/first about 1.5-3 at 0.5-1 Hz. We accept >= 2 at 1 Hz after 8 shocks.
+    # aguiar2010 (our NEURON rerun): 4 -> 11 spikes at 1 Hz (x2.75); in the wind-up literature
+    # last/first about 1.5-3 at 0.5-1 Hz. We accept >= 2 at 1 Hz after 8 shocks.
     r = batch_1hz.response.sel(condition=0).values
     assert r[-1] / r[0] >= 2.0
     assert r[0] >= 3  # a C response exists at the first shock (>= 3 spikes, aguiar2010: 4)
-    # after-discharges grow (dickenson1987 "post-discharges"; reference 3.4)
+    # after-discharges grow (dickenson1987 "post-discharges")
     ad = batch_1hz.after_discharge.sel(condition=0).values
     assert ad[-1] >= ad[0] + 5
 
@@ -70,7 +71,7 @@ def test_m10_ketamine_cuts_windup_more_than_first_response(batch_1hz):
 
 
 def test_m1_propofol_leaves_windup_ratio(batch_1hz):
-    # reference 4.2 (petersen-felix 1996, goto 1994, cuellar2005): GABA-A hypnotics do not
+    # cuellar2005 (and Petersen-Felix 1996, Goto 1994): GABA-A hypnotics do not
     # abolish temporal summation; ratio within 25 % of control at 1 uM free propofol
     c = batch_1hz.windup_ratio.sel(condition=0).item()
     pr = batch_1hz.windup_ratio.sel(condition=3).item()
@@ -78,7 +79,7 @@ def test_m1_propofol_leaves_windup_ratio(batch_1hz):
 
 
 def test_rest_is_stable_and_silent():
-    ds = simulate(Protocol(500.0), Condition(), record=True, record_dt_ms=1.0)
+    ds = simulate(Protocol(500.0), Condition(), record=Record(1.0, ("v",)))
     assert ds.n_spikes.item() == 0
     assert np.all(np.abs(ds.v.values - (-65.0)) < 1.0)  # e_leak -65 mV (aguiar2010)
 

@@ -47,6 +47,7 @@ import xarray as xr
 
 from ketasim.core.errors import InputError
 from ketasim.core.provenance import stamp
+from ketasim.core.record import Record
 from ketasim.spinal.descending import DEFAULT_DESCENDING, DescendingSpec, descending_factors
 from ketasim.spinal.plasticity import (
     W_REST,
@@ -316,7 +317,8 @@ def plasticity_drive(sp: xr.Dataset, spec: SensitizationSpec = DEFAULT_SENSITIZA
     Examples
     --------
     >>> from ketasim.spinal import simulate
-    >>> sp = simulate(steady_protocol(200.0), record=True)
+    >>> from ketasim.core.record import Record
+    >>> sp = simulate(steady_protocol(200.0), record=Record(variables="all"))
     >>> plasticity_drive(sp).shape == sp.i_nmda.shape
     True
     """
@@ -347,7 +349,7 @@ def run_with_plasticity(protocol, conditions, spec: SensitizationSpec = DEFAULT_
     """
     from ketasim.spinal import simulate
 
-    sp = simulate(protocol, conditions, dt_ms=dt_ms, record=True, record_dt_ms=record_dt_ms,
+    sp = simulate(protocol, conditions, dt_ms=dt_ms, record=Record(record_dt_ms, "all"),
                   seed=seed, max_spikes=_max_spikes(protocol.duration_ms))
     pl = integrate_calcium_gain(plasticity_drive(sp, spec), record_dt_ms, spec.gain, w0=w0,
                                 rho0=rho0, record_every=max(1, int(round(10.0 / record_dt_ms))))
@@ -532,7 +534,7 @@ def compute_drive_table(spec: SensitizationSpec = DEFAULT_SENSITIZATION, *, base
         prot = steady_protocol(duration_ms)
         if r > 0:
             prot = prot.with_rate_drive("c", float(r))
-        sp = simulate(prot, conds, record=True, record_dt_ms=rec_dt, seed=seed + i,
+        sp = simulate(prot, conds, record=Record(rec_dt, "all"), seed=seed + i,
                       max_spikes=_max_spikes(duration_ms))
         st = calcium_drive_stats(plasticity_drive(sp, spec), rec_dt, spec.gain, skip_ms=skip_ms)
         out[i] = steady_output(sp, skip_ms).reshape(nk, ng)
@@ -851,7 +853,7 @@ def calibrate(spec: SensitizationSpec = DEFAULT_SENSITIZATION, *, seed: int = 3,
     from ketasim.spinal import Condition, simulate
 
     prot = hfs_protocol()
-    sp = simulate(prot, [Condition()], record=True, record_dt_ms=0.5, seed=seed,
+    sp = simulate(prot, [Condition()], record=Record(0.5, "all"), seed=seed,
                   max_spikes=_max_spikes(prot.duration_ms))
     drive = plasticity_drive(sp, spec)
 
