@@ -22,9 +22,16 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ketasim.spinal._rx import NMDA_N_STATES, P_CAFRAC, P_EREV, nmda_equilibrium, nmda_workspace
-from ketasim.spinal.channels import FARADAY as FARADAY
+from ketasim.spinal._rx import (
+    NMDA_N_STATES,
+    P_CAFRAC,
+    P_EREV,
+    nmda_equilibrium,
+    nmda_step_ws,
+    nmda_workspace,
+)
 from ketasim.spinal.channels import (
+    FARADAY,
     N_GATE_COLS,
     ca_gate_steady,
     cal_rates,
@@ -96,9 +103,18 @@ from ketasim.spinal.layout import (
     R_V,
     R_V_DEND,
     R_V_INT,
+    S_I_NMDA,
     S_W_GABA,
+    S_W_NMDA,
 )
-from ketasim.spinal.synapses import advance, conductances, deliver, set_kinetics, time_constants
+from ketasim.spinal.synapses import (
+    conductances,
+    decay,
+    deliver,
+    nmda_step_expeuler,
+    set_kinetics,
+    time_constants,
+)
 
 RB = 1024  # capacity of the interneuron spike queues (spikes in flight during a delay)
 
@@ -211,6 +227,10 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
     qf_t = 0
     d_int = max(1, int(round(p[P_DELAY_INT_MS] / dt)))
     d_ffi = d_int + max(1, int(round(p[P_DELAY_FFI_MS] / dt)))
+    ampa_sc = p[P_AMPA_SCALE]
+    nk1_sc = p[P_NK1_SCALE]
+    nmda_sc = p[P_NMDA_SCALE]
+    inh_sc = p[P_INH_SCALE]
     e0 = ev_ptr[c]
     e1 = ev_ptr[c + 1]
     mrow = -1
@@ -242,8 +262,8 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
             set_kinetics(taur, taud, dt, fa, fb, norm)
         # --- synaptic conductances at t
         (gbe, gbi, g_ampa, g_nk1, g_nmda, g_inh_gaba, g_inh_gly, gi_ampa, gi_nk1,
-         gi_nmda) = conductances(w, sa, sb, f_rel, xn, p[P_AMPA_SCALE], p[P_NK1_SCALE],
-                                 p[P_NMDA_SCALE], p[P_INH_SCALE], gaba_g, gaba_tonic, gly_g)
+         gi_nmda) = conductances(w, sa, sb, f_rel, xn, ampa_sc, nk1_sc, nmda_sc, inh_sc,
+                                 gaba_g, gaba_tonic, gly_g)
         g_girk = p[P_G_GIRK_MAX] * mu
         # --- WDR soma and dendrite at t
         gates(v, T, exact, vtr, tadj_hh, tadj_cal, dt, gs)
@@ -302,8 +322,29 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
         mi = relax_f(mi, gi[0], gi[1])
         hi = relax_f(hi, gi[2], gi[3])
         ni = relax_f(ni, gi[4], gi[5])
-        advance(w, sa, sb, fa, fb, xn, glu_left, glu_acc, glu_c, (k + 1) % n_sub == 0, n_sub,
-                dt_sub, vd_old, vi_old, mg, ket, nk, nmda_p, ws, Q, nmda_ee)
+        # --- synapses: glutamate pulses (averaged over the NMDA sub-step), NMDA receptors
+        #     every n_sub steps at the pre-step voltages, dual-exponential decay
+        do_nmda = (k + 1) % n_sub == 0
+        for ch in range(N_CH):
+            if glu_left[ch] > 0:
+                glu_acc[ch] += glu_c
+                glu_left[ch] -= 1
+            if do_nmda:
+                glu = glu_acc[ch] / n_sub
+                glu_acc[ch] = 0.0
+                # the receptor layer's kernel, called here rather than from a helper: an
+                # extra call level around it costs ~13 % of the run time (bench_spinal.py)
+                if w[ch, S_W_NMDA] > 0.0:
+                    if nmda_ee:
+                        nmda_step_expeuler(xn[0, ch], dt_sub, vd_old, glu, mg, ket, nk, nmda_p, Q)
+                    else:
+                        nmda_step_ws(xn[0, ch], dt_sub, vd_old, glu, mg, ket, nk, nmda_p, ws)
+                if w[ch, S_I_NMDA] > 0.0:
+                    if nmda_ee:
+                        nmda_step_expeuler(xn[1, ch], dt_sub, vi_old, glu, mg, ket, nk, nmda_p, Q)
+                    else:
+                        nmda_step_ws(xn[1, ch], dt_sub, vi_old, glu, mg, ket, nk, nmda_p, ws)
+            decay(ch, w, sa, sb, fa, fb)
         # --- spikes (upward crossing during the step, time stamped t as in Brian2)
         t = k * dt
         if v > vthr and v_old <= vthr:

@@ -11,7 +11,6 @@ feed-forward inhibition (delayed).
 # channels (presynaptic spike trains)
 CH_AB, CH_AD, CH_C, CH_BGE, CH_BGI, CH_FFI, CH_INT, CH_INT_FFI = range(8)
 N_CH = 8
-CHANNEL_NAMES = ("abeta", "adelta", "c", "bg_exc", "bg_inh", "ffi_aff", "int", "ffi_int")
 # synapse types (columns of the weight matrix)
 S_W_AMPA, S_W_NMDA, S_W_NK1, S_W_GABA, S_W_GLY, S_I_AMPA, S_I_NMDA, S_I_NK1 = range(8)
 N_SYN = 8

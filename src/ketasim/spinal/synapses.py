@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ketasim.spinal._rx import nmda_fill_rate_matrix, nmda_step_ws
+from ketasim.spinal._rx import nmda_fill_rate_matrix
 from ketasim.spinal.layout import (
     CH_BGE,
     CH_BGI,
@@ -111,35 +111,15 @@ def conductances(w, sa, sb, f_rel, xn, ampa_sc, nk1_sc, nmda_sc, inh_sc, gaba_g,
 
 
 @njit(cache=True, inline="always")
-def advance(w, sa, sb, fa, fb, xn, glu_left, glu_acc, glu_c, do_nmda, n_sub, dt_sub, vd, vi,
-            mg, ket, nk, nmda_p, ws, Q, nmda_ee):
-    """Advance every synapse by one step: dual-exponential decay; glutamate accumulated over
-    the NMDA sub-steps and, every ``n_sub`` steps (``do_nmda``), the NMDA receptors at the
-    pre-step voltages of the WDR dendrite (``vd``) and the interneuron (``vi``)."""
-    for ch in range(N_CH):
-        if glu_left[ch] > 0:
-            glu_acc[ch] += glu_c
-            glu_left[ch] -= 1
-        if do_nmda:
-            glu = glu_acc[ch] / n_sub
-            glu_acc[ch] = 0.0
-            if w[ch, S_W_NMDA] > 0.0:
-                if nmda_ee:
-                    nmda_step_expeuler(xn[0, ch], dt_sub, vd, glu, mg, ket, nk, nmda_p, Q)
-                else:
-                    nmda_step_ws(xn[0, ch], dt_sub, vd, glu, mg, ket, nk, nmda_p, ws)
-            if w[ch, S_I_NMDA] > 0.0:
-                if nmda_ee:
-                    nmda_step_expeuler(xn[1, ch], dt_sub, vi, glu, mg, ket, nk, nmda_p, Q)
-                else:
-                    nmda_step_ws(xn[1, ch], dt_sub, vi, glu, mg, ket, nk, nmda_p, ws)
-        for s in range(N_SYN):
-            if w[ch, s] != 0.0:
-                sa[ch, s] *= fa[s]
-                sb[ch, s] *= fb[s]
+def decay(ch, w, sa, sb, fa, fb):
+    """One step of decay of the dual-exponential synapses of pathway ``ch``."""
+    for s in range(N_SYN):
+        if w[ch, s] != 0.0:
+            sa[ch, s] *= fa[s]
+            sb[ch, s] *= fb[s]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def deliver(ch, fr, sa, sb, norm, f_rel, glu_left, n_glu, w):
     """A presynaptic event of weight ``fr`` on pathway ``ch``."""
     for s in range(N_SYN):
