@@ -132,8 +132,8 @@ def nap_steady(v, vtraub):
 def ghk_ca_pA(v, perm_um3_ms, ca_i_um, ca_o_mm, temp_c):
     """GHK Ca2+ current (pA, outward positive) for a permeability in um3/ms.
 
-    >>> round(ghk_ca_pA(-65.0, 1.0, 0.05, 2.0, 36.0), 1)
-    -929.0
+    >>> round(ghk_ca_pA(-65.0, 1.0, 0.05, 2.0, 36.0), 1)   # inward at rest
+    -1897.7
     """
     w = 2.0 * FARADAY * v * 1e-3 / (R_GAS * (temp_c + 273.15))
     ci = ca_i_um * 1e-3  # mM

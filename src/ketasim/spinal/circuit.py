@@ -165,8 +165,8 @@ def nmda_peak_open_fraction(dt_ms: float, glu_um: float, pulse_ms: float,
 
     Used to express lumped NMDA weights as peak conductances (nS), like the AMPA weights.
 
-    >>> round(nmda_peak_open_fraction(0.025, 1000.0, 1.0), 3)
-    0.285
+    >>> round(float(nmda_peak_open_fraction(0.025, 1000.0, 1.0)), 3)
+    0.249
     """
     p = nmda_params_array(NMDAParams() if nmda is None else nmda)
     x = nmda_equilibrium(v_mv, 0.0, 0.0, 0.0, 0.0, p)

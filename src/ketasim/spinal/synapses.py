@@ -51,7 +51,7 @@ def dexp_norm(tr, td):
     """Factor making the peak of exp(-t/td) - exp(-t/tr) equal to 1.
 
     >>> round(dexp_norm(0.1, 5.0), 4)
-    1.0846
+    1.1052
     """
     if td <= tr * 1.000001:
         return math.e  # alpha function limit
