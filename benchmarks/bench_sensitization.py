@@ -53,7 +53,7 @@ def main():
     prot = steady_protocol(span_ms).with_rate_drive("c", float(c[0, 0]))
     simulate(prot, [Condition(ketamine_uM=float(k[0, 0]))])  # compile (cached on disk)
     t0 = time.perf_counter()
-    simulate(prot, [Condition(ketamine_uM=float(k[0, 0]))], record=True)
+    simulate(prot, [Condition(ketamine_uM=float(k[0, 0]))], record=Record(variables="all"))
     t_spk = time.perf_counter() - t0
     t_spk_full = t_spk * (hours * 3600e3 / span_ms) * n_pat
     print(f"calibration + drive table (load or compute): {t_table:8.2f} s  key {table.key}")

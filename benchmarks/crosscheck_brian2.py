@@ -40,6 +40,7 @@ from ketasim.receptors.nmda import (
     P_BETA,
     P_BETA_B,
     P_BLK,
+    P_CAFRAC,
     P_EREV,
     P_KB,
     P_KD,
@@ -50,8 +51,16 @@ from ketasim.receptors.nmda import (
     nmda_params_array,
 )
 from ketasim.spinal import Condition, SpinalParams, score, simulate, train
-from ketasim.spinal import engine as E
-from ketasim.spinal.circuit import _dexp_norm_py, gaba_modulation, weight_matrix
+from ketasim.spinal import layout as E
+from ketasim.spinal.channels import N_GATE_COLS, gates_exact
+from ketasim.spinal.circuit import gaba_modulation, weight_matrix
+from ketasim.spinal.synapses import dexp_norm
+
+
+def _dexp_norm_py(tau_rise: float, tau_decay: float) -> float:
+    """Peak-normalising factor of a dual exponential (the engine's)."""
+    return float(dexp_norm(tau_rise, tau_decay))
+
 
 F = 96485.33212
 RGAS = 8.314462618
@@ -221,7 +230,7 @@ dmcan/dt = (r_can/(1 + r_can) - mcan)/tau_can : 1
 dmks/dt = (r_ks/(1 + r_ks) - mks)/tau_ks : 1
 dmkd/dt = (r_kd/(1 + r_kd) - mkd)/tau_kd : 1
 drive_s = clip(-{k_ca_s!r}*i_cal_s/pA, 0, inf) : 1 (constant over dt)
-drive_d = clip(-{k_ca_d!r}*(i_cal_d + {po[E.P_CAFRAC]!r}*i_nmda + {p.nk1_ca_frac!r}*i_nk1)/pA, 0, inf) : 1 (constant over dt)
+drive_d = clip(-{k_ca_d!r}*(i_cal_d + {po[P_CAFRAC]!r}*i_nmda + {p.nk1_ca_frac!r}*i_nk1)/pA, 0, inf) : 1 (constant over dt)
 dca/dt = (drive_s + ({p.ca_rest_um!r} - ca)/{p.ca_tau_soma_ms!r})/ms : 1
 dcad/dt = (drive_d + ({p.ca_rest_um!r} - cad)/{p.ca_tau_dend_ms!r})/ms : 1
 gl_s = {p.g_leak_s_cm2 * a_s * 10.0!r}*nS : siemens
@@ -284,8 +293,8 @@ nk : 1 (constant)
     wdr.vd = p.e_leak * b2.mV
     wdr.taud_gaba = gaba_mult * p.gaba_tau_decay * b2.ms
     wdr.norm_gaba = [_dexp_norm_py(p.gaba_tau_rise, m * p.gaba_tau_decay) for m in gaba_mult]
-    gt = np.empty(E.N_GATE_COLS)
-    E._gates_exact(p.e_leak, p.vtraub, tadj_hh, tadj_cal, dt_ms, gt)
+    gt = np.empty(N_GATE_COLS)
+    gates_exact(p.e_leak, p.vtraub, tadj_hh, tadj_cal, dt_ms, gt)
     wdr.m_s, wdr.h_s, wdr.n_s, wdr.mp, wdr.hp = gt[0], gt[2], gt[4], gt[6], gt[8]
     wdr.ml_s, wdr.ml_d = gt[10], gt[10]
     inn.m_i, inn.h_i, inn.n_i = gt[0], gt[2], gt[4]

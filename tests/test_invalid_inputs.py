@@ -39,7 +39,7 @@ def _public(kind):
 
 def _is_spec(obj):
     return (inspect.isclass(obj) and dataclasses.is_dataclass(obj)
-            and getattr(obj, "__dataclass_params__").frozen)
+            and obj.__dataclass_params__.frozen)
 
 
 SPECS = _public(_is_spec)

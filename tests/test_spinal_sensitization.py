@@ -79,7 +79,7 @@ def test_plasticity_drive_reads_the_receptor_models_ca_fraction():
     np.testing.assert_allclose(d, [[0.10 * 100 + 0.1 * 20, 0.10 * 50]])
     d2 = plasticity_drive(sp, nmda=NMDAParams(ca_fraction=0.2))
     np.testing.assert_allclose(d2 - d, [[0.1 * 100, 0.1 * 50]])
-    with pytest.raises(InputError, match="record=True"):
+    with pytest.raises(InputError, match="record=Record"):
         plasticity_drive(xr.Dataset())
 
 
@@ -89,8 +89,8 @@ def test_m07_drive_table_matches_spiking_model_off_grid(table):
     r, k, g = 3.0, 0.5, 1.2
     cond = Condition(params=modulated_params(DEFAULT, modulation_from_gain(g)), ketamine_uM=k)
     spec = calibrated_spec()
-    sp = simulate(steady_protocol(12000.0).with_rate_drive("c", r), [cond], record=True,
-                  record_dt_ms=0.5, seed=99, max_spikes=10_000)
+    sp = simulate(steady_protocol(12000.0).with_rate_drive("c", r), [cond],
+                  record=Record(0.5, "all"), seed=99, max_spikes=10_000)
     out = steady_output(sp, 6000.0)[0]
     st_ = calcium_drive_stats(plasticity_drive(sp, spec), 0.5, spec.gain, skip_ms=6000.0)
     # output: within 25 % (Poisson drive, 6 s window)

@@ -3,19 +3,19 @@
 from ketasim.core.citations import Citation, cite
 from ketasim.core.citations import register as register_citation
 from ketasim.core.errors import (
-    WorkLimitError,
     InputError,
     KetasimError,
     NumericalError,
     UnitError,
     UnknownNameError,
     ValidityRangeError,
+    WorkLimitError,
 )
 from ketasim.core.provenance import stamp
 from ketasim.core.units import Q_, parse_quantity, ureg
 
 __all__ = [
     "Citation", "cite", "register_citation", "InputError", "KetasimError", "NumericalError",
-    "UnitError", "UnknownNameError", "ValidityRangeError", "stamp", "Q_", "parse_quantity",
-    "ureg",
+    "UnitError", "UnknownNameError", "ValidityRangeError", "WorkLimitError", "stamp", "Q_",
+    "parse_quantity", "ureg",
 ]

@@ -22,7 +22,7 @@ import os
 import platform
 import tempfile
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numba
@@ -85,12 +85,12 @@ def _imports(path: Path) -> set[str]:
     return {m for m in out if m.split(".")[0] == "ketasim"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _file_hash(path: Path, mtime_ns: int, size: int) -> bytes:
     return hashlib.sha256(path.read_bytes()).digest()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _closure(start: Path, stamps: tuple) -> tuple[Path, ...]:
     seen: dict[Path, None] = {}
     todo = [start]

@@ -237,10 +237,10 @@ def check_work(field: str, size: float, cap: float, how_to_raise: str) -> None:
 
     Examples
     --------
-    >>> check_work("time points", 1e9, 1e7, "pass max_points=... to go past it")
+    >>> check_work("time points", 1e9, 1e7, "max_points=... lifts it")
     Traceback (most recent call last):
     ...
-    ketasim.core.errors.WorkLimitError: time points: got 1000000000; allowed: at most 10000000 (pass max_points=... to go past it)
+    ketasim.core.errors.WorkLimitError: time points: got 1000000000; allowed: at most ...
     """
     if not (size <= cap):  # also catches NaN
         shown = int(size) if math.isfinite(size) and size == int(size) else size

@@ -1,9 +1,9 @@
 """M1 at the cell level: GABA-A hypnotics leave wind-up, ketamine flattens it.
 
 Protocol: 15 C-strength shocks at 1 Hz. Conditions: control; propofol 1 uM free (hypnotic free
-concentration ~0.4-1 uM, franks1994 [M, not verified at the source]; 0.63 uM in the bath
-enhances inhibition in brain slices, Gredell et al. 2004 Br J Anaesth, reference 4.1);
-thiopental 25 uM free (franks1994 [M]); ketamine 30 and 100 uM free (the model needs such
+concentration ~0.4-1 uM, franks1994 [secondary]; 0.63 uM in the bath enhances inhibition in
+brain slices, Gredell et al. 2004 Br J Anaesth [secondary]); thiopental 25 uM free
+(franks1994 [secondary]); ketamine 30 and 100 uM free (the model needs such
 levels to flatten wind-up, see m10-windup-ketamine). Propofol/thiopental act through the
 receptor layer's GABA-A deactivation multiplier on the feed-forward and background
 inhibition; ketamine through the NMDA model.
@@ -16,23 +16,31 @@ control shows the prolonged inhibition.
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import xarray as xr
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
-
-from ketasim.experiments._spinal_common import windup_metrics  # noqa: E402
-from ketasim.experiments.registry import register  # noqa: E402
-from ketasim.spinal import Condition, simulate, train  # noqa: E402
-from ketasim.spinal.circuit import gaba_modulation  # noqa: E402
+from ketasim.core.record import Record
+from ketasim.core.validation import validate_params
+from ketasim.experiments._spinal_common import (
+    FREQ_HZ,
+    LEVEL_UM,
+    N_STIMULI,
+    SEED,
+    stamp_experiment,
+    windup_metrics,
+)
+from ketasim.experiments.registry import register
+from ketasim.spinal import Condition, simulate, train
+from ketasim.spinal import sources as S
+from ketasim.spinal.circuit import gaba_modulation
 
 _CONDS = (("control", {}), ("propofol 1 uM", {"propofol_uM": 1.0}),
           ("thiopental 25 uM", {"thiopental_uM": 25.0}),
           ("ketamine 30 uM", {"ketamine_uM": 30.0}), ("ketamine 100 uM", {"ketamine_uM": 100.0}))
 
 
+@validate_params({"n_stimuli": N_STIMULI, "freq_hz": FREQ_HZ, "propofol_uM": LEVEL_UM,
+                  "thiopental_uM": LEVEL_UM, "seed": SEED})
 def run(n_stimuli: int = 15, freq_hz: float = 1.0, propofol_uM: float = 1.0,
         thiopental_uM: float = 25.0, seed: int = 0) -> xr.Dataset:
     """Wind-up under control, propofol, thiopental and ketamine (one batch, with traces)."""
@@ -46,9 +54,13 @@ def run(n_stimuli: int = 15, freq_hz: float = 1.0, propofol_uM: float = 1.0,
             kw["thiopental_uM"] = thiopental_uM
             label = f"thiopental {thiopental_uM:g} uM"
         conds.append(Condition(label=label, **kw))
-    ds = simulate(train(n_stimuli, freq_hz), conds, seed=seed, record=True, record_dt_ms=1.0)
+    ds = simulate(train(n_stimuli, freq_hz), conds, seed=seed,
+                  record=Record(1.0, ("i_inh", "v")))
     keep = ["response", "c_response", "after_discharge", "windup_ratio", "i_inh", "v"]
-    return ds[keep]
+    return stamp_experiment(ds[keep], [ds], "m01-propofol-windup",
+                            {"n_stimuli": n_stimuli, "freq_hz": freq_hz,
+                             "propofol_uM": propofol_uM, "thiopental_uM": thiopental_uM,
+                             "seed": seed}, citations=(S.FRANKS1994,), seed=seed)
 
 
 def summary(ds: xr.Dataset) -> dict:
@@ -73,7 +85,10 @@ def summary(ds: xr.Dataset) -> dict:
 
 
 def figure(ds: xr.Dataset):
-    fig, axs = plt.subplots(1, 2, figsize=(11, 4))
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 4))
+    axs = fig.subplots(1, 2)
     for i, lab in enumerate(ds.label.values):
         r = ds.response.values[i]
         axs[0].plot(np.arange(1, r.size + 1), r, "o-", ms=3, label=str(lab))

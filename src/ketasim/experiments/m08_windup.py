@@ -15,21 +15,37 @@ Summary keys (JSON):
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import xarray as xr
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
+from ketasim.core.record import Record
+from ketasim.core.validation import Each, Instance, validate_params
+from ketasim.experiments._spinal_common import (
+    FREQ_HZ,
+    INTENSITY,
+    N_STIMULI,
+    SEED,
+    stamp_experiment,
+    windup_metrics,
+)
+from ketasim.experiments.registry import register
+from ketasim.spinal import Condition, SpinalParams, simulate, train
+from ketasim.spinal import sources as S
 
-from ketasim.experiments._spinal_common import windup_metrics  # noqa: E402
-from ketasim.experiments.registry import register  # noqa: E402
-from ketasim.spinal import Condition, SpinalParams, simulate, train  # noqa: E402
+_TRACES = ("v", "v_dend", "i_nmda", "i_cal", "ca_i", "i_can")
 
 
+@validate_params({"freqs_hz": Each(FREQ_HZ, max_len=20), "n_stimuli": N_STIMULI,
+                  "n_stimuli_slow": N_STIMULI, "intensity": INTENSITY, "seed": SEED,
+                  "traces": Instance(bool)})
 def run(freqs_hz: tuple = (0.1, 0.5, 1.0, 2.0), n_stimuli: int = 15, n_stimuli_slow: int = 6,
         intensity: float = 2.0, seed: int = 0, traces: bool = True) -> xr.Dataset:
-    """Run the wind-up protocol at each frequency, control and AP5-like NMDA block."""
+    """Run the wind-up protocol at each frequency, control and AP5-like NMDA block.
+
+    Returns ``response``, ``c_response``, ``after_discharge`` on (frequency_Hz, condition,
+    stimulus) and, with ``traces``, the control traces at 1 Hz on ``time`` (ms).
+    """
+    freqs_hz = tuple(float(f) for f in np.atleast_1d(freqs_hz))
     p = SpinalParams()
     conds = [Condition(p, label="control"), Condition(p.replace(nmda_scale=0.0), label="ap5")]
     nmax = max(n_stimuli, n_stimuli_slow)
@@ -38,36 +54,44 @@ def run(freqs_hz: tuple = (0.1, 0.5, 1.0, 2.0), n_stimuli: int = 15, n_stimuli_s
     cresp = np.full(shape, np.nan)
     ad = np.full(shape, np.nan)
     tr = None
+    runs = []
     for i, f in enumerate(freqs_hz):
         n = n_stimuli_slow if f < 0.25 else n_stimuli
         rec = traces and abs(f - 1.0) < 1e-9
-        ds = simulate(train(n, f, intensity), conds, seed=seed, record=rec, record_dt_ms=0.5)
+        ds = simulate(train(n, f, intensity), conds, seed=seed,
+                      record=Record(0.5, _TRACES) if rec else None)
+        runs.append(ds)
         resp[i, :, :n] = ds.response.values
         cresp[i, :, :n] = ds.c_response.values
         ad[i, :, :n] = ds.after_discharge.values
         if rec:
-            tr = ds[["v", "v_dend", "i_nmda", "i_cal", "ca_i", "i_can"]].isel(condition=0)
+            tr = ds[list(_TRACES)].isel(condition=0)
             tr = tr.drop_vars([c for c in tr.coords if c != "time"])
+    dims = ("frequency_Hz", "condition", "stimulus")
     out = xr.Dataset(
-        {"response": (("frequency", "drug", "stimulus"), resp, {"units": "spikes"}),
-         "c_response": (("frequency", "drug", "stimulus"), cresp, {"units": "spikes"}),
-         "after_discharge": (("frequency", "drug", "stimulus"), ad, {"units": "spikes"})},
-        coords={"frequency": ("frequency", np.asarray(freqs_hz, float), {"units": "Hz"}),
-                "drug": ["control", "ap5"], "stimulus": np.arange(nmax)})
+        {"response": (dims, resp, {"units": "spikes"}),
+         "c_response": (dims, cresp, {"units": "spikes"}),
+         "after_discharge": (dims, ad, {"units": "spikes"})},
+        coords={"frequency_Hz": ("frequency_Hz", np.asarray(freqs_hz, float), {"units": "Hz"}),
+                "condition": np.arange(2), "label": ("condition", ["control", "ap5"]),
+                "stimulus": np.arange(nmax)})
     if tr is not None:
-        out = out.merge(tr.rename({"time": "trace_time"}))
-    out.attrs.update(ds.attrs)
-    return out
+        out = out.merge(tr)
+    return stamp_experiment(out, runs, "m08-windup",
+                            {"freqs_hz": list(freqs_hz), "n_stimuli": n_stimuli,
+                             "n_stimuli_slow": n_stimuli_slow, "intensity": intensity,
+                             "seed": seed, "traces": traces},
+                            citations=(S.DICKENSON1987, S.MENDELL1966), seed=seed)
 
 
 def summary(ds: xr.Dataset) -> dict:
     per = {}
-    for f in ds.frequency.values:
-        r = ds.response.sel(frequency=f)
-        c = r.sel(drug="control").values
-        a = r.sel(drug="ap5").values
+    for f in ds.frequency_Hz.values:
+        r = ds.response.sel(frequency_Hz=f)
+        c = r.sel(condition=0).values
+        a = r.sel(condition=1).values
         mc, ma = windup_metrics(c), windup_metrics(a)
-        adc = ds.after_discharge.sel(frequency=f, drug="control").values
+        adc = ds.after_discharge.sel(frequency_Hz=f, condition=0).values
         per[f"{f:g} Hz"] = {
             "spikes_per_stimulus": [int(x) for x in c[np.isfinite(c)]],
             "after_discharge": [int(x) for x in adc[np.isfinite(adc)]],
@@ -83,27 +107,29 @@ def summary(ds: xr.Dataset) -> dict:
 
 
 def figure(ds: xr.Dataset):
+    from matplotlib.figure import Figure
+
     has_tr = "v" in ds
-    fig, axs = plt.subplots(3 if has_tr else 1, 2, figsize=(12, 9 if has_tr else 3.5),
-                            squeeze=False)
+    fig = Figure(figsize=(12, 9 if has_tr else 3.5))
+    axs = fig.subplots(3 if has_tr else 1, 2, squeeze=False)
     ax = axs[0, 0]
-    for f in ds.frequency.values:
-        r = ds.response.sel(frequency=f, drug="control")
+    for f in ds.frequency_Hz.values:
+        r = ds.response.sel(frequency_Hz=f, condition=0)
         ax.plot(r.stimulus + 1, r, "o-", label=f"{f:g} Hz")
     ax.set_xlabel("stimulus #")
     ax.set_ylabel("spikes (100-1000 ms)")
     ax.set_title("M8 wind-up: frequency dependence (control)")
     ax.legend(fontsize=8)
     ax = axs[0, 1]
-    for f in ds.frequency.values:
-        for drug, ls in (("control", "-"), ("ap5", "--")):
-            r = ds.response.sel(frequency=f, drug=drug)
+    for f in ds.frequency_Hz.values:
+        for j, (drug, ls) in enumerate((("control", "-"), ("ap5", "--"))):
+            r = ds.response.sel(frequency_Hz=f, condition=j)
             ax.plot(r.stimulus + 1, r, ls, label=f"{f:g} Hz {drug}")
     ax.set_xlabel("stimulus #")
     ax.set_title("NMDA block (AP5-like, dashed) flattens wind-up")
     ax.legend(fontsize=6, ncol=2)
     if has_tr:
-        t = ds.trace_time.values / 1000.0
+        t = ds.time.values / 1000.0
         sel = (t >= 0.8) & (t <= 6.0)  # the build-up: first five shocks at 1 Hz
         t = t[sel]
         a = axs[1, 0]

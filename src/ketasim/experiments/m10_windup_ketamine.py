@@ -16,23 +16,36 @@ Summary keys (JSON):
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import xarray as xr
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
+from ketasim.core.validation import Each, validate_params
+from ketasim.experiments._spinal_common import (
+    FREQ_HZ,
+    LEVEL_UM,
+    N_STIMULI,
+    SEED,
+    stamp_experiment,
+    windup_metrics,
+)
+from ketasim.experiments.registry import register
+from ketasim.spinal import Condition, simulate, train
+from ketasim.spinal import sources as S
 
-from ketasim.experiments._spinal_common import windup_metrics  # noqa: E402
-from ketasim.experiments.registry import register  # noqa: E402
-from ketasim.spinal import Condition, simulate, train  # noqa: E402
 
-
+@validate_params({"ketamine_uM": Each(LEVEL_UM, max_len=100), "n_stimuli": N_STIMULI,
+                  "freq_hz": FREQ_HZ, "seed": SEED})
 def run(ketamine_uM: tuple = (0.0, 1.0, 3.0, 10.0, 30.0, 100.0), n_stimuli: int = 15,
         freq_hz: float = 1.0, seed: int = 0) -> xr.Dataset:
-    """Ketamine concentration-response of the wind-up train (one batch)."""
+    """Ketamine concentration-response of the wind-up train (one batch; dims condition,
+    stimulus, with ``ketamine_uM`` on condition)."""
+    ketamine_uM = tuple(float(k) for k in np.atleast_1d(ketamine_uM))
     conds = [Condition(ketamine_uM=float(k), label=f"ket {k:g} uM") for k in ketamine_uM]
-    return simulate(train(n_stimuli, freq_hz), conds, seed=seed)
+    ds = simulate(train(n_stimuli, freq_hz), conds, seed=seed)
+    return stamp_experiment(ds.copy(), [ds], "m10-windup-ketamine",
+                            {"ketamine_uM": list(ketamine_uM), "n_stimuli": n_stimuli,
+                             "freq_hz": freq_hz, "seed": seed},
+                            citations=(S.DAVIES1987, S.DICKENSON1987), seed=seed)
 
 
 def summary(ds: xr.Dataset) -> dict:
@@ -51,8 +64,11 @@ def summary(ds: xr.Dataset) -> dict:
 
 
 def figure(ds: xr.Dataset):
+    from matplotlib.figure import Figure
+
     s = summary(ds)
-    fig, axs = plt.subplots(1, 2, figsize=(11, 4))
+    fig = Figure(figsize=(11, 4))
+    axs = fig.subplots(1, 2)
     ax = axs[0]
     for k, r in zip(s["ketamine_uM"], ds.response.values, strict=True):
         ax.plot(np.arange(1, r.size + 1), r, "o-", ms=3, label=f"{k:g} uM")

@@ -20,14 +20,15 @@ Examples
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from ketasim.core.errors import InputError
+from ketasim.core.units import parse_quantity
+from ketasim.core.validation import Each, Instance, Interval, Options, check, check_work
 from ketasim.spinal import sources as S
-from ketasim.spinal.engine import CH_AB, CH_AD, CH_BGE, CH_BGI, CH_C, CH_FFI
+from ketasim.spinal.layout import CH_AB, CH_AD, CH_BGE, CH_BGI, CH_C, CH_FFI
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class FibreClass:
         return np.linspace(DISTANCE_MM / v1, DISTANCE_MM / v0, self.n_sub)
 
 
-# Conduction distance paw -> lumbar cord in the rat [est, ~10 cm]. Velocities: A-beta 30-70,
+# Conduction distance paw -> lumbar cord in the rat [estimate, ~10 cm]. Velocities: A-beta 30-70,
 # A-delta 2-30, C 0.5-2 m/s (gasser1939 classification). The A-delta and C values give
 # aguiar2010's latencies (30 ms, 200 ms) and jitters (5 ms, 20 ms) at 100 mm.
 # The C volley is dispersed over 100-350 ms (0.29-1.0 m/s), which is why C responses are
@@ -71,13 +72,13 @@ _CLASS_CH = {"abeta": CH_AB, "adelta": CH_AD, "c": CH_C}
 def recruitment(intensity_xc: float, fibre: str) -> float:
     """Fraction of a class recruited by a shock of ``intensity_xc`` x C threshold.
 
-    A steep sigmoid [est]: 0.14 at threshold, 0.9 at 1.5 x threshold, 0.99 at 2 x.
+    A steep sigmoid [estimate]: 0.14 at threshold, 0.9 at 1.5 x threshold, 0.99 at 2 x.
 
     >>> round(recruitment(2.0, "c"), 2)
     0.99
     """
-    if intensity_xc < 0 or not math.isfinite(intensity_xc):
-        raise InputError("intensity", intensity_xc, "a finite value >= 0 (x C threshold)")
+    check("intensity", intensity_xc, INTENSITY)
+    check("fibre", fibre, Options(FIBRES))
     th = FIBRES[fibre].threshold_xc
     x = intensity_xc / (1.2 * th)
     if x < 1e-6:  # far below threshold: (1/x)^10 would overflow
@@ -85,13 +86,38 @@ def recruitment(intensity_xc: float, fibre: str) -> float:
     return x**10 / (1.0 + x**10)
 
 
+# --- limits of the protocol inputs (checked when a protocol is built)
+INTENSITY = Interval(0.0, 100.0)  # x C-fibre threshold
+RATE_HZ = Interval(0.0, 1000.0)  # afferent and background rates; also the shock frequency cap
+MAX_DURATION_MS = 1e8  # ~28 h: a spiking run of the dorsal horn is seconds to minutes
+MAX_STIMULI = 1_000_000
+DEFAULT_MAX_SHOCKS = 10_000  # `train`'s cap (max_shocks=... lifts it)
+
+
+def _ms(value, field: str) -> float:
+    """A time in ms: a number (ms) or a quantity (``"2 s"``, pint)."""
+    if isinstance(value, str) or hasattr(value, "dimensionality"):
+        return parse_quantity(value, field, "ms")
+    check(field, value, Interval())
+    return float(value)
+
+
 @dataclass(frozen=True)
 class RateDrive:
+    """Poisson pathway events of one fibre class at ``rate_hz`` between two times (ms)."""
+
     fibre: str
     rate_hz: float
     start_ms: float
     stop_ms: float
     recruited: float = 1.0
+
+    def __post_init__(self):
+        check("fibre", self.fibre, Options(FIBRES))
+        check("rate_hz", self.rate_hz, RATE_HZ)
+        check("start_ms", self.start_ms, Interval(0, MAX_DURATION_MS))
+        check("stop_ms", self.stop_ms, Interval(self.start_ms, MAX_DURATION_MS))
+        check("recruited", self.recruited, Interval(0.0, 1.0))
 
 
 @dataclass(frozen=True)
@@ -111,30 +137,64 @@ class Protocol:
     meta: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
-        if not (self.duration_ms > 0 and math.isfinite(self.duration_ms)):
-            raise InputError("duration_ms", self.duration_ms, "a finite value > 0")
-        if len(self.stim_times_ms) != len(self.stim_intensity_xc):
+        check("duration_ms", self.duration_ms,
+              Interval(0, MAX_DURATION_MS, closed="right"))
+        for name in ("stim_times_ms", "stim_intensity_xc", "rate_drives"):
+            check(name, getattr(self, name), Instance(tuple, list))
+        n = len(self.stim_times_ms)
+        if len(self.stim_intensity_xc) != n:
             raise InputError("stim_intensity_xc", len(self.stim_intensity_xc),
-                             f"one intensity per stimulus ({len(self.stim_times_ms)})")
-        if any(t < 0 or t >= self.duration_ms for t in self.stim_times_ms):
-            raise InputError("stim_times_ms", self.stim_times_ms,
-                             f"times in [0, {self.duration_ms}) ms")
-        if self.background_hz < 0:
-            raise InputError("background_hz", self.background_hz, "a rate >= 0 Hz")
+                             f"one intensity per stimulus ({n})")
+        check_work("number of stimuli", n, MAX_STIMULI, "split the protocol into several runs")
+        if n:
+            check("stim_times_ms", self.stim_times_ms,
+                  Each(Interval(0, self.duration_ms, closed="left")))
+            check("stim_intensity_xc", self.stim_intensity_xc, Each(INTENSITY))
+        for i, rd in enumerate(self.rate_drives):
+            check(f"rate_drives[{i}]", rd, Instance(RateDrive))
+        check("background_hz", self.background_hz, RATE_HZ)
+        check("jitter", self.jitter, Instance(bool))
+        check("label", self.label, Instance(str))
+        object.__setattr__(self, "duration_ms", float(self.duration_ms))
+        object.__setattr__(self, "stim_times_ms", tuple(float(t) for t in self.stim_times_ms))
+        object.__setattr__(self, "stim_intensity_xc",
+                           tuple(float(x) for x in self.stim_intensity_xc))
+        object.__setattr__(self, "rate_drives", tuple(self.rate_drives))
+        object.__setattr__(self, "background_hz", float(self.background_hz))
+
+    def to_dict(self) -> dict:
+        """The complete protocol as plain data (for provenance)."""
+        return {"duration_ms": self.duration_ms, "stim_times_ms": list(self.stim_times_ms),
+                "stim_intensity_xc": list(self.stim_intensity_xc),
+                "rate_drives": [asdict(rd) for rd in self.rate_drives],
+                "background_hz": self.background_hz, "jitter": self.jitter,
+                "label": self.label}
 
     def with_rate_drive(self, fibre: str, rate_hz: float, start_ms: float = 0.0,
                         stop_ms: float | None = None, recruited: float = 1.0) -> Protocol:
-        """Add Poisson pathway events of ``fibre`` at ``rate_hz`` (natural-stimulus drive)."""
-        if fibre not in FIBRES:
-            raise InputError("fibre", fibre, f"one of {sorted(FIBRES)}")
-        if rate_hz < 0 or not math.isfinite(rate_hz):
-            raise InputError("rate_hz", rate_hz, "a finite rate >= 0 Hz")
-        stop = self.duration_ms if stop_ms is None else stop_ms
-        rd = RateDrive(fibre, float(rate_hz), float(start_ms), float(stop), float(recruited))
+        """Add Poisson pathway events of ``fibre`` at ``rate_hz`` (natural-stimulus drive)
+        between ``start_ms`` and ``stop_ms`` (default: the end of the protocol).
+
+        >>> shock(500.0).with_rate_drive("c", 2.0).rate_drives[0].rate_hz
+        2.0
+        """
+        check("fibre", fibre, Options(FIBRES))
+        check("rate_hz", rate_hz, RATE_HZ)
+        start = _ms(start_ms, "start_ms")
+        stop = self.duration_ms if stop_ms is None else _ms(stop_ms, "stop_ms")
+        check("stop_ms", stop, Interval(0, self.duration_ms))
+        check("start_ms", start, Interval(0, stop))
+        check("recruited", recruited, Interval(0.0, 1.0))
+        rd = RateDrive(fibre, float(rate_hz), float(start), float(stop), float(recruited))
         return _replace(self, rate_drives=self.rate_drives + (rd,))
 
     def with_background(self, rate_hz: float = 100.0) -> Protocol:
-        """Add Poisson background excitation and inhibition (aguiar2010: mean interval 10 ms)."""
+        """Add Poisson background excitation and inhibition (aguiar2010: mean interval 10 ms).
+
+        >>> shock(500.0).with_background(50.0).background_hz
+        50.0
+        """
+        check("rate_hz", rate_hz, RATE_HZ)
         return _replace(self, background_hz=float(rate_hz))
 
     def deterministic(self) -> Protocol:
@@ -196,29 +256,45 @@ def _replace(p: Protocol, **kw) -> Protocol:
 
 def shock(t_ms: float = 1000.0, intensity: float = 2.0, duration_ms: float | None = None
           ) -> Protocol:
-    """One electrical shock at ``t_ms`` of ``intensity`` x C threshold.
+    """One electrical shock at ``t_ms`` of ``intensity`` x C threshold; the protocol lasts
+    ``duration_ms`` (default: 1.5 s after the shock). Times in ms or as quantities.
 
     >>> shock(500.0).stim_times_ms
     (500.0,)
+    >>> shock("0.5 s", duration_ms="1 s").duration_ms
+    1000.0
     """
-    dur = t_ms + 1500.0 if duration_ms is None else duration_ms
-    return Protocol(dur, (float(t_ms),), (float(intensity),), label="shock")
+    t = _ms(t_ms, "t_ms")
+    check("t_ms", t, Interval(0, MAX_DURATION_MS))
+    check("intensity", intensity, INTENSITY)
+    dur = t + 1500.0 if duration_ms is None else _ms(duration_ms, "duration_ms")
+    check("duration_ms", dur, Interval(t, MAX_DURATION_MS, closed="right"))
+    return Protocol(dur, (t,), (float(intensity),), label="shock")
 
 
 def train(n: int = 15, freq_hz: float = 1.0, intensity: float = 2.0, start_ms: float = 1000.0,
-          tail_ms: float = 0.0) -> Protocol:
+          tail_ms: float = 0.0, *, max_shocks: int = DEFAULT_MAX_SHOCKS) -> Protocol:
     """``n`` shocks at ``freq_hz`` (wind-up protocol; aguiar2010: 15 at 1 Hz from t = 1 s).
 
     The protocol lasts until one inter-stimulus interval (at most 1 s) plus ``tail_ms`` after
-    the last shock.
+    the last shock. ``n`` is capped at ``max_shocks``.
 
     >>> train(3, 2.0).stim_times_ms
     (1000.0, 1500.0, 2000.0)
+    >>> train(0)
+    Traceback (most recent call last):
+    ...
+    ketasim.core.errors.InputError: n: got 0; allowed: an integer in [1, inf)
     """
-    if int(n) != n or n < 1:
-        raise InputError("n", n, "an integer >= 1")
-    if not (freq_hz > 0 and math.isfinite(freq_hz)):
-        raise InputError("freq_hz", freq_hz, "a finite frequency > 0 Hz")
+    check("n", n, Interval(1, None, integer=True))
+    check("max_shocks", max_shocks, Interval(1, MAX_STIMULI, integer=True))
+    check_work("n", n, max_shocks, "pass max_shocks=... to go past it")
+    check("freq_hz", freq_hz, Interval(0, RATE_HZ.hi, closed="right"))
+    check("intensity", intensity, INTENSITY)
+    start_ms = _ms(start_ms, "start_ms")
+    check("start_ms", start_ms, Interval(0, MAX_DURATION_MS))
+    tail_ms = _ms(tail_ms, "tail_ms")
+    check("tail_ms", tail_ms, Interval(0, MAX_DURATION_MS))
     isi = 1000.0 / freq_hz
     times = tuple(start_ms + i * isi for i in range(int(n)))
     dur = times[-1] + max(min(isi, 1000.0), 1000.0) + tail_ms

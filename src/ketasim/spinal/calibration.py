@@ -59,7 +59,7 @@ def calibrate(spec: SensitizationSpec = DEFAULT_SENSITIZATION, *,
     base = DEFAULT if base is None else base
     _check(spec, base, seed, margin, target_gain_1h)
     prot = hfs_protocol()
-    sp = simulate(prot, [Condition(params=base)], record=True, record_dt_ms=0.5, seed=seed,
+    sp = simulate(prot, [Condition(params=base)], record=Record(0.5, "all"), seed=seed,
                   max_spikes=max_spikes_for(prot.duration_ms))
     drive = plasticity_drive(sp, spec)
 

@@ -1,7 +1,9 @@
 """Public entry point of the spinal layer: `simulate` a batch of conditions on one protocol.
 
 A condition is a parameter set (`SpinalParams`) plus drug levels at the receptors (free
-concentrations, umol/L, constant or time courses). The whole batch runs in one compiled call
+concentrations, umol/L, constant or time courses). The receptor models are specs passed in
+(``nmda=``, ``gabaa=``, ``opioid=``; default the receptor layer's), so that other kinetics can
+be tried at the circuit level. The whole batch runs in one compiled call
 (`ketasim.spinal.engine.run_batch`), and the result is a labelled `xarray.Dataset`:
 
 * ``spike_times`` (condition, spike) WDR spike times in ms (NaN padded), ``n_spikes``;
@@ -9,22 +11,40 @@ concentrations, umol/L, constant or time courses). The whole batch runs in one c
   ``c_response`` (100-400 ms), ``after_discharge`` (400-1000 ms, cut at the next shock) and
   ``response`` = C response + after-discharge (windows of cuellar2005; herrero2000);
 * ``windup_ratio`` (condition): response to the last / first stimulus;
-* traces (condition, time) when ``record=True``: ``v``, ``i_nmda``, ``i_cal``, ``ca_i``,
-  ``i_can``, ``i_ampa``, ``i_inh``, ``v_int``.
+* traces (condition, time) named in ``record=Record(every=..., variables=...)``: ``v``,
+  ``v_dend``, ``i_nmda``, ``i_cal``, ``ca_i``, ``i_can``, ``i_ampa``, ``i_inh``, ``v_int``
+  (``time`` in ms, ``attrs["units"]``).
+
+Coordinates on ``condition`` are always ``label`` and every drug of `DRUGS` (0 when absent;
+the time average over the protocol when the level is a time course), whatever the input.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 
 import numpy as np
 import xarray as xr
 
-from ketasim.core.errors import InputError, NumericalError
+from ketasim.core.errors import InputError
 from ketasim.core.provenance import stamp
+from ketasim.core.record import Record
+from ketasim.core.units import parse_quantity
+from ketasim.core.validation import (
+    Each,
+    Instance,
+    Interval,
+    NoneOK,
+    check,
+    check_finite,
+    check_work,
+)
+from ketasim.receptors.gabaa import GABAAParams
+from ketasim.receptors.opioid import OpioidParams
 from ketasim.spinal import engine as E
+from ketasim.spinal import layout as L
 from ketasim.spinal import sources as S
 from ketasim.spinal._rx import NMDAParams, nmda_equilibrium, nmda_params_array, nmda_step_ws
 from ketasim.spinal._rx import nmda_workspace as _ws
@@ -34,23 +54,63 @@ from ketasim.spinal.params import DEFAULT, SpinalParams
 DRUGS = ("ketamine_uM", "norketamine_uM", "propofol_uM", "thiopental_uM", "morphine_uM",
          "fentanyl_uM", "remifentanil_uM", "mu_occupancy")
 MOD_DT_MS = 10.0  # drug inputs are piecewise constant on this grid
+MAX_LEVEL_UM = 1e4  # 10 mmol/L: above any free drug concentration at a receptor
+MAX_COURSE_POINTS = 1_000_000
+MAX_STEPS = 500_000_000  # conditions x time steps of one call (max_steps=... lifts it)
+MAX_RECORD_POINTS = 20_000_000  # conditions x recorded time points (max_record_points=...)
+SPINAL_CITATIONS = (S.AGUIAR2010, S.TRAUB1991, S.MCCORMICK1992, S.DESTEXHE1994, S.DESTEXHE1993,
+                    S.PRESCOTT2005, S.BURNASHEV1995, S.DESTEXHE1998, S.CLEMENTS1992,
+                    S.GASSER1939, S.CUELLAR2005, S.HERRERO2000)
+
+
+def _level(name: str, value):
+    """A drug level: a number (umol/L; an occupancy fraction for ``mu_occupancy``), a
+    quantity (``"0.3 uM"``) or a ``(times_ms, values)`` time course; returned normalised (a
+    float, or a pair of tuples of floats)."""
+    hi = 1.0 if name == "mu_occupancy" else MAX_LEVEL_UM
+    allowed = Interval(0.0, hi)
+    if isinstance(value, tuple | list) and len(value) == 2 and np.ndim(value[0]) == 1:
+        ts, vs = value
+        if np.ndim(vs) != 1 or len(ts) != len(vs) or len(ts) == 0:
+            raise InputError(f"{name} time course", f"{len(ts)} times, {np.shape(vs)} values",
+                             "(times_ms, values): two 1-D sequences of equal, non-zero length")
+        check_work(f"{name} time course points", len(ts), MAX_COURSE_POINTS,
+                   "resample the time course")
+        check(f"{name} times_ms", ts, Each(Interval()))
+        check(f"{name} values", vs, Each(allowed))
+        ts = tuple(float(t) for t in ts)
+        if any(b < a for a, b in zip(ts, ts[1:], strict=False)):
+            raise InputError(f"{name} times_ms", "unsorted", "non-decreasing times (ms)")
+        return ts, tuple(float(v) for v in vs)
+    if name != "mu_occupancy" and (isinstance(value, str) or hasattr(value, "dimensionality")):
+        value = parse_quantity(value, name, "uM")
+    check(name, value, allowed)
+    return float(value)
 
 
 @dataclass(frozen=True)
 class Condition:
     """One simulated condition: parameters plus drug levels at the receptor.
 
-    Drug levels are free concentrations in umol/L, each a constant or a ``(times_ms, values)``
-    pair interpolated linearly (e.g. from the PK layer). Opioids act through the receptor
-    layer's mu-opioid activation (`ketasim.receptors.opioid.opioid_effects_nb`, ketamine's own
-    weak mu competition included); ``mu_occupancy`` adds a directly imposed mu activation
-    (0..1; the sum is capped at 1). Activation r scales C-fibre release by
-    ``1 - mu_presyn_max r`` and opens ``g_girk_max r`` of GIRK conductance on the WDR soma.
+    Drug levels are free concentrations in umol/L (or quantities, ``"0.3 uM"``), each a
+    constant or a ``(times_ms, values)`` pair interpolated linearly (e.g. from the PK layer);
+    they are checked (finite, >= 0, at most 10 mM; time courses sorted, of equal lengths)
+    when the condition is built. Opioids act through the receptor layer's mu-opioid
+    activation (`ketasim.receptors.opioid.opioid_effects_nb`, ketamine's own weak mu
+    competition included); ``mu_occupancy`` adds a directly imposed mu activation (0..1; the
+    sum is capped at 1). Activation r scales C-fibre release by ``1 - mu_presyn_max r`` and
+    opens ``g_girk_max r`` of GIRK conductance on the WDR soma.
 
     Examples
     --------
     >>> Condition(ketamine_uM=1.0, label="ket 1 uM").ketamine_uM
     1.0
+    >>> Condition(ketamine_uM="300 nM").ketamine_uM
+    0.3
+    >>> Condition(ketamine_uM=float("nan"))
+    Traceback (most recent call last):
+    ...
+    ketasim.core.errors.InputError: ketamine_uM: got nan; allowed: a real number in [0, 10000]
     """
 
     params: SpinalParams = DEFAULT
@@ -65,15 +125,50 @@ class Condition:
     label: str = ""
     extra: dict = field(default_factory=dict, compare=False)
 
+    def __post_init__(self):
+        check("params", self.params, Instance(SpinalParams))
+        check("label", self.label, Instance(str))
+        for name in DRUGS:
+            object.__setattr__(self, name, _level(name, getattr(self, name)))
+
+    def mean_level(self, name: str, duration_ms: float) -> float:
+        """Level of drug ``name`` averaged over ``[0, duration_ms]`` (its value if constant)."""
+        v = getattr(self, name)
+        if isinstance(v, float):
+            return v
+        return float(np.mean(_course(v, name, int(math.ceil(duration_ms / MOD_DT_MS)) + 1)))
+
+    def to_dict(self) -> dict:
+        """The condition as plain data: label, drug levels and the parameters that differ
+        from `DEFAULT` (for provenance)."""
+        d = {"label": self.label,
+             "params": {f.name: getattr(self.params, f.name) for f in fields(SpinalParams)
+                        if getattr(self.params, f.name) != getattr(DEFAULT, f.name)}}
+        for name in DRUGS:
+            v = getattr(self, name)
+            d[name] = v if isinstance(v, float) else {"times_ms": list(v[0]),
+                                                        "values": list(v[1])}
+        return d
+
+
+def _spec_dict(spec) -> dict:
+    d = asdict(spec)
+    d.pop("citations", None)
+    return d
+
 
 @lru_cache(maxsize=16)
 def nmda_peak_open_fraction(dt_ms: float, glu_um: float, pulse_ms: float,
-                            v_mv: float = -65.0) -> float:
-    """Peak conducting fraction after one glutamate pulse without Mg2+ (receptor-layer model).
+                            v_mv: float = -65.0, nmda: NMDAParams | None = None) -> float:
+    """Peak conducting fraction after one glutamate pulse without Mg2+ (receptor-layer model
+    ``nmda``, default `NMDAParams()`).
 
     Used to express lumped NMDA weights as peak conductances (nS), like the AMPA weights.
+
+    >>> round(float(nmda_peak_open_fraction(0.025, 1000.0, 1.0)), 3)
+    0.249
     """
-    p = nmda_params_array(NMDAParams())
+    p = nmda_params_array(NMDAParams() if nmda is None else nmda)
     x = nmda_equilibrium(v_mv, 0.0, 0.0, 0.0, 0.0, p)
     ws = _ws()
     n_on = max(1, int(round(pulse_ms / dt_ms)))
@@ -84,42 +179,50 @@ def nmda_peak_open_fraction(dt_ms: float, glu_um: float, pulse_ms: float,
     return best
 
 
-def _dexp_norm_py(tau_rise: float, tau_decay: float) -> float:
-    """Peak-normalising factor of a dual exponential (the engine's, for cross-checks)."""
-    return float(E._dexp_norm(tau_rise, tau_decay))
+def weight_matrix(p: SpinalParams, dt_ms: float, nmda: NMDAParams | None = None) -> np.ndarray:
+    """Lumped conductances (nS) of every pathway (rows: channels, columns: synapse types).
 
+    NMDA weights are peak conductances after one pulse (Mg2+ removed) of the NMDA model
+    ``nmda`` (default `NMDAParams()`).
 
-def weight_matrix(p: SpinalParams, dt_ms: float) -> np.ndarray:
-    """Lumped conductances (nS) of every pathway (rows: channels, columns: synapse types)."""
-    w = np.zeros((E.N_CH, E.N_SYN))
-    po = nmda_peak_open_fraction(dt_ms, p.glu_pulse_um, p.glu_pulse_ms)
-    w[E.CH_AB, E.S_W_AMPA] = p.w_ab_ampa
-    w[E.CH_AD, E.S_W_AMPA] = p.w_ad_ampa
-    w[E.CH_AD, E.S_W_NMDA] = p.w_ad_nmda / po
-    w[E.CH_C, E.S_I_AMPA] = p.w_c_int_ampa
-    w[E.CH_C, E.S_I_NMDA] = p.w_c_int_nmda / po
-    w[E.CH_C, E.S_I_NK1] = p.w_c_int_nk1
-    w[E.CH_C, E.S_W_NK1] = p.w_c_wdr_nk1
-    w[E.CH_BGE, E.S_W_AMPA] = p.w_bg_ampa
-    w[E.CH_BGI, E.S_W_GABA] = p.w_bg_gaba
-    w[E.CH_FFI, E.S_W_GABA] = p.w_aff_ffi_gaba
-    w[E.CH_FFI, E.S_W_GLY] = p.w_aff_ffi_gly
-    w[E.CH_INT, E.S_W_AMPA] = p.w_int_wdr_ampa
-    w[E.CH_INT, E.S_W_NMDA] = p.w_int_wdr_nmda / po
-    w[E.CH_INT_FFI, E.S_W_GABA] = p.w_int_ffi_gaba
-    w[E.CH_INT_FFI, E.S_W_GLY] = p.w_int_ffi_gly
-    if np.any(w < 0):
-        raise InputError("SpinalParams weights", float(w.min()), "conductances >= 0 nS")
+    >>> weight_matrix(DEFAULT, 0.025).shape
+    (8, 8)
+    """
+    w = np.zeros((L.N_CH, L.N_SYN))
+    po = nmda_peak_open_fraction(dt_ms, p.glu_pulse_um, p.glu_pulse_ms, nmda=nmda)
+    if not po > 0:
+        raise InputError("nmda", "a receptor that never opens",
+                         "an NMDA model that opens after a glutamate pulse")
+    w[L.CH_AB, L.S_W_AMPA] = p.w_ab_ampa
+    w[L.CH_AD, L.S_W_AMPA] = p.w_ad_ampa
+    w[L.CH_AD, L.S_W_NMDA] = p.w_ad_nmda / po
+    w[L.CH_C, L.S_I_AMPA] = p.w_c_int_ampa
+    w[L.CH_C, L.S_I_NMDA] = p.w_c_int_nmda / po
+    w[L.CH_C, L.S_I_NK1] = p.w_c_int_nk1
+    w[L.CH_C, L.S_W_NK1] = p.w_c_wdr_nk1
+    w[L.CH_BGE, L.S_W_AMPA] = p.w_bg_ampa
+    w[L.CH_BGI, L.S_W_GABA] = p.w_bg_gaba
+    w[L.CH_FFI, L.S_W_GABA] = p.w_aff_ffi_gaba
+    w[L.CH_FFI, L.S_W_GLY] = p.w_aff_ffi_gly
+    w[L.CH_INT, L.S_W_AMPA] = p.w_int_wdr_ampa
+    w[L.CH_INT, L.S_W_NMDA] = p.w_int_wdr_nmda / po
+    w[L.CH_INT_FFI, L.S_W_GABA] = p.w_int_ffi_gaba
+    w[L.CH_INT_FFI, L.S_W_GLY] = p.w_int_ffi_gly
     return w
 
 
-def gaba_modulation(propofol_uM, thiopental_uM, ketamine_uM):
+def gaba_modulation(propofol_uM, thiopental_uM, ketamine_uM, params: GABAAParams | None = None):
     """GABA-A decay multiplier, gain and tonic conductance, and glycine gain per time row.
 
     The WDR's GABA-A synapse is a dual exponential whose decay is scaled by the receptor
-    layer's deactivation multiplier (`ketasim.receptors.gabaa.gabaa_decay_multiplier`:
-    propofol 1 uM -> 1.28, 10 uM -> 1.69, Bai 1999 / Takazawa 2009); glycine receptors are not
-    modulated (receptor layer: propofol none up to 50 uM, Wang 2004).
+    layer's deactivation multiplier (`ketasim.receptors.gabaa.gabaa_decay_multiplier` with
+    the spec ``params``, default `GABAAParams()`: propofol 1 uM -> 1.28, 10 uM -> 1.69,
+    Bai 1999 / Takazawa 2009); glycine receptors are not modulated (receptor layer: propofol
+    none up to 50 uM, Wang 2004).
+
+    >>> tau, gain, tonic, gly = gaba_modulation([10.0], [0.0], [0.0])
+    >>> round(float(tau[0]), 2)
+    1.69
     """
     from ketasim.receptors.gabaa import gabaa_decay_multiplier
     pro = np.asarray(propofol_uM, float)
@@ -130,35 +233,23 @@ def gaba_modulation(propofol_uM, thiopental_uM, ketamine_uM):
     for i, key in enumerate(zip(pro, thio, ket, strict=True)):
         if key not in cache:
             cache[key] = gabaa_decay_multiplier(propofol_uM=key[0], thiopental_uM=key[1],
-                                                ketamine_uM=key[2])
+                                                ketamine_uM=key[2], params=params)
         tau[i] = cache[key]
     return tau, np.ones_like(tau), np.zeros_like(tau), np.ones_like(tau)
 
 
 def _course(value, name, n_rows):
+    """A (normalised) drug level on the drug-input grid (``n_rows`` rows of MOD_DT_MS)."""
     t = np.arange(n_rows) * MOD_DT_MS
-    if isinstance(value, tuple | list) and len(value) == 2 and np.ndim(value[0]) == 1:
-        ts = np.asarray(value[0], float)
-        vs = np.asarray(value[1], float)
-        if ts.shape != vs.shape or ts.size == 0 or np.any(np.diff(ts) < 0):
-            raise InputError(name, "time course", "(times_ms, values) of equal length, sorted")
-        out = np.interp(t, ts, vs)
-    else:
-        try:
-            out = np.full(n_rows, float(value))
-        except (TypeError, ValueError):
-            raise InputError(name, value, "a number or a (times_ms, values) pair") from None
-    if not np.all(np.isfinite(out)) or np.any(out < 0):
-        raise InputError(name, value, "finite, non-negative values")
-    if name == "mu_occupancy" and np.any(out > 1):
-        raise InputError(name, value, "an occupancy fraction in [0, 1]")
-    return out
+    if isinstance(value, tuple):
+        return np.interp(t, np.asarray(value[0], float), np.asarray(value[1], float))
+    return np.full(n_rows, float(value))
 
 
-def _mu_activation(mor, fen, rem, ket):
+def _mu_activation(mor, fen, rem, ket, opioid: OpioidParams | None = None):
     """Receptor-layer mu-opioid activation r per time row (cached over repeated rows)."""
     from ketasim.receptors.opioid import opioid_effects_nb, opioid_params_array
-    q = opioid_params_array()
+    q = opioid_params_array(opioid)
     out = np.empty(mor.shape)
     cache = {}
     for i, key in enumerate(zip(mor, fen, rem, ket, strict=True)):
@@ -168,9 +259,9 @@ def _mu_activation(mor, fen, rem, ket):
     return out
 
 
-def _mod_array(conds, duration_ms):
+def _mod_array(conds, duration_ms, gabaa=None, opioid=None):
     n_rows = int(math.ceil(duration_ms / MOD_DT_MS)) + 1
-    mod = np.zeros((len(conds), n_rows, E.N_MOD))
+    mod = np.zeros((len(conds), n_rows, L.N_MOD))
     for i, c in enumerate(conds):
         ket = _course(c.ketamine_uM, "ketamine_uM", n_rows)
         nk = _course(c.norketamine_uM, "norketamine_uM", n_rows)
@@ -181,23 +272,33 @@ def _mod_array(conds, duration_ms):
         fen = _course(c.fentanyl_uM, "fentanyl_uM", n_rows)
         rem = _course(c.remifentanil_uM, "remifentanil_uM", n_rows)
         if np.any(mor) or np.any(fen) or np.any(rem):
-            mu = np.minimum(1.0, mu + _mu_activation(mor, fen, rem, ket))
-        tau, gg, tonic, gly = gaba_modulation(pro, thio, ket)
-        mod[i, :, E.M_MG] = c.params.mg_mm
-        mod[i, :, E.M_KET] = ket
-        mod[i, :, E.M_NK] = nk
-        mod[i, :, E.M_GABA_TAU] = tau
-        mod[i, :, E.M_GABA_G] = gg
-        mod[i, :, E.M_GABA_TONIC] = tonic
-        mod[i, :, E.M_GLY_G] = gly
-        mod[i, :, E.M_MU] = mu
+            mu = np.minimum(1.0, mu + _mu_activation(mor, fen, rem, ket, opioid))
+        tau, gg, tonic, gly = gaba_modulation(pro, thio, ket, gabaa)
+        mod[i, :, L.M_MG] = c.params.mg_mm
+        mod[i, :, L.M_KET] = ket
+        mod[i, :, L.M_NK] = nk
+        mod[i, :, L.M_GABA_TAU] = tau
+        mod[i, :, L.M_GABA_G] = gg
+        mod[i, :, L.M_GABA_TONIC] = tonic
+        mod[i, :, L.M_GLY_G] = gly
+        mod[i, :, L.M_MU] = mu
     return mod
 
 
-def simulate(protocol: Protocol, conditions=None, *, dt_ms: float = 0.025,
-             record: bool = False, record_dt_ms: float = 0.5, seed: int = 0,
+def _ms(value, field_name: str) -> float:
+    if isinstance(value, str) or hasattr(value, "dimensionality"):
+        return parse_quantity(value, field_name, "ms")
+    check(field_name, value, Interval())
+    return float(value)
+
+
+def simulate(protocol: Protocol, conditions=None, *, nmda: NMDAParams | None = None,
+             gabaa: GABAAParams | None = None, opioid: OpioidParams | None = None,
+             record: Record | None = None, dt_ms: float = 0.025, seed: int = 0,
              common_inputs: bool = True, max_spikes: int = 4000, nmda_dt_ms: float = 0.1,
-             exact_gates: bool = False, nmda_expeuler: bool = False) -> xr.Dataset:
+             exact_gates: bool = False, nmda_expeuler: bool = False,
+             max_steps: int = MAX_STEPS, max_record_points: int = MAX_RECORD_POINTS
+             ) -> xr.Dataset:
     """Simulate the afferent -> interneuron -> WDR circuit for a batch of conditions.
 
     Parameters
@@ -206,15 +307,27 @@ def simulate(protocol: Protocol, conditions=None, *, dt_ms: float = 0.025,
         Stimuli (`ketasim.spinal.afferents.train`, `shock`, ...).
     conditions : Condition or sequence of Condition, optional
         The batch (default: one drug-free control).
+    nmda : NMDAParams, optional
+        The receptor layer's NMDA model (default `NMDAParams()`): gating, Mg2+, ketamine and
+        norketamine block, reversal and Ca2+ fraction. Lumped NMDA weights stay peak
+        conductances of this model.
+    gabaa : GABAAParams, optional
+        GABA-A drug modulation (default `GABAAParams()`).
+    opioid : OpioidParams, optional
+        mu-opioid binding (default `OpioidParams()`).
+    record : Record, optional
+        Traces to return (condition, time): ``Record(every=0.5, variables=("v", "i_nmda"))``
+        or ``variables="all"``; ``every`` in ms (default 0.5 ms) or a quantity. Default: no
+        traces (summaries only).
     dt_ms : float
-        Fixed time step (ms).
-    record : bool
-        Also return traces (condition, time) every ``record_dt_ms``.
+        Fixed time step (ms, or a quantity), in [0.001, 0.1] ms.
     seed : int
         Seed of the afferent jitter and Poisson trains (numpy SeedSequence).
     common_inputs : bool
         Give every condition the same afferent realisation (paired comparison); otherwise each
         condition gets its own child seed.
+    max_spikes : int
+        Capacity of the spike-time buffer per condition.
     nmda_dt_ms : float
         Step of the receptor layer's NMDA kernel (a multiple of ``dt_ms``, at most 0.1 ms).
     exact_gates : bool
@@ -223,6 +336,8 @@ def simulate(protocol: Protocol, conditions=None, *, dt_ms: float = 0.025,
     nmda_expeuler : bool
         Advance the receptor layer's NMDA rate matrix by exponential Euler per state (Brian2's
         scheme; cross-check only) instead of the receptor kernel's backward Euler.
+    max_steps, max_record_points : int
+        Caps on conditions x time steps and conditions x recorded time points.
 
     Returns
     -------
@@ -235,24 +350,57 @@ def simulate(protocol: Protocol, conditions=None, *, dt_ms: float = 0.025,
     >>> ds = simulate(train(n=3, freq_hz=1.0), [Condition(), Condition(ketamine_uM=10.0)])
     >>> ds.response.dims
     ('condition', 'stimulus')
+    >>> from ketasim.core.record import Record
+    >>> from ketasim.receptors.nmda import NMDAParams
+    >>> ds = simulate(train(n=1), Condition(), nmda=NMDAParams(ket_koff0=1e-3),
+    ...               record=Record(every="1 ms", variables=("v",)))
+    >>> ds.v.dims, ds.time.attrs["units"]
+    (('condition', 'time'), 'ms')
     """
+    check("protocol", protocol, Instance(Protocol))
     if conditions is None:
         conditions = [Condition()]
     if isinstance(conditions, Condition):
         conditions = [conditions]
-    conds = list(conditions)
+    try:
+        conds = list(conditions)
+    except TypeError:
+        raise InputError("conditions", type(conditions).__name__,
+                         "a Condition or a non-empty sequence of Condition") from None
     if not conds or not all(isinstance(c, Condition) for c in conds):
         raise InputError("conditions", type(conditions).__name__,
                          "a Condition or a non-empty sequence of Condition")
-    if not (0.001 <= dt_ms <= 0.1):
-        raise InputError("dt_ms", dt_ms, "a step in [0.001, 0.1] ms")
-    if record and not (dt_ms <= record_dt_ms <= 100.0):
-        raise InputError("record_dt_ms", record_dt_ms, f"a value in [{dt_ms}, 100] ms")
+    nmda = NMDAParams() if nmda is None else nmda
+    check("nmda", nmda, Instance(NMDAParams))
+    check("gabaa", gabaa, Instance(GABAAParams), NoneOK())
+    check("opioid", opioid, Instance(OpioidParams), NoneOK())
+    record = Record() if record is None else record
+    check("record", record, Instance(Record))
+    dt_ms = _ms(dt_ms, "dt_ms")
+    check("dt_ms", dt_ms, Interval(0.001, 0.1))
+    nmda_dt_ms = _ms(nmda_dt_ms, "nmda_dt_ms")
+    check("seed", seed, Interval(0, 2**63 - 1, integer=True))
+    check("max_spikes", max_spikes, Interval(1, 10**8, integer=True))
+    check("max_steps", max_steps, Interval(1, None, integer=True))
+    check("max_record_points", max_record_points, Interval(1, None, integer=True))
+    for name, val in (("common_inputs", common_inputs), ("exact_gates", exact_gates),
+                      ("nmda_expeuler", nmda_expeuler)):
+        check(name, val, Instance(bool))
+    traces = record.names(L.TRACE_NAMES) if record.any else ()
+    rec_dt = record.interval("ms", default=0.5)
+    if traces:
+        check("record.every", rec_dt, Interval(dt_ms, 100.0))
     n_sub = int(round(nmda_dt_ms / dt_ms))
     if n_sub < 1 or abs(n_sub * dt_ms - nmda_dt_ms) > 1e-9 or nmda_dt_ms > 0.1 + 1e-12:
         raise InputError("nmda_dt_ms", nmda_dt_ms, f"a multiple of dt_ms = {dt_ms} up to 0.1 ms")
     n_cond = len(conds)
     n_steps = int(round(protocol.duration_ms / dt_ms))
+    check_work("conditions x time steps", n_cond * n_steps, max_steps,
+               "pass max_steps=... to go past it")
+    rec_every = max(1, int(round(rec_dt / dt_ms))) if traces else 1
+    n_rec = (n_steps + rec_every - 1) // rec_every if traces else 0
+    check_work("conditions x recorded time points", n_cond * n_rec, max_record_points,
+               "record less often (Record(every=...)) or pass max_record_points=...")
     # events
     ss = np.random.SeedSequence(seed)
     if common_inputs:
@@ -265,26 +413,36 @@ def simulate(protocol: Protocol, conditions=None, *, dt_ms: float = 0.025,
     ev_ch = np.concatenate([e[1] for e in ev]) if ptr[-1] else np.zeros(0, np.int64)
     ev_w = np.concatenate([e[2] for e in ev]) if ptr[-1] else np.zeros(0)
     P = np.stack([c.params.to_array() for c in conds])
-    W = np.stack([weight_matrix(c.params, dt_ms) for c in conds])
-    mod = _mod_array(conds, protocol.duration_ms)
+    W = np.stack([weight_matrix(c.params, dt_ms, nmda) for c in conds])
+    mod = _mod_array(conds, protocol.duration_ms, gabaa, opioid)
     mod_every = max(1, int(round(MOD_DT_MS / dt_ms)))
-    rec_every = max(1, int(round(record_dt_ms / dt_ms))) if record else 1
-    n_rec = (n_steps + rec_every - 1) // rec_every if record else 0
-    rec = np.zeros((n_cond, n_rec, E.N_REC))
+    rec = np.zeros((n_cond, n_rec, L.N_REC))
     spk_t = np.full((n_cond, max_spikes), np.nan)
     spk_n = np.zeros(n_cond, np.int64)
     ispk_t = np.full((n_cond, max_spikes), np.nan)
     ispk_n = np.zeros(n_cond, np.int64)
-    nmda_p = nmda_params_array(NMDAParams())
+    v_end = np.zeros((n_cond, 3))
+    nmda_p = nmda_params_array(nmda)
     E.run_batch(P, W, ptr, ev_step, ev_ch, ev_w, mod, mod_every, n_steps, dt_ms, rec_every,
-                rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p, exact_gates, n_sub, nmda_expeuler)
+                rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p, v_end, exact_gates, n_sub,
+                nmda_expeuler)
     if np.any(spk_n > max_spikes):
         raise InputError("max_spikes", max_spikes,
                          f"at least {int(spk_n.max())} (spikes were dropped)")
-    if record and not np.all(np.isfinite(rec)):
-        raise NumericalError("non-finite state in the spinal engine; reduce dt_ms")
-    return _to_dataset(protocol, conds, spk_t, spk_n, ispk_n, rec, rec_every * dt_ms, dt_ms,
-                       seed)
+    check_finite("membrane potentials at the end of the run", v_end)
+    check_finite("recorded traces", rec)
+    inputs = {"protocol": protocol.to_dict(), "conditions": [c.to_dict() for c in conds],
+              "spinal_params_default": asdict(DEFAULT), "nmda": _spec_dict(nmda),
+              "gabaa": _spec_dict(gabaa or GABAAParams()),
+              "opioid": _spec_dict(opioid or OpioidParams()),
+              "record": {"every_ms": rec_dt if traces else None, "variables": list(traces)},
+              "dt_ms": dt_ms, "nmda_dt_ms": nmda_dt_ms, "seed": seed,
+              "common_inputs": common_inputs, "exact_gates": exact_gates,
+              "nmda_expeuler": nmda_expeuler, "max_spikes": max_spikes}
+    citations = (*SPINAL_CITATIONS, *nmda.citations, *(gabaa or GABAAParams()).citations,
+                 *(opioid or OpioidParams()).citations)
+    return _to_dataset(protocol, conds, spk_t, spk_n, ispk_n, rec, traces, rec_every * dt_ms,
+                       dt_ms, seed, inputs, citations)
 
 
 def score(spike_times: np.ndarray, stim_times: np.ndarray, duration_ms: float):
@@ -312,7 +470,8 @@ def score(spike_times: np.ndarray, stim_times: np.ndarray, duration_ms: float):
     return tuple(out)
 
 
-def _to_dataset(protocol, conds, spk_t, spk_n, ispk_n, rec, rec_dt, dt_ms, seed):
+def _to_dataset(protocol, conds, spk_t, spk_n, ispk_n, rec, traces, rec_dt, dt_ms, seed,
+                inputs, citations):
     n_cond = len(conds)
     st = np.asarray(protocol.stim_times_ms, float)
     n_stim = st.size
@@ -328,11 +487,14 @@ def _to_dataset(protocol, conds, spk_t, spk_n, ispk_n, rec, rec_dt, dt_ms, seed)
     nmax = max(1, int(spk_n.max()))
     labels = [c_.label or f"c{i}" for i, c_ in enumerate(conds)]
     coords = {"condition": np.arange(n_cond), "stimulus": np.arange(n_stim),
-              "label": ("condition", labels), "stim_time": ("stimulus", st)}
+              "label": ("condition", labels),
+              "stim_time": ("stimulus", st, {"units": "ms"})}
     for d in DRUGS:
-        vals = [getattr(c_, d) for c_ in conds]
-        if all(isinstance(v, int | float) for v in vals):
-            coords[d] = ("condition", np.asarray(vals, float))
+        unit = "1" if d == "mu_occupancy" else "umol/L"
+        vals = np.asarray([c_.mean_level(d, protocol.duration_ms) for c_ in conds], float)
+        coords[d] = ("condition", vals,
+                     {"units": unit, "long_name": "level (time average over the protocol "
+                      "when a time course)"})
     ds = xr.Dataset(
         {
             "spike_times": (("condition", "spike"), spk_t[:, :nmax], {"units": "ms"}),
@@ -352,17 +514,14 @@ def _to_dataset(protocol, conds, spk_t, spk_n, ispk_n, rec, rec_dt, dt_ms, seed)
         },
         coords=coords,
     )
-    if rec.shape[1] > 0:
+    if traces:
         t = np.arange(rec.shape[1]) * rec_dt
         ds = ds.assign_coords(time=("time", t, {"units": "ms"}))
-        for j, (name, unit) in enumerate(zip(E.TRACE_NAMES, E.TRACE_UNITS, strict=True)):
-            ds[name] = (("condition", "time"), rec[:, :, j], {"units": unit})
+        for j, (name, unit) in enumerate(zip(L.TRACE_NAMES, L.TRACE_UNITS, strict=True)):
+            if name in traces:
+                ds[name] = (("condition", "time"), rec[:, :, j], {"units": unit})
     ds.attrs["protocol"] = protocol.label
     ds.attrs["duration_ms"] = protocol.duration_ms
     ds.attrs["dt_ms"] = dt_ms
     return stamp(ds, model="ketasim.spinal WDR circuit (after aguiar2010)",
-                 citations=[S.AGUIAR2010, S.TRAUB1991, S.MCCORMICK1992, S.DESTEXHE1994,
-                            S.DESTEXHE1993, S.PRESCOTT2005, S.BURNASHEV1995, S.CUELLAR2005,
-                            S.HERRERO2000],
-                 params={"protocol": protocol.label, "n_conditions": n_cond,
-                         "stim_times_ms": list(st), "dt_ms": dt_ms}, seed=seed)
+                 citations=citations, params=inputs, seed=seed)

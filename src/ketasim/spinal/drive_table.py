@@ -21,6 +21,7 @@ import numpy as np
 
 from ketasim.core.cache import cached_file, fingerprint
 from ketasim.core.errors import InputError
+from ketasim.core.record import Record
 from ketasim.core.validation import Each, Instance, Interval, check, check_work
 from ketasim.spinal.circuit import Condition, simulate
 from ketasim.spinal.modulation import (
@@ -258,7 +259,7 @@ def compute_drive_table(spec: SensitizationSpec = DEFAULT_SENSITIZATION, *,
         prot = steady_protocol(duration_ms)
         if r > 0:
             prot = prot.with_rate_drive("c", float(r))
-        sp = simulate(prot, conds, record=True, record_dt_ms=rec_dt, seed=seed + i,
+        sp = simulate(prot, conds, record=Record(rec_dt, "all"), seed=seed + i,
                       max_spikes=max_spikes_for(duration_ms))
         cites.update(dict.fromkeys(sp.attrs["citations"].split(";")))
         st = calcium_drive_stats(plasticity_drive(sp, spec), rec_dt, spec.gain, skip_ms=skip_ms)

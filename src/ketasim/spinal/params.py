@@ -12,11 +12,16 @@ loop alone). With a dendrite, the synaptic (NMDA) Ca2+ and a slow dendritic depo
 set the dendritic Ca2+ that drives I_CAN, which is the physics of wind-up in aguiar2010.
 
 Every published number carries its citation key (ketasim.core.citations); numbers marked
-"[fit]" were tuned by us to the cellular targets named there, "[est]" are our estimates.
+"[fitted]" were tuned by us to the cellular targets named there, "[estimate]" are our
+estimates.
+
+Every field is checked when a spec is built (`SPINAL_CONSTRAINTS`: a physical interval per
+field; NaN and infinities are always refused), so that a bad value raises `InputError`
+naming the field instead of reaching the compiled engine.
 
 Calibration (cellular / model-level targets only; no clinical ketamine outcome was used):
-targets are aguiar2010's wind-up (reference 3.3: 4 -> 11 spikes at 1 Hz, little at 0.1 Hz),
-frequency dependence (mendell1966; dickenson1987 0.5 Hz) and the issue's fix of aguiar2010's
+targets are aguiar2010's wind-up (our NEURON rerun of it: 4 -> 11 spikes at 1 Hz, little at 0.1 Hz),
+frequency dependence (mendell1966; dickenson1987 0.5 Hz) and a fix of aguiar2010's
 NMDA hypersensitivity: with NMDA receptors fully blocked the first C response keeps >= 70 %
 and wind-up is flat (dickenson1987: AP5 cuts wind-up with minor change of the C input). Fitted:
 C -> interneuron AMPA (one interneuron spike per C sub-volley), interneuron -> WDR AMPA (the
@@ -37,6 +42,7 @@ from dataclasses import asdict, dataclass, fields, replace
 import numpy as np
 
 from ketasim.core.errors import InputError
+from ketasim.core.validation import Interval, check_fields
 
 # geometry of the Aguiar WDR cell (aguiar2010, WDR.hoc): soma L = diam = 20 um, dendrite 500 x 4 um
 SOMA_AREA_UM2 = math.pi * 20.0 * 20.0
@@ -72,7 +78,8 @@ class SpinalParams:
     cm_uf_cm2: float = 1.0
     g_leak_s_cm2: float = 4.2e-5
     e_leak: float = -65.0
-    # soma-dendrite coupling: 1 / (Ra (L_d/2) / (pi r_d^2) + Ra (L_s/2) / (pi r_s^2)) [C]
+    # soma-dendrite coupling, computed from the geometry above:
+    # 1 / (Ra (L_d/2) / (pi r_d^2) + Ra (L_s/2) / (pi r_s^2))
     g_couple: float = 1e9 / (150.0 * 0.025 / (math.pi * 2e-4 ** 2)
                              + 150.0 * 0.001 / (math.pi * 1e-3 ** 2))
     # --- fast Na/K, soma and axon (traub1991 as used by aguiar2010: soma gNa 0.08, gK 0.02;
@@ -88,7 +95,7 @@ class SpinalParams:
     #     permeability in um3/ms (1 cm3/s = 1e9 um3/ms)
     p_cal_soma: float = 1e-4 * SOMA_AREA_UM2 * _UM2_TO_CM2 * 1e9
     p_cal_dend: float = 3e-5 * DEND_AREA_UM2 * _UM2_TO_CM2 * 1e9
-    ca_o_mm: float = 2.0  # [est] extracellular Ca2+
+    ca_o_mm: float = 2.0  # [estimate] extracellular Ca2+
     # --- Ca2+ shells (destexhe1993 as in aguiar2010: depth 0.1 um, tau 1 ms soma, 2 ms
     #     dendrite, rest 50 nM). NMDA Ca2+ fraction: receptor layer (burnashev_1995)
     ca_depth_um: float = 0.1
@@ -97,18 +104,18 @@ class SpinalParams:
     ca_rest_um: float = 0.05
     # the dendritic Ca2+ pool is the shell of the synaptic segment: aguiar2010 places the
     # synapses at one of the 5 dendritic segments, so the pool is 1/5 of the dendritic shell
-    ca_dend_pool_frac: float = 0.1  # [fit] (0.2 = aguiar2010's 1 of 5 segments)
-    nk1_ca_frac: float = 0.0  # [est] aguiar2010's NK1 Ca2+ routing switched off (not cited)
+    ca_dend_pool_frac: float = 0.1  # [fitted] (0.2 = aguiar2010's 1 of 5 segments)
+    nk1_ca_frac: float = 0.0  # [estimate] aguiar2010's NK1 Ca2+ routing switched off (not cited)
     # --- I_CAN, dendrite (destexhe1994 retuned by aguiar2010: 7e-5 S/cm2, E -20 mV,
     #     half-activation 0.5 uM, beta 2e-3/ms, tau factor 40, Q10 3 from 22 C)
-    g_can: float = 4.0  # [fit] nS; aguiar2010's 7e-5 S/cm2 x dendrite = 4.4 nS
+    g_can: float = 4.0  # [fitted] nS; aguiar2010's 7e-5 S/cm2 x dendrite = 4.4 nS
     e_can: float = -20.0
     can_cac_um: float = 0.5
     can_beta: float = 2e-3
     can_tau_factor: float = 40.0
     # --- slow AHP, K(Ca) (destexhe1994 via aguiar2010: 1e-4 soma, 1e-3 S/cm2 dendrite,
     #     m^3, half-activation 1 uM, beta 0.03/ms, Q10 3 from 22 C)
-    # [fit] soma 60 nS (aguiar2010: 1.3 nS; ours also limits plateau firing), dendrite 20 nS
+    # [fitted] soma 60 nS (aguiar2010: 1.3 nS; ours also limits plateau firing), dendrite 20 nS
     # (aguiar2010: 63 nS)
     g_kca_soma: float = 60.0
     g_kca_dend: float = 20.0
@@ -128,8 +135,8 @@ class SpinalParams:
     nk1_wdr_tau_decay: float = 3000.0
     gaba_tau_rise: float = 0.1
     gaba_tau_decay: float = 10.0
-    gly_tau_rise: float = 0.5  # [est] glycinergic IPSC in dorsal horn, rise < 1 ms
-    gly_tau_decay: float = 7.0  # [est] decay 5-10 ms in adult dorsal horn
+    gly_tau_rise: float = 0.5  # [estimate] glycinergic IPSC in dorsal horn, rise < 1 ms
+    gly_tau_decay: float = 7.0  # [estimate] decay 5-10 ms in adult dorsal horn
     e_ampa: float = 0.0
     e_nk1: float = 0.0
     e_cl: float = -80.0  # aguiar2010 (GABA-A reversal -80 mV); glycine shares the Cl- gradient
@@ -139,34 +146,37 @@ class SpinalParams:
     # --- lumped synaptic weights: peak conductance of all synapses of a pathway (nS);
     #     NMDA: peak after one pulse with Mg2+ removed. aguiar2010 values: A-delta 20 x
     #     (0.8 AMPA, 0.1 NMDA); C->IN 8 AMPA, 4 NMDA, 0.02 NK1; IN->WDR 20 x 0.2 each of
-    #     AMPA, NMDA, GABA-A; NK1 on WDR 0.015. Ours are re-tuned [fit] (module docstring).
-    w_ab_ampa: float = 6.0  # [est] A-beta touch input, subthreshold-to-1 spike
+    #     AMPA, NMDA, GABA-A; NK1 on WDR 0.015. Ours are re-tuned [fitted] (module docstring).
+    w_ab_ampa: float = 6.0  # [estimate] A-beta touch input, subthreshold-to-1 spike
     w_ad_ampa: float = 16.0
     w_ad_nmda: float = 2.0
-    w_c_int_ampa: float = 80.0  # [fit] 10 nS per C sub-volley: ~1 IN spike each
+    w_c_int_ampa: float = 80.0  # [fitted] 10 nS per C sub-volley: ~1 IN spike each
     w_c_int_nmda: float = 4.0
     w_c_int_nk1: float = 0.02
     w_c_wdr_nk1: float = 0.015
-    w_int_wdr_ampa: float = 12.0  # [fit] first C response from AMPA (aguiar2010 AP5 runs: 9.4)
-    w_int_wdr_nmda: float = 8.0  # [fit] NMDA carries the build-up
+    w_int_wdr_ampa: float = 12.0  # [fitted] first C response from AMPA (aguiar2010 AP5 runs: 9.4)
+    w_int_wdr_nmda: float = 8.0  # [fitted] NMDA carries the build-up
     w_int_ffi_gaba: float = 4.0
     w_int_ffi_gly: float = 0.0
-    w_aff_ffi_gaba: float = 2.0  # [est] A-fibre driven feed-forward inhibition (gate control)
+    w_aff_ffi_gaba: float = 2.0  # [estimate] A-fibre driven feed-forward inhibition (gate control)
     w_aff_ffi_gly: float = 2.0
     w_bg_ampa: float = 0.1  # aguiar2010 background noise synapses
     w_bg_gaba: float = 0.1
-    delay_int_ms: float = 1.0  # [est] synaptic delay IN -> WDR
+    delay_int_ms: float = 1.0  # [estimate] synaptic delay IN -> WDR
     delay_ffi_ms: float = 1.0  # aguiar2010: inhibition 1 ms after excitation
     # --- global scale factors used by sweeps (1 = control)
     nmda_scale: float = 1.0  # AP5-like competitive antagonism: fraction of NMDA left
     ampa_scale: float = 1.0
     nk1_scale: float = 1.0
     inh_scale: float = 1.0
-    # --- mu-opioid effects at full occupancy [est]: presynaptic release from C fibres and
+    # --- mu-opioid effects at full occupancy [estimate]: presynaptic release from C fibres and
     #     postsynaptic GIRK conductance on the WDR
     mu_presyn_max: float = 0.7
     g_girk_max: float = 3.0
     v_spike: float = -20.0  # spike detection threshold (upward crossing)
+
+    def __post_init__(self):
+        check_fields(self, SPINAL_CONSTRAINTS, prefix="SpinalParams.")
 
     def replace(self, **changes) -> SpinalParams:
         """Return a copy with fields changed; unknown fields raise `InputError`."""
@@ -180,5 +190,57 @@ class SpinalParams:
         return np.array([float(v) for v in asdict(self).values()], dtype=np.float64)
 
 
+# --- declarative constraints: one physical interval per field (units of the field)
+_POS = Interval(0, None, closed="neither")        # > 0
+_NONNEG = Interval(0, 1e6)                         # conductances (nS), weights, scales >= 0
+_VOLT = Interval(-150.0, 100.0)                    # mV, the range of the gate lookup table
+_TAU = Interval(0, 1e5, closed="right")            # time constants, ms
+_FRAC = Interval(0, 1)
+_RATE = Interval(0, 1e3, closed="right")           # /ms
+SPINAL_CONSTRAINTS = {
+    "temperature_c": Interval(0.0, 45.0),          # degC, physiological range
+    "area_soma_um2": Interval(0, 1e7, closed="right"),
+    "area_dend_um2": Interval(0, 1e7, closed="right"),
+    "cm_uf_cm2": Interval(0, 10, closed="right"),
+    "g_leak_s_cm2": Interval(0, 1, closed="right"),  # > 0: keeps every compartment passive
+    "e_leak": _VOLT, "g_couple": _NONNEG,
+    "g_na": _NONNEG, "g_k": _NONNEG, "e_na": _VOLT, "e_k": _VOLT, "vtraub": _VOLT,
+    "g_nap": _NONNEG,
+    "p_cal_soma": _NONNEG, "p_cal_dend": _NONNEG,   # um3/ms
+    "ca_o_mm": Interval(0, 100, closed="right"),
+    "ca_depth_um": Interval(0, 10, closed="right"),
+    "ca_tau_soma_ms": _TAU, "ca_tau_dend_ms": _TAU,
+    "ca_rest_um": Interval(0, 10),
+    "ca_dend_pool_frac": Interval(0, 1, closed="right"),
+    "nk1_ca_frac": _FRAC,
+    "g_can": _NONNEG, "e_can": _VOLT,
+    "can_cac_um": Interval(0, 1e3, closed="right"), "can_beta": _RATE,
+    "can_tau_factor": Interval(0, 1e4, closed="right"),
+    "g_kca_soma": _NONNEG, "g_kca_dend": _NONNEG,
+    "kca_cac_um": Interval(0, 1e3, closed="right"), "kca_beta": _RATE,
+    "int_c_m_pf": Interval(0, 1e6, closed="right"),
+    "int_g_leak": Interval(0, 1e6, closed="right"),
+    "int_g_na": _NONNEG, "int_g_k": _NONNEG,
+    "ampa_tau_rise": _TAU, "ampa_tau_decay": _TAU,
+    "nk1_int_tau_rise": _TAU, "nk1_int_tau_decay": _TAU,
+    "nk1_wdr_tau_rise": _TAU, "nk1_wdr_tau_decay": _TAU,
+    "gaba_tau_rise": _TAU, "gaba_tau_decay": _TAU,
+    "gly_tau_rise": _TAU, "gly_tau_decay": _TAU,
+    "e_ampa": _VOLT, "e_nk1": _VOLT, "e_cl": _VOLT,
+    "glu_pulse_um": Interval(0, 1e5),
+    "glu_pulse_ms": Interval(0, 100, closed="right"),
+    "mg_mm": Interval(0, 100),
+    **{f: _NONNEG for f in ("w_ab_ampa", "w_ad_ampa", "w_ad_nmda", "w_c_int_ampa",
+                            "w_c_int_nmda", "w_c_int_nk1", "w_c_wdr_nk1", "w_int_wdr_ampa",
+                            "w_int_wdr_nmda", "w_int_ffi_gaba", "w_int_ffi_gly",
+                            "w_aff_ffi_gaba", "w_aff_ffi_gly", "w_bg_ampa", "w_bg_gaba")},
+    # <= 100 ms: the engine's spike queues hold 1024 spikes in flight
+    "delay_int_ms": Interval(0, 100), "delay_ffi_ms": Interval(0, 100),
+    "nmda_scale": _NONNEG, "ampa_scale": _NONNEG, "nk1_scale": _NONNEG, "inh_scale": _NONNEG,
+    "mu_presyn_max": _FRAC, "g_girk_max": _NONNEG,
+    "v_spike": Interval(-100.0, 50.0),
+}
+
 FIELDS: tuple[str, ...] = tuple(f.name for f in fields(SpinalParams))
+assert set(SPINAL_CONSTRAINTS) == set(FIELDS), set(FIELDS) ^ set(SPINAL_CONSTRAINTS)
 DEFAULT = SpinalParams()

@@ -117,13 +117,14 @@ def plasticity_drive(sp: xr.Dataset, spec: SensitizationSpec = DEFAULT_SENSITIZA
 
     Examples
     --------
-    >>> sp = simulate(steady_protocol(200.0), record=True)
+    >>> sp = simulate(steady_protocol(200.0), record=Record(0.5, "all"))
     >>> plasticity_drive(sp).shape == sp.i_nmda.shape
     True
     """
     nmda = NMDAParams() if nmda is None else check("nmda", nmda, Instance(NMDAParams))
     if "i_nmda" not in sp or "i_cal" not in sp:
-        raise InputError("sp", "a run without traces", "a spinal run with record=True")
+        raise InputError("sp", "a run without traces",
+                         "a spinal run with traces (record=Record(..., 'all'))")
     return (nmda.ca_fraction * np.abs(sp.i_nmda.values)
             + spec.ltype_weight * np.abs(sp.i_cal.values))
 
@@ -155,7 +156,7 @@ def run_with_plasticity(protocol: Protocol, conditions,
     """
     check("protocol", protocol, Instance(Protocol))
     record = Record(every=10.0) if record is None else record
-    sp = simulate(protocol, conditions, dt_ms=dt_ms, record=True, record_dt_ms=trace_dt_ms,
+    sp = simulate(protocol, conditions, dt_ms=dt_ms, record=Record(trace_dt_ms, "all"),
                   seed=seed, max_spikes=max_spikes_for(protocol.duration_ms))
     pl = integrate_calcium_gain(plasticity_drive(sp, spec), trace_dt_ms, spec.gain, w0=w0,
                                 rho0=rho0, record=record)

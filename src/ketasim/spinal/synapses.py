@@ -1,0 +1,178 @@
+"""Synapses of the spinal circuit (compiled helpers of the engine, inlined into its loop).
+
+Every pathway x synapse type is a dual exponential (rise state ``sa``, decay state ``sb``,
+conductance ``w (sb - sa)``, peak-normalised; aguiar2010) except NMDA receptors, which are
+the receptor layer's 20-state Markov model (`ketasim.receptors.nmda`, the one NMDA model of
+the codebase) driven by a glutamate pulse (``glu_pulse_um`` for ``glu_pulse_ms``;
+destexhe_mainen_sejnowski_1998, clements1992). A delivered event of weight ``fr`` (fraction
+of the pathway recruited x release) adds ``fr`` to the dual-exponential states and scales
+the pathway's NMDA conductance by ``fr`` (lumping factor).
+
+Each helper keeps the engine's order of floating-point operations (spike counts are compared
+bit for bit before and after changes).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from ketasim.spinal._rx import nmda_fill_rate_matrix
+from ketasim.spinal.layout import (
+    CH_BGE,
+    CH_BGI,
+    N_CH,
+    N_SYN,
+    P_AMPA_TAU_DECAY,
+    P_AMPA_TAU_RISE,
+    P_GABA_TAU_DECAY,
+    P_GABA_TAU_RISE,
+    P_GLY_TAU_DECAY,
+    P_GLY_TAU_RISE,
+    P_NK1_INT_TAU_DECAY,
+    P_NK1_INT_TAU_RISE,
+    P_NK1_WDR_TAU_DECAY,
+    P_NK1_WDR_TAU_RISE,
+    S_I_AMPA,
+    S_I_NK1,
+    S_I_NMDA,
+    S_W_AMPA,
+    S_W_GABA,
+    S_W_GLY,
+    S_W_NK1,
+    S_W_NMDA,
+)
+
+
+@njit(cache=True)
+def dexp_norm(tr, td):
+    """Factor making the peak of exp(-t/td) - exp(-t/tr) equal to 1.
+
+    >>> round(dexp_norm(0.1, 5.0), 4)
+    1.1052
+    """
+    if td <= tr * 1.000001:
+        return math.e  # alpha function limit
+    tp = tr * td / (td - tr) * math.log(td / tr)
+    return 1.0 / (math.exp(-tp / td) - math.exp(-tp / tr))
+
+
+@njit(cache=True, inline="always")
+def set_kinetics(taur, taud, dt, fa, fb, norm):
+    """Per-step decay factors and peak normalisation of every synapse type."""
+    for s in range(N_SYN):
+        fa[s] = math.exp(-dt / taur[s])
+        fb[s] = math.exp(-dt / taud[s])
+        norm[s] = dexp_norm(taur[s], taud[s])
+
+
+@njit(cache=True, inline="always")
+def conductances(w, sa, sb, f_rel, xn, ampa_sc, nk1_sc, nmda_sc, inh_sc, gaba_g, gaba_tonic,
+                 gly_g):
+    """Synaptic conductances (nS) at t, scaled and drug-modulated.
+
+    Returns, on the WDR soma, background excitation and inhibition (``gbe``, ``gbi``; the
+    background synapses sit on the soma, aguiar2010); on the WDR dendrite AMPA, NK1, NMDA,
+    GABA-A (with the tonic part) and glycine; on the interneuron AMPA, NK1 and NMDA.
+    """
+    g_ampa = 0.0
+    g_nk1 = 0.0
+    g_gaba = 0.0
+    g_gly = 0.0
+    g_nmda = 0.0
+    gi_ampa = 0.0
+    gi_nk1 = 0.0
+    gi_nmda = 0.0
+    for ch in range(N_CH):
+        g_ampa += w[ch, S_W_AMPA] * (sb[ch, S_W_AMPA] - sa[ch, S_W_AMPA])
+        g_nk1 += w[ch, S_W_NK1] * (sb[ch, S_W_NK1] - sa[ch, S_W_NK1])
+        g_gaba += w[ch, S_W_GABA] * (sb[ch, S_W_GABA] - sa[ch, S_W_GABA])
+        g_gly += w[ch, S_W_GLY] * (sb[ch, S_W_GLY] - sa[ch, S_W_GLY])
+        gi_ampa += w[ch, S_I_AMPA] * (sb[ch, S_I_AMPA] - sa[ch, S_I_AMPA])
+        gi_nk1 += w[ch, S_I_NK1] * (sb[ch, S_I_NK1] - sa[ch, S_I_NK1])
+        if w[ch, S_W_NMDA] > 0.0:
+            g_nmda += w[ch, S_W_NMDA] * f_rel[0, ch] * xn[0, ch, 3]
+        if w[ch, S_I_NMDA] > 0.0:
+            gi_nmda += w[ch, S_I_NMDA] * f_rel[1, ch] * xn[1, ch, 3]
+    gbe = w[CH_BGE, S_W_AMPA] * (sb[CH_BGE, S_W_AMPA] - sa[CH_BGE, S_W_AMPA]) * ampa_sc
+    gbi = w[CH_BGI, S_W_GABA] * (sb[CH_BGI, S_W_GABA] - sa[CH_BGI, S_W_GABA]) * inh_sc
+    g_ampa = g_ampa * ampa_sc - gbe
+    g_inh_gaba = (g_gaba * gaba_g + gaba_tonic) * inh_sc - gbi * gaba_g
+    gbi *= gaba_g
+    gi_ampa *= ampa_sc
+    g_nk1 *= nk1_sc
+    gi_nk1 *= nk1_sc
+    g_nmda *= nmda_sc
+    gi_nmda *= nmda_sc
+    g_inh_gly = g_gly * gly_g * inh_sc
+    return (gbe, gbi, g_ampa, g_nk1, g_nmda, g_inh_gaba, g_inh_gly, gi_ampa, gi_nk1, gi_nmda)
+
+
+@njit(cache=True, inline="always")
+def decay(ch, w, sa, sb, fa, fb):
+    """One step of decay of the dual-exponential synapses of pathway ``ch``."""
+    for s in range(N_SYN):
+        if w[ch, s] != 0.0:
+            sa[ch, s] *= fa[s]
+            sb[ch, s] *= fb[s]
+
+
+@njit(cache=True)
+def deliver(ch, fr, sa, sb, norm, f_rel, glu_left, n_glu, w):
+    """A presynaptic event of weight ``fr`` on pathway ``ch``."""
+    for s in range(N_SYN):
+        if w[ch, s] != 0.0 and s != S_W_NMDA and s != S_I_NMDA:
+            sa[ch, s] += fr * norm[s]
+            sb[ch, s] += fr * norm[s]
+    if w[ch, S_W_NMDA] > 0.0 or w[ch, S_I_NMDA] > 0.0:
+        glu_left[ch] = n_glu
+        f_rel[0, ch] = fr
+        f_rel[1, ch] = fr
+
+
+@njit(cache=True)
+def nmda_step_expeuler(x, dt, v, glu, mg, ket, nk, p, Q):
+    """The receptor layer's NMDA rate matrix (same model, same rates,
+    `ketasim.receptors.nmda.nmda_fill_rate_matrix`) advanced by exponential Euler per state,
+    i.e. Brian2's ``exponential_euler`` for these equations.
+
+    Used only for the Brian2 cross-check (``simulate(..., nmda_expeuler=True)``); the default
+    is the receptor layer's backward Euler, `ketasim.receptors.nmda.nmda_step_ws`.
+    """
+    nmda_fill_rate_matrix(Q, v, glu, mg, ket, nk, p)
+    n = x.shape[0]
+    xo = x.copy()
+    for i in range(n):
+        inflow = 0.0
+        for j in range(n):
+            if j != i:
+                inflow += Q[i, j] * xo[j]
+        a = Q[i, i]
+        if a < 0.0:
+            e = math.exp(a * dt)
+            x[i] = -inflow / a + (xo[i] + inflow / a) * e
+        else:
+            x[i] = xo[i] + inflow * dt
+
+
+@njit(cache=True, inline="always")
+def time_constants(p):
+    """(rise, decay) time constants (ms) per synapse type from a parameter vector (NMDA
+    columns unused: Markov)."""
+    taur = np.ones(N_SYN)
+    taud = np.full(N_SYN, 2.0)
+    taur[S_W_AMPA] = p[P_AMPA_TAU_RISE]
+    taud[S_W_AMPA] = p[P_AMPA_TAU_DECAY]
+    taur[S_I_AMPA] = p[P_AMPA_TAU_RISE]
+    taud[S_I_AMPA] = p[P_AMPA_TAU_DECAY]
+    taur[S_W_NK1] = p[P_NK1_WDR_TAU_RISE]
+    taud[S_W_NK1] = p[P_NK1_WDR_TAU_DECAY]
+    taur[S_I_NK1] = p[P_NK1_INT_TAU_RISE]
+    taud[S_I_NK1] = p[P_NK1_INT_TAU_DECAY]
+    taur[S_W_GABA] = p[P_GABA_TAU_RISE]
+    taud[S_W_GABA] = p[P_GABA_TAU_DECAY]
+    taur[S_W_GLY] = p[P_GLY_TAU_RISE]
+    taud[S_W_GLY] = p[P_GLY_TAU_DECAY]
+    return taur, taud
