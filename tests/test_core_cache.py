@@ -23,8 +23,8 @@ PKG = Path(ketasim.__file__).parent
 # The clamp kernels (receptors/clamp.py, kinetics.py) call the NMDA kernels of nmda.py.
 PROBE = """
 from ketasim.receptors.clamp import Segment, clamp_nmda
-ds = clamp_nmda([[Segment(50.0, -60.0, glu_uM=1000.0)]], dt_ms=1.0)
-print(repr(float(ds["current"].values[0, -1])))
+ds = clamp_nmda([[Segment(50.0, -60.0, glutamate_uM=1000.0)]], dt_ms=1.0)
+print(repr(float(ds["i_nmda"].values[0, -1])))
 """
 KERNEL_DEF = "def nmda_fill_rate_matrix(Q, v, glu, mg, ket, nk, p):\n"
 EDIT = KERNEL_DEF + "    glu = 0.01 * glu  # test edit\n"
