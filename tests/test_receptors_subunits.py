@@ -252,7 +252,7 @@ def test_m05_subunits_experiment():
     ds = exp.run()
     s = exp.summary(ds)
     json.dumps(s)
-    assert s["kj2009_ordering"] is True
+    assert s["kj_ordering"] is True
     assert s["shift_ratio_ab_over_cd"] == pytest.approx(17.77 / 5.19, rel=0.01)
     m = s["models"]
     assert set(m) >= {"2A", "2B", "2C x4", "2C x8.9", "2D x4", "2D x8.9", "lamina_I"}

@@ -39,7 +39,7 @@ Summary keys (``--json``):
   deactivation tau), ``block_mg`` ({concentration: fractional block in ``mg_mM`` Mg2+})}};
   labels are "2A", "2B", "2C x4", "2C x8.9", "2D x4", "2D x8.9" and the composition names;
 - ``shift_ratio_ab_over_cd``: min shift of 2A/2B over max shift of 2C/2D (all factors);
-- ``kj2009_ordering``: true if every 2A/2B shift exceeds every 2C/2D shift by > 2x AND every
+- ``kj_ordering``: true if every 2A/2B shift exceeds every 2C/2D shift by > 2x AND every
   2C/2D IC50 in Mg2+ is below every 2A/2B one (the qualitative Kotermanski & Johnson result).
 """
 
@@ -153,7 +153,7 @@ def summary(ds: xr.Dataset) -> dict:
     return {"voltage_mV": ds.attrs["voltage_mV"], "mg_mM": ds.attrs["mg_mM"],
             "concentrations_uM": [float(c) for c in ds.ketamine_uM.values],
             "models": models, "shift_ratio_ab_over_cd": round(float(ratio), 3),
-            "kj2009_ordering": bool(ordering)}
+            "kj_ordering": bool(ordering)}
 
 
 def figure(ds: xr.Dataset):
