@@ -116,6 +116,12 @@ def clamp(
     dt: str = typer.Option(None, help="sampling interval (ms; default 1 for nmda, 0.01 for "
                            "gabaa/glycine); the nmda solution is exact at every sample"),
     gmax: str = typer.Option("1.0", help="maximal conductance (> 0; nS); currents in pA"),
+    subunit: str = typer.Option(None, "--subunit", help="nmda: receptor subunit set 2A | 2B "
+                                "| 2C | 2D, a composition (lamina_I, inhibitory_interneuron, "
+                                "deep_wdr, cortex_fs_interneuron) or conductance weights such "
+                                "as 2B=0.5,2D=0.5; default: the default (GluN2A-like) model"),
+    mg_factor: str = typer.Option("4.0", "--mg-factor", help="nmda: factor on the Mg2+ Kd "
+                                  "of 2C/2D sets (4 = Qian 2005 lower bound, 8.9 upper)"),
     preincubate: bool = typer.Option(False, help="start from equilibrium with the drug "
                                      "(incl. trapped drug) instead of drug-free rest"),
     drug: str = typer.Option("propofol", help="gabaa/glycine: propofol | thiopental | "
@@ -139,14 +145,16 @@ def clamp(
     nmda: receptors start drug-free at rest (or pre-incubated), then glutamate and ketamine
     are applied together for DURATION at each holding VOLTAGE (exact propagators of the
     20-state kinetic model). Fractional block is relative to the ketamine-free control run in
-    the same batch (norketamine and Mg2+ are present in the control too).
-    JSON keys (nmda): receptor, voltage_mV (number, or list if several), mg_mM, glutamate_uM,
-    norketamine_uM, duration_ms, gmax_nS, start ("rest" | "equilibrium"), control_peak_pA,
-    control_steady_pA, ic50_steady_uM (log-interpolated, null if not bracketed; first voltage),
-    rows: list of {voltage_mV, ketamine_uM, peak_pA, steady_pA, peak_block, steady_block,
-    equilibrium_block}. peak = current at the largest conducting fraction, steady = current
-    at the end of the application, blocks are fractions of the ketamine-free conductance,
-    equilibrium_block = closed-form equilibrium.
+    the same batch (norketamine and Mg2+ are present in the control too). --subunit picks a
+    GluN2 subunit set or a mixture (its current is the conductance-weighted sum).
+    JSON keys (nmda): receptor, subunit (the --subunit text or null), subunit_weights ({label:
+    conductance share}), mg_factor, voltage_mV (number, or list if several), mg_mM,
+    glutamate_uM, norketamine_uM, duration_ms, gmax_nS, start ("rest" | "equilibrium"),
+    control_peak_pA, control_steady_pA, ic50_steady_uM (log-interpolated, null if not bracketed;
+    first voltage), rows: list of {voltage_mV, ketamine_uM, peak_pA, steady_pA, peak_block,
+    steady_block, equilibrium_block}. peak = current at the largest conducting fraction, steady
+    = current at the end of the application, blocks are fractions of the ketamine-free
+    conductance, equilibrium_block = closed-form equilibrium.
 
     gabaa / glycine: a PULSE ms pulse of GABA (glycine) on receptors pre-equilibrated with
     each DRUG concentration, baseline-subtracted, at each holding VOLTAGE. JSON keys:
@@ -210,6 +218,12 @@ def clamp(
         console.print(table)
         return
     conc = _numbers(ketamine, "--ketamine", "uM", _NONNEG)
+    from ketasim.receptors.subunits import as_mixture, parse_mixture
+
+    mg_factor_x = _number(mg_factor, "--mg-factor", "", Interval(1.0, 100.0))
+    model = None if subunit is None else parse_mixture(subunit, mg_factor=mg_factor_x,
+                                                       field="--subunit")
+    weights = dict(zip(as_mixture(model).labels, as_mixture(model).weights, strict=True))
     mg_mM = _number(mg, "--mg", "mM", _NONNEG)
     glu_uM = _number(glutamate, "--glutamate", "uM", _POSITIVE)
     nk_uM = _number(norketamine, "--norketamine", "uM", _NONNEG)
@@ -227,7 +241,7 @@ def clamp(
             ds = nmda_dose_response(nonzero or [0.0], voltage_mV=v, mg_mM=mg_mM,
                                     glutamate_uM=glu_uM, duration_ms=dur_ms,
                                     norketamine_uM=nk_uM, dt_ms=dt_ms, gmax_nS=gmax_nS,
-                                    start=start, max_points=max_points)
+                                    start=start, params=model, max_points=max_points)
         first = first if first is not None else ds
         if 0.0 in conc:
             rows.append(dict(voltage_mV=v, ketamine_uM=0.0, peak_pA=float(ds.control_peak),
@@ -241,7 +255,8 @@ def clamp(
                              equilibrium_block=float(r.equilibrium_block)))
     r0 = [r for r in rows if r["voltage_mV"] == volts[0]]
     ic50 = ic50_from_curve([r["ketamine_uM"] for r in r0], [r["steady_block"] for r in r0])
-    result = dict(receptor="nmda", voltage_mV=volts[0] if len(volts) == 1 else volts,
+    result = dict(receptor="nmda", subunit=subunit, subunit_weights=weights,
+                  mg_factor=mg_factor_x, voltage_mV=volts[0] if len(volts) == 1 else volts,
                   mg_mM=mg_mM, glutamate_uM=glu_uM, norketamine_uM=nk_uM, duration_ms=dur_ms,
                   gmax_nS=gmax_nS, start=start, control_peak_pA=float(first.control_peak),
                   control_steady_pA=float(first.control_steady),
@@ -258,8 +273,8 @@ def clamp(
         return
     table = Table("V (mV)", "ketamine (uM)", "peak (pA)", "steady (pA)", "peak block",
                   "steady block", "equilibrium block",
-                  title=f"NMDA clamp, Mg2+ {mg_mM:g} mM, glutamate {glu_uM:g} uM, "
-                        f"{dur_ms:g} ms")
+                  title=f"NMDA clamp{'' if subunit is None else ' (' + subunit + ')'}, "
+                        f"Mg2+ {mg_mM:g} mM, glutamate {glu_uM:g} uM, {dur_ms:g} ms")
     for r in rows:
         table.add_row(f"{r['voltage_mV']:g}", f"{r['ketamine_uM']:g}", f"{r['peak_pA']:.3f}",
                       f"{r['steady_pA']:.3f}", f"{r['peak_block']:.3f}",

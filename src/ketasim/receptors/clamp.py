@@ -44,6 +44,7 @@ from ketasim.core.validation import (
 from ketasim.receptors import gabaa as G
 from ketasim.receptors import kinetics as K
 from ketasim.receptors import nmda as N
+from ketasim.receptors import subunits as SU
 from ketasim.receptors._edges import NONNEG, POSITIVE, VOLTAGE, to_float, to_floats
 
 _FIELDS = ("duration_ms", "voltage_mV", "glutamate_uM", "mg_mM", "ketamine_uM",
@@ -89,7 +90,8 @@ class Segment:
 
 @njit(cache=True)
 def _run_condition(c, segs, nsteps, dt, x0s, p, record_states, rec, states, out_row):
-    """Integrate condition ``c`` of the batch, writing rec[:, c, :] (and states[c])."""
+    """Integrate condition ``c`` of the batch with parameter vector ``p``, writing
+    rec[:, c, :] (and states[c])."""
     n = N.NMDA_N_STATES
     ns = segs.shape[1]
     x = x0s[c].copy()
@@ -171,8 +173,9 @@ def _alloc(segs, nsteps, record_states):
 
 
 @njit(cache=True)
-def _clamp_kernel(segs, nsteps, dt, x0s, p, record_states):
-    """segs (n_cond, n_seg, 6); nsteps (n_cond, n_seg) samples per segment; x0s (n_cond, 20).
+def _clamp_kernel(segs, nsteps, dt, x0s, ps, record_states):
+    """segs (n_cond, n_seg, 6); nsteps (n_cond, n_seg) samples per segment; x0s (n_cond, 20);
+    ps (n_cond, NMDA_N_PARAMS) the parameter vector of each condition.
 
     Returns rec (4, n_cond, n_t + 1): open, Mg-, K-, NK-bound fractions; and states
     (n_cond, n_t + 1, 20) if record_states else an empty array.
@@ -180,18 +183,18 @@ def _clamp_kernel(segs, nsteps, dt, x0s, p, record_states):
     rec, states = _alloc(segs, nsteps, record_states)
     out_row = _output_rows()
     for c in range(segs.shape[0]):
-        _run_condition(c, segs, nsteps, dt, x0s, p, record_states, rec, states, out_row)
+        _run_condition(c, segs, nsteps, dt, x0s, ps[c], record_states, rec, states, out_row)
     return rec, states
 
 
 @njit(cache=True)
-def _initial_states(segs, drug_free, p):
+def _initial_states(segs, drug_free, ps):
     x0s = np.empty((segs.shape[0], N.NMDA_N_STATES))
     for i in range(segs.shape[0]):
         v, mg = segs[i, 0, 1], segs[i, 0, 3]
         ket = 0.0 if drug_free else segs[i, 0, 4]
         nk = 0.0 if drug_free else segs[i, 0, 5]
-        x0s[i] = N.nmda_equilibrium(v, 0.0, mg, ket, nk, p)
+        x0s[i] = N.nmda_equilibrium(v, 0.0, mg, ket, nk, ps[i])
     return x0s
 
 
@@ -230,8 +233,8 @@ def _record_states(record) -> bool:
 
 def clamp_nmda(protocols: Sequence[Sequence[Segment]], *, dt_ms: float = 1.0,
                start: str = "rest", gmax_nS: float = 1.0, record: Record | None = None,
-               params: N.NMDAParams | None = None, labels: dict | None = None,
-               max_points: float = MAX_POINTS) -> xr.Dataset:
+               params: N.NMDAParams | SU.NMDAMixture | str | None = None,
+               labels: dict | None = None, max_points: float = MAX_POINTS) -> xr.Dataset:
     """Run a batch of NMDA voltage-clamp protocols (one per condition), exactly sampled.
 
     Parameters
@@ -246,7 +249,12 @@ def clamp_nmda(protocols: Sequence[Sequence[Segment]], *, dt_ms: float = 1.0,
     gmax_nS : maximal conductance (> 0) for the current (pA = nS x mV).
     record : ``Record(variables=("occupancy",))`` also keeps the occupancy of every kinetic
         state (``occupancy`` over condition x time x state); None keeps the summaries only.
-    params : the NMDA model (`NMDAParams`); None for the defaults.
+    params : the NMDA model: `NMDAParams` (None for the defaults), a subunit name ("2A",
+        "2B", "2C", "2D"), a composition name (`ketasim.receptors.subunits.COMPOSITIONS`),
+        weights such as ``"2B=0.5,2D=0.5"`` or an `NMDAMixture`. A mixture's populations run
+        in the same batch; its current, open and bound fractions are their conductance-
+        weighted sums, and ``open_by_subunit`` (condition x subunit x time) keeps each
+        population's own conducting fraction (occupancies, if recorded, are weighted sums).
     labels : extra 1-D coordinates along ``condition`` (name -> values).
     max_points : cap on conditions x time samples (x 21 with occupancies); raise it to run
         bigger batches.
@@ -267,7 +275,7 @@ def clamp_nmda(protocols: Sequence[Sequence[Segment]], *, dt_ms: float = 1.0,
     dt_ms = to_float(dt_ms, "dt_ms", "ms", POSITIVE)
     gmax_nS = to_float(gmax_nS, "gmax_nS", "nS", POSITIVE)
     check("start", start, Options(("rest", "equilibrium")))
-    check("params", params, Instance(N.NMDAParams), NoneOK())
+    mix = SU.as_mixture(params)
     check("max_points", max_points, Interval(1, None))
     record_states = _record_states(record)
     prots = _normalise(protocols)
@@ -279,9 +287,10 @@ def clamp_nmda(protocols: Sequence[Sequence[Segment]], *, dt_ms: float = 1.0,
         segs[i, len(r):, 1:] = r[-1, 1:]
     steps = segs[..., 0] / dt_ms
     per_point = 1 + N.NMDA_N_STATES if record_states else 1
-    check_work("time points (conditions x samples)",
-               len(rows) * (float(steps.sum(axis=1).max()) + 1) * per_point, max_points,
-               _MAX_HOW)
+    npart = len(mix.parts)
+    check_work("time points (conditions x subunit sets x samples)",
+               len(rows) * npart * (float(steps.sum(axis=1).max()) + 1) * per_point,
+               max_points, _MAX_HOW)
     nsteps = np.rint(steps).astype(np.int64)
     if np.any(np.abs(steps - nsteps) > 1e-6):
         bad = segs[..., 0][np.abs(steps - nsteps) > 1e-6][0]
@@ -297,9 +306,22 @@ def clamp_nmda(protocols: Sequence[Sequence[Segment]], *, dt_ms: float = 1.0,
         for k, v in labels.items():
             if np.shape(v) != (len(rows),):
                 raise InputError(f"labels[{k!r}]", v, f"one value per condition ({len(rows)})")
-    p = N.nmda_params_array(params)
-    x0s = _initial_states(segs, start == "rest", p)
-    rec, states = _clamp_kernel(segs, nsteps, float(dt_ms), x0s, p, record_states)
+    # one batch row per (condition, subunit set): row c * npart + j
+    pv = np.array([N.nmda_params_array(q) for q in mix.params])
+    ps = np.tile(pv, (len(rows), 1))
+    segs_x = np.repeat(segs, npart, axis=0)
+    nsteps_x = np.repeat(nsteps, npart, axis=0)
+    x0s = _initial_states(segs_x, start == "rest", ps)
+    rec_x, states_x = _clamp_kernel(segs_x, nsteps_x, float(dt_ms), x0s, ps, record_states)
+    w = np.array(mix.weights)
+    if npart == 1:
+        rec, states = rec_x, states_x
+    else:
+        rec_p = rec_x.reshape(4, len(rows), npart, -1)
+        rec = np.einsum("kcjt,j->kct", rec_p, w)
+        if record_states:
+            states = np.einsum("cjts,j->cts",
+                               states_x.reshape(len(rows), npart, *states_x.shape[1:]), w)
     # voltage trace per condition
     vtr = np.empty(rec.shape[1:])
     vtr[:, 0] = segs[:, 0, 1]
@@ -308,7 +330,11 @@ def clamp_nmda(protocols: Sequence[Sequence[Segment]], *, dt_ms: float = 1.0,
     else:
         for i in range(len(rows)):
             vtr[i, 1:] = np.repeat(segs[i, :, 1], nsteps[i])
-    cur = gmax_nS * rec[0] * (vtr - p[N.P_EREV])
+    if npart == 1:
+        cur = gmax_nS * rec[0] * (vtr - pv[0, N.P_EREV])
+    else:
+        cur = gmax_nS * np.einsum("cjt,j->ct", rec_p[0] * (vtr[:, None, :]
+                                                        - pv[None, :, N.P_EREV, None]), w)
     check_finite("i_nmda", cur)
     check_finite("bound fractions", rec)
     t = np.arange(rec.shape[2]) * dt_ms
@@ -327,18 +353,26 @@ def clamp_nmda(protocols: Sequence[Sequence[Segment]], *, dt_ms: float = 1.0,
          "segments": (("condition", "segment", "input"), segs,
                       {"long_name": "segments (units: ms, mV, uM, mM, uM, uM)"})},
         coords=coords)
+    if not isinstance(params, N.NMDAParams | None):
+        ds["open_by_subunit"] = (("condition", "subunit", "time"),
+                                 rec_x[0].reshape(len(rows), npart, -1),
+                                 {"units": "1", "long_name": "conducting fraction of each "
+                                  "population (unweighted)"})
+        ds = ds.assign_coords(subunit=list(mix.labels),
+                              subunit_weight=("subunit", w, {"units": "1", "long_name":
+                                                            "conductance share"}))
     if record_states:
         check_finite("occupancy", states)
         ds["occupancy"] = (("condition", "time", "state"), states,
                            {"units": "1", "long_name": "state occupancy"})
         ds = ds.assign_coords(state=list(N.STATE_NAMES))
-    pr = params or N.NMDAParams()
-    return stamp(ds, model="ketasim.receptors.nmda (20-state)", citations=pr.citations,
+    plain = isinstance(params, N.NMDAParams | None)
+    return stamp(ds, model="ketasim.receptors.nmda (20-state)", citations=mix.citations,
                  params={"protocols": segs.tolist(), "fields": list(_FIELDS),
                          "dt_ms": dt_ms, "start": start, "gmax_nS": gmax_nS,
                          "record": None if record is None else dataclasses.asdict(record),
                          "labels": {k: np.asarray(v).tolist() for k, v in (labels or {}).items()},
-                         "nmda": pr.to_dict()})
+                         "nmda": mix.params[0].to_dict() if plain else mix.to_dict()})
 
 
 def pulse_train(n_pulses: int, frequency_Hz: float, voltage_mV: float, *,
@@ -377,13 +411,15 @@ def nmda_dose_response(ketamine_uM: Sequence[float], *, voltage_mV: float = -66.
                        mg_mM: float = 1.0, glutamate_uM: float = 1000.0,
                        duration_ms: float = 10000.0, norketamine_uM: float = 0.0,
                        dt_ms: float = 1.0, gmax_nS: float = 1.0, start: str = "rest",
-                       params: N.NMDAParams | None = None,
+                       params: N.NMDAParams | SU.NMDAMixture | str | None = None,
                        max_points: float = MAX_POINTS) -> xr.Dataset:
     """Co-apply agonist and each ketamine concentration at a clamped voltage.
 
     A ketamine-free control runs in the same batch. Blocks are fractions of the control's
     conducting fraction, so ``glutamate_uM`` must be > 0 (without agonist there is nothing
-    to block).
+    to block). ``params`` is an `NMDAParams`, a subunit or composition name, weights such as
+    ``"2B=0.5,2D=0.5"`` or an `NMDAMixture` (see `clamp_nmda`); a mixture's blocks are those
+    of its conductance-weighted current.
 
     Returns
     -------
@@ -397,6 +433,9 @@ def nmda_dose_response(ketamine_uM: Sequence[float], *, voltage_mV: float = -66.
     >>> ds = nmda_dose_response([0.0, 10.0], mg_mM=0.0, voltage_mV=-60.0, duration_ms=30000.0)
     >>> round(float(ds.steady_block.sel(ketamine_uM=10.0)), 2)   # Mealing 1999: 0.80
     0.96
+    >>> d2 = nmda_dose_response([0.3], params="2D", duration_ms=1000.0)
+    >>> round(float(d2.equilibrium_block[0]), 2)   # GluN1/2D in 1 mM Mg2+, -66 mV
+    0.17
     """
     k = np.concatenate([[0.0], to_floats(ketamine_uM, "ketamine_uM", "uM", NONNEG)])
     v = to_float(voltage_mV, "voltage_mV", "mV", VOLTAGE)
@@ -414,12 +453,12 @@ def nmda_dose_response(ketamine_uM: Sequence[float], *, voltage_mV: float = -66.
     peak = cur[np.arange(len(k)), ipk]
     steady = cur[:, -1]
     o_pk, o_ss = opn[np.arange(len(k)), ipk], opn[:, -1]
-    p = N.nmda_params_array(params)
-    o0 = N.nmda_equilibrium(v, glu, mg, 0.0, nk, p)[N.OPEN]
+    mix = SU.as_mixture(params)
+    o0 = equilibrium_open(v, glu, mg, 0.0, nk, mix)
     if not (o_pk[0] > 0 and o_ss[0] > 0 and o0 > 0):
         raise InputError("glutamate_uM", glu, "a concentration that opens channels in the "
                          "control (the block is relative to it)")
-    eq = np.array([1 - N.nmda_equilibrium(v, glu, mg, c, nk, p)[N.OPEN] / o0 for c in k])
+    eq = np.array([1 - equilibrium_open(v, glu, mg, c, nk, mix) / o0 for c in k])
     blocks = {"peak_block": 1 - o_pk[1:] / o_pk[0], "steady_block": 1 - o_ss[1:] / o_ss[0],
               "equilibrium_block": eq[1:]}
     for name, val in blocks.items():
@@ -437,6 +476,24 @@ def nmda_dose_response(ketamine_uM: Sequence[float], *, voltage_mV: float = -66.
     out.attrs.update(voltage_mV=v, mg_mM=mg, glutamate_uM=glu, norketamine_uM=nk,
                      duration_ms=dur)
     return out
+
+
+def equilibrium_open(voltage_mV: float, glutamate_uM: float, mg_mM: float, ketamine_uM: float,
+                     norketamine_uM: float, model) -> float:
+    """Equilibrium conducting fraction of an NMDA model (plain floats in mV, uM, mM, uM, uM;
+    ``model`` as `clamp_nmda`'s ``params``): the conductance-weighted sum over a mixture.
+
+    Examples
+    --------
+    >>> round(equilibrium_open(-60.0, 1000.0, 0.0, 0.0, 0.0, None), 3)
+    0.219
+    """
+    mix = SU.as_mixture(model)
+    out = 0.0
+    for q, w in zip(mix.params, mix.weights, strict=True):
+        out += w * N.nmda_equilibrium(voltage_mV, glutamate_uM, mg_mM, ketamine_uM,
+                                      norketamine_uM, N.nmda_params_array(q))[N.OPEN]
+    return float(out)
 
 
 def ic50_from_curve(concentration, block) -> float:

@@ -642,8 +642,12 @@ def nmda_equilibrium(v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p):
 
 
 def nmda_steady_state_block(voltage_mV, glutamate_uM=1000.0, mg_mM=0.0, ketamine_uM=0.0,
-                            norketamine_uM=0.0, params: NMDAParams | None = None) -> np.ndarray:
+                            norketamine_uM=0.0, params=None) -> np.ndarray:
     """Fraction of the drug-free, Mg-free open probability that is lost at equilibrium.
+
+    ``params``: `NMDAParams` (None: the defaults), a subunit or composition name, weights
+    such as ``"2B=0.5,2D=0.5"`` or a `ketasim.receptors.subunits.NMDAMixture` (the
+    conductance-weighted open fraction of its populations).
 
     Vectorised over numpy-broadcastable inputs (numbers in the unit of the suffix, or
     quantities). ``glutamate_uM`` must be > 0: without agonist no channel opens and the
@@ -657,7 +661,13 @@ def nmda_steady_state_block(voltage_mV, glutamate_uM=1000.0, mg_mM=0.0, ketamine
     >>> round(float(nmda_steady_state_block("-60 mV", ketamine_uM="1 uM")), 3)
     0.727
     """
-    p = nmda_params_array(params)
+    if params is None or isinstance(params, NMDAParams):
+        ps = [(1.0, nmda_params_array(params))]
+    else:  # a subunit / composition name or an NMDAMixture: conductance-weighted sum
+        from ketasim.receptors.subunits import as_mixture
+
+        mix = as_mixture(params)
+        ps = [(w, nmda_params_array(q)) for q, w in zip(mix.params, mix.weights, strict=True)]
     specs = (("voltage_mV", voltage_mV, "mV", VOLTAGE), ("glutamate_uM", glutamate_uM, "uM",
              POSITIVE), ("mg_mM", mg_mM, "mM", NONNEG), ("ketamine_uM", ketamine_uM, "uM",
              NONNEG), ("norketamine_uM", norketamine_uM, "uM", NONNEG))
@@ -674,8 +684,10 @@ def nmda_steady_state_block(voltage_mV, glutamate_uM=1000.0, mg_mM=0.0, ketamine
     out = np.empty(arrs[0].shape)
     for idx in np.ndindex(out.shape):
         v, g, m, k, q = (float(a[idx]) for a in arrs)
-        o = nmda_equilibrium(v, g, m, k, q, p)[OPEN]
-        o0 = nmda_equilibrium(v, g, 0.0, 0.0, 0.0, p)[OPEN]
+        o = o0 = 0.0
+        for w, p in ps:
+            o += w * nmda_equilibrium(v, g, m, k, q, p)[OPEN]
+            o0 += w * nmda_equilibrium(v, g, 0.0, 0.0, 0.0, p)[OPEN]
         out[idx] = 1.0 - o / o0
     return out
 
