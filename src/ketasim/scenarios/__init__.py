@@ -26,6 +26,8 @@ from ketasim.scenarios.presets import (
     show_preset,
     to_yaml,
 )
+from ketasim.scenarios.report import write_outputs
+from ketasim.scenarios.runner import simulate, summary
 from ketasim.scenarios.schema import (
     ICU,
     Bolus,
@@ -48,8 +50,6 @@ from ketasim.scenarios.schema import (
     canonical_json,
     scenario_hash,
 )
-from ketasim.scenarios.runner import simulate, summary
-from ketasim.scenarios.report import write_outputs
 
 __all__ = [
     "Scenario", "Patient", "Regimen", "Bolus", "Infusion", "Healthy", "Postoperative",

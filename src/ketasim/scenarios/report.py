@@ -10,8 +10,8 @@ Examples
 >>> from ketasim.scenarios import Scenario
 >>> from ketasim.scenarios.runner import simulate
 >>> fig = figure(simulate(Scenario(name="x", horizon="30 min")))
->>> len(fig.axes)
-4
+>>> len(fig.axes)   # four panels, two with a second y axis
+6
 """
 
 from __future__ import annotations
@@ -137,8 +137,14 @@ citations: {html.escape(str(a.get('citations', '')).replace(';', ', '))}</p>
 
 
 def write_netcdf(ds: xr.Dataset, path: Path) -> Path:
-    """Write the result as NetCDF (string coordinates and attributes kept)."""
-    out = ds.copy()
+    """Write the result as NetCDF (string coordinates and attributes kept).
+
+    The writer available everywhere (scipy's, NetCDF3) reads a zero-length dimension as an
+    unlimited one, so variables on an empty dimension (no tests, no wind-up test) are left
+    out of the file (nothing is lost: they hold no values).
+    """
+    empty = [d for d, n in ds.sizes.items() if n == 0]
+    out = ds.drop_vars([v for v in ds.variables if set(ds[v].dims) & set(empty)])
     for c in ("test_kind", "test_site"):
         if c in out.coords:
             out.coords[c] = out.coords[c].astype(str)
