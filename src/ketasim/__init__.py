@@ -21,11 +21,13 @@ from ketasim.pk import free_concentration_umol, virtual_patients  # noqa: E402
 from ketasim.pk import simulate as simulate_pk  # noqa: E402
 from ketasim.receptors import NMDAParams  # noqa: E402
 from ketasim.receptors.clamp import Segment, clamp_nmda, nmda_dose_response  # noqa: E402
+from ketasim.scenarios import Scenario, simulate  # noqa: E402
 
 __all__ = [
     "InputError", "KetasimError", "NumericalError", "UnitError", "UnknownNameError",
     "ValidityRangeError", "cite",
     "simulate_pk", "virtual_patients", "free_concentration_umol",
     "NMDAParams", "Segment", "clamp_nmda", "nmda_dose_response",
+    "Scenario", "simulate",
 ]
 __version__ = "0.1.0"

@@ -3,7 +3,9 @@
 This package holds the declarative part: the scenario document (`Scenario` and its sections,
 validated by pydantic; every problem an `InputError` naming its field path, value and what is
 allowed), its stable hash, and the presets of the seed's settings. Running a scenario through
-the layers (PK -> receptors -> spinal slow model -> spiking tests -> pain) is not here yet.
+the layers (PK -> receptors -> spinal slow model -> spiking tests -> pain) is `simulate`
+(`ketasim.scenarios.runner`, whose docstring says what is mapped how); its JSON summary is
+`summary` and its files (NetCDF, HTML report) `write_outputs`.
 
 Examples
 --------
@@ -24,6 +26,8 @@ from ketasim.scenarios.presets import (
     show_preset,
     to_yaml,
 )
+from ketasim.scenarios.report import write_outputs
+from ketasim.scenarios.runner import simulate, summary
 from ketasim.scenarios.schema import (
     ICU,
     Bolus,
@@ -52,5 +56,5 @@ __all__ = [
     "Trauma", "Neuropathic", "OpioidTolerant", "ICU", "WindupTest", "HeatTest",
     "PinprickTest", "TouchTest", "Readouts", "ScenarioError", "Problem", "scenario_hash",
     "canonical_json", "load_scenario", "list_presets", "show_preset", "init_preset",
-    "to_yaml", "preset_path",
+    "to_yaml", "preset_path", "simulate", "summary", "write_outputs",
 ]
