@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PEERS := $(VENV)/.peers
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean data
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,16 @@ demo: $(STAMP)
 
 test: $(STAMP) $(PEERS)
 	$(PY) -m pytest -q -n 2
+
+# The spinal drive table and calibration shipped with the package (a cache keyed by the
+# content of the code that computes them: any edit of that code needs a new copy, and a test
+# says so). Computed from scratch in a fresh cache folder, then copied in.
+data: $(STAMP)
+	rm -f src/ketasim/spinal/data/calibration_*.json src/ketasim/spinal/data/drive_table_*.npz
+	tmp=$$(mktemp -d) && KETASIM_CACHE=$$tmp $(PY) -c "from ketasim.spinal.calibration \
+	import calibrated_spec; from ketasim.spinal.drive_table import load_drive_table; \
+	load_drive_table(calibrated_spec())" && cp $$tmp/calibration_*.json \
+	$$tmp/drive_table_*.npz src/ketasim/spinal/data/ && rm -rf $$tmp
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks conftest.py

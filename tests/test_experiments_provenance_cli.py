@@ -32,7 +32,7 @@ FAST = {
     "m10-windup-ketamine": {"ketamine_uM": (0.0, 10.0), "n_stimuli": 4},
     "m11-ketamine-sensitization": {"ketamine_um": (0.0, 10.0), "ketamine_uM": (0.0, 10.0)},
     "m15-descending": {"ketamine_um": (0.0, 10.0), "ketamine_uM": (0.0, 10.0)},
-    "m15-transporters": {"n": 5},
+    "m15-transporters": {"n_points": 5},
     "pk-regimens": {"models": ("domino",), "infusion_h": 1.0, "horizon_h": 2.0},
 }
 
@@ -62,8 +62,8 @@ def test_every_experiment_result_is_stamped_by_the_registry(exp_id):
 
 def test_experiment_params_hash_tells_runs_apart():
     exp = get("m15-transporters")
-    h5, h6 = exp.run(n=5).attrs["params_hash"], exp.run(n=6).attrs["params_hash"]
-    assert h5 != h6 and exp.run(n=5).attrs["params_hash"] == h5
+    h5, h6 = exp.run(n_points=5).attrs["params_hash"], exp.run(n_points=6).attrs["params_hash"]
+    assert h5 != h6 and exp.run(n_points=5).attrs["params_hash"] == h5
 
 
 # --- a registered test experiment with declared constraints ------------------------------
@@ -243,11 +243,18 @@ def test_cite_a_saved_result(tmp_path, dummy):
 @pytest.mark.parametrize("exp_id, param, field", [
     ("m04-sensitization", "hours=-1", "hours"),
     ("m07-calcium-gain", "seed=-1", "seed"),
-    ("m15-transporters", "c_min=0", "c_min"),
+    ("m15-transporters", "ketamine_min_uM=0", "ketamine_min_uM"),
 ])
 def test_cli_experiment_validation_refuses_hostile_values(tmp_path, exp_id, param, field):
     exp = get(exp_id)
-    if not hasattr(exp.run, "__ketasim_constraints__"):
-        pytest.skip(f"{exp_id}.run has no @validate_params yet (the layer's task)")
+    assert hasattr(exp.run, "__ketasim_constraints__"), f"{exp_id}.run lacks @validate_params"
     res = _cli("experiment", "run", exp_id, "-p", param, "--out", str(tmp_path))
     assert res.exit_code == 2 and res.output.startswith("error: ") and field in res.output
+
+
+def test_every_experiment_declares_its_parameter_constraints():
+    from ketasim.experiments import experiments
+
+    missing = [i for i, e in experiments().items()
+               if not hasattr(e.run, "__ketasim_constraints__")]
+    assert not missing, missing

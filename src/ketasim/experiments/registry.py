@@ -52,8 +52,8 @@ class Experiment:
         Examples
         --------
         >>> from ketasim.experiments import get
-        >>> get("m15-transporters").coerce_params({"n": "5", "c_min": "0.1"})
-        {'n': 5, 'c_min': 0.1}
+        >>> get("m15-transporters").coerce_params({"n_points": "5", "ketamine_min_uM": "0.1"})
+        {'n_points': 5, 'ketamine_min_uM': 0.1}
         """
         params = self.parameters()
         out: dict[str, Any] = {}
