@@ -147,6 +147,13 @@ class NMDAParams:
     # --- norketamine: same site, affinity 1/6 via 6x faster exit [ebert_1997] (S-NK 1.7 uM vs
     # S-K 0.3 uM Ki; 5.7x), same voltage dependence and egress [estimate]
     nk_affinity_ratio: float = 1.7 / 0.3
+    # --- membrane-accessed allosteric ketamine site (abbott_2024: EC50 ~0.1 uM, stabilises
+    # pre-open states, partial reduction of gating) [verified: abstract]. An occupied site
+    # slows opening (beta / ``allo_gating_factor``; 1 = site absent, the default); its maximal
+    # effect is not known (two-population form: `ketasim.receptors.populations`).
+    allo_kd_uM: float = 0.1          # [verified] abbott_2024, EC50 ~0.1 uM
+    allo_koff_per_ms: float = 1e-4   # [estimate] membrane access: tau ~10 s, no data found
+    allo_gating_factor: float = 1.0  # [estimate] 1 = off; upper bound fitted to orser_1997
     # --- permeation
     e_rev: float = 0.0      # mV [destexhe_mainen_sejnowski_1998]
     ca_fraction: float = 0.10  # of NMDA current carried by Ca2+, as in Aguiar 2010 citing
@@ -154,7 +161,7 @@ class NMDAParams:
 
     citations: tuple = (S.DESTEXHE_1996, S.VARGAS_ROBINSON_2004, S.ASCHER_NOWAK_1988,
                         S.JAHR_STEVENS_1990, S.KAMPA_2004, S.MEALING_1999, S.ORSER_1997,
-                        S.KOTERMANSKI_JOHNSON_2009, S.EBERT_1997,
+                        S.ABBOTT_2024, S.KOTERMANSKI_JOHNSON_2009, S.EBERT_1997,
                         S.BURNASHEV_1995, S.OWN_ESTIMATE)
 
     def __post_init__(self):
@@ -172,7 +179,8 @@ _SLOPE = Interval(-1.0, 1.0)  # voltage dependences (/mV): finite, |z| <= 1 /mV
 _NMDA_CONSTRAINTS = {
     **{f: _RATE for f in ("kb", "ku", "beta", "alpha", "kd", "kr", "beta_block_ratio",
                           "alpha_block_ratio", "mg_koff0", "mg_kd_js", "ket_koff0",
-                          "ket_kd0", "nk_affinity_ratio")},
+                          "ket_kd0", "nk_affinity_ratio", "allo_kd_uM", "allo_koff_per_ms")},
+    "allo_gating_factor": Interval(1.0, 1000.0),
     **{f: NONNEG for f in ("mg_esc0", "ket_esc0")},
     **{f: _SLOPE for f in ("mg_zoff", "mg_zk", "mg_zesc", "ket_zoff", "ket_zk", "ket_zesc")},
     "e_rev": VOLTAGE,
