@@ -20,7 +20,7 @@ import xarray as xr
 from ketasim.core.errors import InputError
 from ketasim.core.record import Record
 from ketasim.core.validation import Instance, Interval, check
-from ketasim.receptors.nmda import NMDAParams
+from ketasim.receptors.subunits import as_mixture
 from ketasim.spinal.afferents import Protocol
 from ketasim.spinal.circuit import simulate
 from ketasim.spinal.modulation import DEFAULT_SENSITIZATION, SensitizationSpec
@@ -107,13 +107,14 @@ def steady_output(sp: xr.Dataset, skip_ms: float) -> np.ndarray:
 
 
 def plasticity_drive(sp: xr.Dataset, spec: SensitizationSpec = DEFAULT_SENSITIZATION,
-                     nmda: NMDAParams | None = None) -> np.ndarray:
+                     nmda=None) -> np.ndarray:
     """Ca2+ drive (pA) of the plasticity rules from a spiking run recorded with traces.
 
     ``D = ca_fraction |I_NMDA| + ltype_weight |I_CaL|`` with the Ca2+ fraction of the NMDA
     current of the receptor layer's model (``NMDAParams.ca_fraction``, burnashev_1995: 10 %;
     ``nmda`` must be the model the run used, default ``NMDAParams()`` as in
-    `ketasim.spinal.simulate`) and the spec's L-type weight.
+    `ketasim.spinal.simulate`; for a mixture, the conductance-weighted mean of its parts)
+    and the spec's L-type weight.
 
     Examples
     --------
@@ -121,18 +122,18 @@ def plasticity_drive(sp: xr.Dataset, spec: SensitizationSpec = DEFAULT_SENSITIZA
     >>> plasticity_drive(sp).shape == sp.i_nmda.shape
     True
     """
-    nmda = NMDAParams() if nmda is None else check("nmda", nmda, Instance(NMDAParams))
+    ca_fraction = sum(w * p.ca_fraction for _, p, w in as_mixture(nmda, field="nmda").parts)
     if "i_nmda" not in sp or "i_cal" not in sp:
         raise InputError("sp", "a run without traces",
                          "a spinal run with traces (record=Record(..., 'all'))")
-    return (nmda.ca_fraction * np.abs(sp.i_nmda.values)
+    return (ca_fraction * np.abs(sp.i_nmda.values)
             + spec.ltype_weight * np.abs(sp.i_cal.values))
 
 
 def run_with_plasticity(protocol: Protocol, conditions,
                         spec: SensitizationSpec = DEFAULT_SENSITIZATION, *, seed: int = 0,
                         dt_ms: float = 0.025, trace_dt_ms: float = 0.5,
-                        record: Record | None = None, w0=None, rho0=None):
+                        record: Record | None = None, w0=None, rho0=None, nmda=None):
     """Run the spiking model and the calcium rules on its WDR Ca2+ (one batch).
 
     The gain is integrated along the run from the Ca2+ traces (sampled every
@@ -142,6 +143,7 @@ def run_with_plasticity(protocol: Protocol, conditions,
     Parameters
     ----------
     record : `Record` of the plasticity output (``every`` in ms, default ``"10 ms"``).
+    nmda : the NMDA receptor model of the run (anything `ketasim.spinal.simulate` takes).
 
     Returns
     -------
@@ -157,8 +159,8 @@ def run_with_plasticity(protocol: Protocol, conditions,
     check("protocol", protocol, Instance(Protocol))
     record = Record(every=10.0) if record is None else record
     sp = simulate(protocol, conditions, dt_ms=dt_ms, record=Record(trace_dt_ms, "all"),
-                  seed=seed, max_spikes=max_spikes_for(protocol.duration_ms))
-    pl = integrate_calcium_gain(plasticity_drive(sp, spec), trace_dt_ms, spec.gain, w0=w0,
+                  seed=seed, max_spikes=max_spikes_for(protocol.duration_ms), nmda=nmda)
+    pl = integrate_calcium_gain(plasticity_drive(sp, spec, nmda), trace_dt_ms, spec.gain, w0=w0,
                                 rho0=rho0, record=record)
     pl.attrs["citations"] = ";".join(
         dict.fromkeys([*sp.attrs["citations"].split(";"), *pl.attrs["citations"].split(";")]))
