@@ -13,8 +13,8 @@ import numpy as np
 from scipy.optimize import brentq
 
 from ketasim.core.errors import InputError, NumericalError
-from ketasim.core.validation import Instance, NoneOK, validate_params
-from ketasim.pk._edges import quantity
+from ketasim.core.units import as_float
+from ketasim.core.validation import Instance, Interval, NoneOK, validate_params
 from ketasim.pk.models.base import Covariates, ModelSpec
 from ketasim.pk.simulate import build_system
 from ketasim.pk.solver import solve_linear
@@ -32,10 +32,8 @@ def _unit_bolus(spec: ModelSpec, cov: Covariates, ke0: float | None, times):
 
 
 def _positive(value, field: str, unit: str, hi: float) -> float:
-    v = quantity(value, field, unit, f"a number in {unit} in (0, {hi:g}]")
-    if not 0 < v <= hi:
-        raise InputError(field, value, f"a number in {unit} in (0, {hi:g}]")
-    return v
+    return as_float(value, field, unit, Interval(0, hi, closed="right"),
+                    allowed=f"a number in {unit} in (0, {hi:g}]")
 
 
 @validate_params({"spec": Instance(ModelSpec), "cov": Instance(Covariates)})

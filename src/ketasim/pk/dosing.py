@@ -21,9 +21,8 @@ import numpy as np
 import pint
 
 from ketasim.core.errors import InputError, UnitError
-from ketasim.core.units import Q_, has_dimension_of
+from ketasim.core.units import Q_, as_float, has_dimension_of
 from ketasim.core.validation import check_work
-from ketasim.pk._edges import quantity
 from ketasim.pk.routes import ROUTE_ALIASES, ROUTES
 
 #: (max bolus mg/kg, max infusion mg/kg/h): sanity limits, ~5-10x clinical maxima.
@@ -234,7 +233,8 @@ def parse_time(value, field: str) -> float:
     >>> parse_time("2 h", "at")
     120.0
     """
-    t = quantity(value, field, "min", "a time such as '30 min' or '2 h' (a number: min)")
+    t = as_float(value, field, "min",
+                 allowed="a time such as '30 min' or '2 h' (a number: min)")
     if t < 0 or t > MAX_TIME_MIN:
         raise InputError(field, value, f"a time between 0 and {MAX_TIME_MIN:.0f} min (30 d)")
     return t
@@ -379,7 +379,7 @@ def parse_times(text, *, field: str = "times", max_points: int = MAX_POINTS) -> 
             raise InputError(field, text, allowed)
         nums, unit = m.group(1), m.group(2) or "min"
         try:
-            scale = quantity(f"1 {unit}", field, "min", "a time unit (min, h, d, s)")
+            scale = as_float(f"1 {unit}", field, "min", allowed="a time unit (min, h, d, s)")
             if ":" in nums:
                 a, b, c = (float(x) for x in nums.split(":"))
                 if not (c > 0 and b >= a and math.isfinite(a) and math.isfinite(b)):

@@ -32,7 +32,11 @@ from numba import njit
 from ketasim.core.errors import InputError, UnknownNameError
 from ketasim.core.provenance import stamp
 from ketasim.core.record import Record
+from ketasim.core.units import as_float as to_float
+from ketasim.core.units import as_floats as to_floats
 from ketasim.core.validation import (
+    NONNEG,
+    POSITIVE,
     Instance,
     Interval,
     NoneOK,
@@ -41,10 +45,10 @@ from ketasim.core.validation import (
     check_finite,
     check_work,
 )
+from ketasim.core.validation import VOLTAGE_MV as VOLTAGE
 from ketasim.receptors import gabaa as G
 from ketasim.receptors import kinetics as K
 from ketasim.receptors import nmda as N
-from ketasim.receptors._edges import NONNEG, POSITIVE, VOLTAGE, to_float, to_floats
 
 _FIELDS = ("duration_ms", "voltage_mV", "glutamate_uM", "mg_mM", "ketamine_uM",
            "norketamine_uM")

@@ -72,9 +72,10 @@ import numpy as np
 from numba import njit
 
 from ketasim.core.errors import InputError
-from ketasim.core.validation import Interval, check_fields
+from ketasim.core.units import as_floats as to_floats
+from ketasim.core.validation import NONNEG, POSITIVE, Interval, check_fields
+from ketasim.core.validation import VOLTAGE_MV as VOLTAGE
 from ketasim.receptors import sources as S
-from ketasim.receptors._edges import NONNEG, POSITIVE, VOLTAGE, to_floats
 
 NMDA_N_STATES = 20
 NMDA_N_POS = 5

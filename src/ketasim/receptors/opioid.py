@@ -33,9 +33,9 @@ import numpy as np
 from numba import njit
 
 from ketasim.core.errors import InputError
-from ketasim.core.validation import Interval, check_fields
+from ketasim.core.units import as_float
+from ketasim.core.validation import NONNEG, POSITIVE, Interval, check_fields
 from ketasim.receptors import sources as S
-from ketasim.receptors._edges import NONNEG, POSITIVE, to_float
 
 OPIOIDS = ("morphine", "fentanyl", "remifentanil", "ketamine")
 
@@ -117,7 +117,7 @@ def opioid_effects(morphine_uM=0.0, fentanyl_uM=0.0, remifentanil_uM=0.0, ketami
     """
     vals = dict(morphine=morphine_uM, fentanyl=fentanyl_uM, remifentanil=remifentanil_uM,
                 ketamine=ketamine_uM)
-    c = {k: to_float(v, f"{k}_uM", "uM", NONNEG) for k, v in vals.items()}
+    c = {k: as_float(v, f"{k}_uM", "uM", NONNEG) for k, v in vals.items()}
     occ, r, rel, gk = opioid_effects_nb(c["morphine"], c["fentanyl"], c["remifentanil"],
                                         c["ketamine"], opioid_params_array(params))
     return dict(occupancy=occ, activation=r, release_factor=rel, gk_factor=gk)

@@ -81,11 +81,18 @@ class Covariates:
         """Covariates from scalars or arrays (broadcast to a common length), numbers in
         kg / years / cm or quantities such as ``"70 kg"``; sex ``"male"``/``"female"``/0/1.
         """
-        from ketasim.pk._edges import array_quantity
+        from ketasim.core.units import as_floats
 
-        cols = {name: array_quantity(v, name, _UNITS[name], f"a {name.split('_')[0]} in "
-                                     f"{_UNITS[name]} (a number or a quantity such as "
-                                     f"'70 kg')")
+        for name, v in (("weight_kg", weight_kg), ("age_yr", age_yr), ("height_cm", height_cm)):
+            try:
+                nd = np.ndim(getattr(v, "magnitude", v))
+            except ValueError:  # ragged: as_floats says so
+                nd = 1
+            if nd > 1:
+                raise InputError(name, f"an array of shape {np.shape(v)}", "1-D (one value "
+                                 "per patient)")
+        cols = {name: as_floats(v, name, _UNITS[name], allowed=f"a {name.split('_')[0]} in "
+                                f"{_UNITS[name]} (a number or a quantity such as '70 kg')")
                 for name, v in (("weight_kg", weight_kg), ("age_yr", age_yr),
                                 ("height_cm", height_cm))}
         sexes = [sex] if isinstance(sex, str) or np.ndim(sex) == 0 else \
