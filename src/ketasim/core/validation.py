@@ -48,14 +48,16 @@ class Interval(Constraint):
     """A finite real (or integer, ``integer=True``) number in an interval.
 
     ``lo``/``hi`` may be None (unbounded); ``closed`` is "both", "left", "right" or
-    "neither". NaN and infinities are always rejected, and so are booleans.
+    "neither". NaN and infinities are always rejected, and so are booleans. ``unit`` is
+    only shown in messages (``"a real number in [0.3, 400] kg"``).
     """
 
     def __init__(self, lo: float | None = None, hi: float | None = None, *,
-                 closed: str = "both", integer: bool = False):
+                 closed: str = "both", integer: bool = False, unit: str = ""):
         if closed not in ("both", "left", "right", "neither"):
             raise ValueError(f"closed={closed!r}")
         self.lo, self.hi, self.closed, self.integer = lo, hi, closed, integer
+        self.unit = unit
 
     def is_satisfied_by(self, value) -> bool:
         if not _real(value):
@@ -75,13 +77,17 @@ class Interval(Constraint):
 
     def __str__(self) -> str:
         kind = "an integer" if self.integer else "a real number"
+        unit = f" {self.unit}" if self.unit else ""
         if self.lo is None and self.hi is None:
-            return f"a finite {kind.split(' ', 1)[1]}"
+            return f"a finite {kind.split(' ', 1)[1]}{unit}"
         left = "[" if self.closed in ("both", "left") and self.lo is not None else "("
         right = "]" if self.closed in ("both", "right") and self.hi is not None else ")"
-        lo = "-inf" if self.lo is None else f"{self.lo:g}"
-        hi = "inf" if self.hi is None else f"{self.hi:g}"
-        return f"{kind} in {left}{lo}, {hi}{right}"
+        def show(x):
+            return str(int(x)) if self.integer and float(x) == int(x) else f"{x:g}"
+
+        lo = "-inf" if self.lo is None else show(self.lo)
+        hi = "inf" if self.hi is None else show(self.hi)
+        return f"{kind} in {left}{lo}, {hi}{right}{unit}"
 
 
 class Options(Constraint):
@@ -112,6 +118,36 @@ class Instance(Constraint):
     def __str__(self) -> str:
         names = [t.__name__ for t in self.types]
         return "an instance of " + " or ".join(names)
+
+
+class Quantity(Constraint):
+    """A value in ``unit``: a number (taken in ``unit``) satisfying ``inner``, or a strict
+    quantity string / pint Quantity whose magnitude in ``unit`` does (what
+    `ketasim.core.units.as_float` reads).
+
+    Examples
+    --------
+    >>> q = Quantity("ms", Interval(0, None))
+    >>> q.is_satisfied_by("2 s"), q.is_satisfied_by("2 kg"), q.is_satisfied_by(-1)
+    (True, False, False)
+    """
+
+    def __init__(self, unit: str, inner: Constraint | None = None):
+        self.unit, self.inner = unit, inner or Interval()
+
+    def is_satisfied_by(self, value) -> bool:
+        from ketasim.core.errors import KetasimError
+        from ketasim.core.units import as_float
+
+        if isinstance(value, str) or type(value).__module__.startswith("pint"):
+            try:
+                return self.inner.is_satisfied_by(as_float(value, "value", self.unit))
+            except KetasimError:
+                return False
+        return self.inner.is_satisfied_by(value)
+
+    def __str__(self) -> str:
+        return f"{self.inner} (in {self.unit}, or a quantity such as '1 {self.unit}')"
 
 
 class IsCallable(Constraint):
@@ -333,6 +369,9 @@ def invalid_values(*constraints: Constraint) -> list:
                 pool.append(0.5 if c.lo is None else float(c.lo) + 0.5)
         elif isinstance(c, Options):
             pool.append("not-an-option")
+        elif isinstance(c, Quantity):
+            pool.extend(invalid_values(c.inner))
+            pool.extend(["1 furlong", f"1 {c.unit} 3", "nan " + c.unit])
         elif isinstance(c, Each):
             pool.extend([[], [float("nan")]] + [[v] for v in invalid_values(c.inner)[:3]])
     out = []

@@ -21,6 +21,7 @@ import numpy as np
 
 from ketasim.core.errors import InputError, UnknownNameError
 from ketasim.core.units import MOLAR_MASS
+from ketasim.core.validation import TEXT, Interval, NoneOK, validate_params
 from ketasim.pk import sources as S
 
 FREE_FRACTION = {
@@ -36,6 +37,7 @@ FREE_FRACTION = {
 }
 
 
+@validate_params({"drug": TEXT})
 def free_fraction(drug: str) -> float:
     """Unbound fraction in plasma (dimensionless).
 
@@ -58,6 +60,7 @@ def molar_mass(drug: str) -> float:
     return MOLAR_MASS[key]
 
 
+@validate_params({"drug": TEXT, "fu": (Interval(0, 1, closed="right"), NoneOK())})
 def free_concentration_umol(c_ng_ml, drug: str, fu: float | None = None):
     """Free concentration in umol/L from a total plasma concentration in ng/mL.
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from ketasim.core.errors import InputError
 from ketasim.core.units import as_float
+from ketasim.core.validation import TEXT, validate_params
 from ketasim.pk import sources as S
 
 
@@ -87,6 +88,7 @@ ROUTE_ALIASES = {"in": "intranasal", "nasal": "intranasal", "sl": "sublingual", 
                  "intramuscular": "im", "intravenous": "iv"}
 
 
+@validate_params({"drug": TEXT, "name": TEXT})
 def get_route(drug: str, name: str) -> Route:
     """The route ``name`` for ``drug`` (IV for every drug; others for (S-)ketamine).
 

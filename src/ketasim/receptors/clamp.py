@@ -42,6 +42,7 @@ from ketasim.core.validation import (
     NoneOK,
     Options,
     check,
+    check_fields,
     check_finite,
     check_work,
 )
@@ -85,6 +86,7 @@ class Segment:
     def __post_init__(self):
         for f, unit, lim in zip(_FIELDS, _UNITS, _LIMITS, strict=True):
             object.__setattr__(self, f, to_float(getattr(self, f), f"Segment.{f}", unit, lim))
+        check_fields(self, dict(zip(_FIELDS, _LIMITS, strict=True)), prefix="Segment.")
 
     def row(self) -> tuple:
         """The fields as a tuple of floats, in `Segment` order."""

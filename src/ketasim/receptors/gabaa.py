@@ -44,7 +44,17 @@ from numba import njit
 
 from ketasim.core.errors import InputError
 from ketasim.core.units import as_float
-from ketasim.core.validation import NONNEG, POSITIVE, VOLTAGE_MV, check_fields
+from ketasim.core.validation import (
+    NONNEG,
+    POSITIVE,
+    VOLTAGE_MV,
+    Instance,
+    NoneOK,
+    Quantity,
+    check_fields,
+    check_finite,
+    validate_params,
+)
 from ketasim.receptors import sources as S
 
 # layout: 0 alpha, 1 beta_base, 2 e_rev, 3 beta_eff, 4 gamma, 5 gmax_direct_ratio,
@@ -161,6 +171,9 @@ def gabaa_params_array(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
     return q
 
 
+@validate_params({**{k: Quantity("uM", NONNEG) for k in ("propofol_uM", "thiopental_uM",
+                                                         "pentobarbital_uM", "ketamine_uM")},
+                  "params": (Instance(GABAAParams), NoneOK())})
 def gabaa_decay_multiplier(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
                            ketamine_uM=0.0, params: GABAAParams | None = None) -> float:
     """Deactivation-time (and brief-pulse charge) multiplier at free concentrations in uM.
@@ -171,7 +184,9 @@ def gabaa_decay_multiplier(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=
     1.69
     """
     q = gabaa_params_array(propofol_uM, thiopental_uM, pentobarbital_uM, ketamine_uM, params)
-    return float(q[1] / q[3])
+    out = float(q[1] / q[3])
+    check_finite("gabaa_decay_multiplier", out)
+    return out
 
 
 def glycine_params_array(beta: float = 0.15, alpha: float = 5e-3, e_rev: float = -80.0):

@@ -16,7 +16,7 @@ from numba import njit
 
 from ketasim.core.errors import UnknownNameError
 from ketasim.core.units import as_float, as_floats
-from ketasim.core.validation import NONNEG
+from ketasim.core.validation import NONNEG, TEXT, check_finite, validate_params
 from ketasim.receptors import sources as S
 
 KI_UM = {"NET": 66.8, "DAT": 62.9, "SERT": 162.0}  # [nishimura_1998]
@@ -35,6 +35,7 @@ def occupancy_nb(c_uM, ki_uM):
     return c_uM / (c_uM + ki_uM)
 
 
+@validate_params({"transporter": TEXT})
 def transporter_occupancy(ketamine_uM, transporter: str = "NET"):
     """Fractional occupancy (= inhibition) of a monoamine transporter by ketamine.
 
@@ -49,4 +50,6 @@ def transporter_occupancy(ketamine_uM, transporter: str = "NET"):
         c = as_float(ketamine_uM, "ketamine_uM", "uM", NONNEG)
     else:
         c = as_floats(ketamine_uM, "ketamine_uM", "uM", NONNEG).reshape(np.shape(ketamine_uM))
-    return c / (c + KI_UM[transporter])
+    out = c / (c + KI_UM[transporter])
+    check_finite("transporter_occupancy", out)
+    return out
