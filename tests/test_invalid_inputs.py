@@ -362,3 +362,31 @@ def test_cli_bad_input_in_a_real_process(tmp_path):
 
 def test_version_is_exported():
     assert ketasim.__version__
+
+
+def test_one_way_to_read_a_value_at_an_edge():
+    import numpy as np
+
+    from ketasim.core.errors import InputError, UnitError, WorkLimitError
+    from ketasim.core.units import as_float, as_floats, ureg
+    from ketasim.core.validation import NONNEG
+
+    assert as_float(np.float32(0.5), "x_uM", "uM") == 0.5
+    assert as_float(np.array(2), "x_uM", "uM") == 2.0
+    assert as_float(300 * ureg.nM, "x_uM", "uM") == pytest.approx(0.3)
+    assert as_floats(np.array([1, 3], dtype=np.int32), "c_uM", "uM").tolist() == [1.0, 3.0]
+    assert as_floats([1, 2] * ureg.mM, "c_uM", "uM").tolist() == [1000.0, 2000.0]
+    with pytest.raises(UnitError, match="one number and one unit"):
+        as_float("2 mg 3", "dose", "mg")  # pint alone would read 6 mg
+    with pytest.raises(UnitError, match="x_uM"):
+        as_float("1 mV", "x_uM", "uM")
+    with pytest.raises(InputError, match=r"c_uM\[2\]: got -1.0"):
+        as_floats([0, "1 uM", -1], "c_uM", "uM", NONNEG)
+    with pytest.raises(InputError, match=r"c_uM\[1\]: got nan"):
+        as_floats(np.array([0.0, np.nan]), "c_uM", "uM")
+    with pytest.raises(InputError, match="c_uM: got True"):
+        as_float(True, "c_uM", "uM")
+    with pytest.raises(InputError, match="one or more"):
+        as_floats([], "c_uM", "uM")
+    with pytest.raises(WorkLimitError, match="at most 3"):
+        as_floats(np.zeros(4), "c_uM", "uM", max_len=3)
