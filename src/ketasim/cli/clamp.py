@@ -47,7 +47,7 @@ def _flags():
 
 def _number(text: str, flag: str, unit: str, constraint: Interval) -> float:
     """One CLI value: a number in ``unit`` or a quantity ("1 mM"); NaN/inf refused."""
-    from ketasim.receptors._edges import to_float
+    from ketasim.core.units import as_float as to_float
 
     try:
         value: float | str = float(text)

@@ -73,6 +73,9 @@ def pk_cmd(
         from ketasim.cli.errors import figure_suffixes, output_file
         plot = str(output_file("--plot", plot, figure_suffixes()))
     sched = Schedule.parse(bolus, infusion, route, dialect=CLI)
+    from ketasim.core.validation import Interval, check
+
+    check("--max-points", max_points, Interval(1, None, integer=True))
     times = parse_times(at, field="--at", max_points=max_points)
     patient = _patient(weight, age, height, sex)
     kw = dict(ke0=None if ke0 is None else _flag_number(ke0), max_points=max_points,
@@ -142,7 +145,7 @@ def _patient(weight, age, height, sex):
         cov = Covariates.single(_flag_number(weight), _flag_number(age),
                                 _flag_number(height), sex)
     except InputError as exc:
-        flag = _FLAGS.get(exc.field.split("[")[0], exc.field)
+        flag = _FLAGS.get(exc.field.split("[")[0].split(".")[-1], exc.field)
         raise type(exc)(flag, exc.value, exc.allowed) from None
     return cov
 

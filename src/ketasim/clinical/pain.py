@@ -38,6 +38,14 @@ from scipy.optimize import minimize_scalar
 from ketasim.clinical.sources import PRICE1983, PRICE2008, TILLMAN1995, TOREBJORK1984, YARNITSKY1992
 from ketasim.core.errors import InputError
 from ketasim.core.provenance import stamp
+from ketasim.core.validation import (
+    Each,
+    Instance,
+    Interval,
+    check_fields,
+    check_finite,
+    validate_params,
+)
 
 __all__ = ["HeatEncoderSpec", "PainTransferSpec", "heat_to_c_rate", "nrs_from_output",
            "calibrate_transfer", "PAIN_THRESHOLD_C_RATE_HZ", "ANCHOR_TEMPERATURE_C",
@@ -62,7 +70,22 @@ class HeatEncoderSpec:
     threshold_c: float = 41.5  # yarnitsky1992
     slope_hz_per_c: float = 1.5  # [estimate] from yarnitsky1992
 
+    def __post_init__(self):
+        # a guard against typos: heat-pain thresholds lie in 30..55 degC, slopes well below
+        # 100 Hz/degC
+        check_fields(self, {"threshold_c": Interval(30, 55, unit="degC"),
+                            "slope_hz_per_c": Interval(0, 100, closed="right",
+                                                       unit="Hz/degC")},
+                     prefix="HeatEncoderSpec.")
 
+
+#: skin temperatures the encoder accepts (degC)
+TEMPERATURE_C = Interval(20, 60, unit="degC")
+#: projection-neuron rates the transfer accepts (spikes/s)
+RATE_HZ = Interval(0, None, unit="spikes/s")
+
+
+@validate_params({"temperature_c": Each(TEMPERATURE_C), "spec": Instance(HeatEncoderSpec)})
 def heat_to_c_rate(temperature_c, spec: HeatEncoderSpec = HeatEncoderSpec()):
     """Mean C-nociceptor rate (Hz) for a heat stimulus at ``temperature_c`` (degC).
 
@@ -72,9 +95,9 @@ def heat_to_c_rate(temperature_c, spec: HeatEncoderSpec = HeatEncoderSpec()):
     [0.0, 6.0]
     """
     t = np.asarray(temperature_c, dtype=float)
-    if np.any(~np.isfinite(t)) or np.any(t < 20) or np.any(t > 60):
-        raise InputError("temperature_c", temperature_c, "skin temperatures in 20..60 degC")
-    return spec.slope_hz_per_c * np.maximum(t - spec.threshold_c, 0.0)
+    out = spec.slope_hz_per_c * np.maximum(t - spec.threshold_c, 0.0)
+    check_finite("C-nociceptor rate", out)
+    return out
 
 
 @dataclass(frozen=True)
@@ -91,14 +114,12 @@ class PainTransferSpec:
     exponent: float = 1.0
 
     def __post_init__(self):
-        if not (np.isfinite(self.threshold_hz) and self.threshold_hz >= 0):
-            raise InputError("PainTransferSpec.threshold_hz", self.threshold_hz, ">= 0")
-        if not (np.isfinite(self.half_hz) and self.half_hz > 0):
-            raise InputError("PainTransferSpec.half_hz", self.half_hz, "> 0")
-        if not (0.2 <= self.exponent <= 5):
-            raise InputError("PainTransferSpec.exponent", self.exponent, "0.2..5")
+        check_fields(self, {"threshold_hz": Interval(0, None, unit="spikes/s"),
+                            "half_hz": Interval(0, None, closed="neither", unit="spikes/s"),
+                            "exponent": Interval(0.2, 5)}, prefix="PainTransferSpec.")
 
 
+@validate_params({"rate_hz": Each(RATE_HZ), "spec": Instance(PainTransferSpec)})
 def nrs_from_output(rate_hz, spec: PainTransferSpec):
     """Pain intensity (0-10 NRS) for projection-neuron rate(s) ``rate_hz`` (spikes/s).
 
@@ -109,11 +130,11 @@ def nrs_from_output(rate_hz, spec: PainTransferSpec):
     [0.0, 5.0]
     """
     r = np.asarray(rate_hz, dtype=float)
-    if np.any(~np.isfinite(r)) or np.any(r < 0):
-        raise InputError("rate_hz", rate_hz, "finite firing rates >= 0 spikes/s")
     x = np.maximum(r - spec.threshold_hz, 0.0)
     xn = x ** spec.exponent
-    return 10.0 * xn / (xn + spec.half_hz ** spec.exponent)
+    out = 10.0 * xn / (xn + spec.half_hz ** spec.exponent)
+    check_finite("nrs", out)
+    return out
 
 
 def calibrate_transfer(c_rate_hz, output_hz, *, encoder: HeatEncoderSpec = HeatEncoderSpec(),

@@ -77,6 +77,39 @@ def _array(a: np.ndarray) -> dict:
     return out
 
 
+def digest(*arrays) -> str:
+    """Short sha256 of arrays (shape, dtype and bytes).
+
+    Examples
+    --------
+    >>> digest(np.zeros(3)) == digest(np.zeros(3)), digest(np.zeros(3)) == digest(np.ones(3))
+    (True, False)
+    """
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(str((a.shape, a.dtype.str)).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()[:16]
+
+
+def summarise_array(a, max_list: int = 50):
+    """Values as a list when short, else their count, range and `digest` (for stamps).
+
+    Examples
+    --------
+    >>> summarise_array([1, 2.5])
+    [1.0, 2.5]
+    >>> sorted(summarise_array(np.arange(100.0), max_list=10))
+    ['max', 'min', 'n', 'sha256']
+    """
+    a = np.asarray(a, dtype=float)
+    if a.size <= max_list:
+        return [float(x) for x in a.ravel()]
+    return {"n": int(a.size), "min": float(a.min()), "max": float(a.max()),
+            "sha256": digest(a)}
+
+
 def normalise(obj: Any) -> Any:
     """Canonical JSON-ready form of an input, used by `params_hash` and `stamp`.
 

@@ -13,8 +13,8 @@ import numpy as np
 from scipy.optimize import brentq
 
 from ketasim.core.errors import InputError, NumericalError
-from ketasim.core.validation import Instance, NoneOK, validate_params
-from ketasim.pk._edges import quantity
+from ketasim.core.units import as_float
+from ketasim.core.validation import Instance, Interval, NoneOK, Quantity, validate_params
 from ketasim.pk.models.base import Covariates, ModelSpec
 from ketasim.pk.simulate import build_system
 from ketasim.pk.solver import solve_linear
@@ -32,13 +32,13 @@ def _unit_bolus(spec: ModelSpec, cov: Covariates, ke0: float | None, times):
 
 
 def _positive(value, field: str, unit: str, hi: float) -> float:
-    v = quantity(value, field, unit, f"a number in {unit} in (0, {hi:g}]")
-    if not 0 < v <= hi:
-        raise InputError(field, value, f"a number in {unit} in (0, {hi:g}]")
-    return v
+    return as_float(value, field, unit, Interval(0, hi, closed="right"),
+                    allowed=f"a number in {unit} in (0, {hi:g}]")
 
 
-@validate_params({"spec": Instance(ModelSpec), "cov": Instance(Covariates)})
+@validate_params({"spec": Instance(ModelSpec), "cov": Instance(Covariates),
+                  "ke0": (Quantity("1/min", Interval(0, 1000, closed="right")), NoneOK()),
+                  "horizon": Quantity("min", Interval(0, 30 * 24 * 60.0, closed="right"))})
 def time_to_peak_effect(spec: ModelSpec, cov: Covariates = REFERENCE_ADULT,
                         ke0: float | None = None, horizon: float = 600.0) -> float:
     """Time (min) of the effect-site peak after an IV bolus (where Cp = Ce).
@@ -72,7 +72,8 @@ def time_to_peak_effect(spec: ModelSpec, cov: Covariates = REFERENCE_ADULT,
     return float(brentq(diff, grid[k - 1], grid[k + 1], xtol=1e-8))
 
 
-@validate_params({"spec": Instance(ModelSpec), "cov": (Instance(Covariates), NoneOK())})
+@validate_params({"spec": Instance(ModelSpec), "cov": (Instance(Covariates), NoneOK()),
+                  "tpeak": Quantity("min", Interval(0, 600.0, closed="right"))})
 def ke0_for_tpeak(spec: ModelSpec, tpeak: float, cov: Covariates = REFERENCE_ADULT) -> float:
     """The ke0 (1/min) that puts the effect-site peak at ``tpeak`` (min or a quantity)
     after a bolus.

@@ -21,6 +21,7 @@ import numpy as np
 
 from ketasim.core.errors import InputError, UnknownNameError
 from ketasim.core.units import MOLAR_MASS
+from ketasim.core.validation import TEXT, Interval, NoneOK, validate_params
 from ketasim.pk import sources as S
 
 FREE_FRACTION = {
@@ -36,6 +37,7 @@ FREE_FRACTION = {
 }
 
 
+@validate_params({"drug": TEXT})
 def free_fraction(drug: str) -> float:
     """Unbound fraction in plasma (dimensionless).
 
@@ -58,6 +60,7 @@ def molar_mass(drug: str) -> float:
     return MOLAR_MASS[key]
 
 
+@validate_params({"drug": TEXT, "fu": (Interval(0, 1, closed="right"), NoneOK())})
 def free_concentration_umol(c_ng_ml, drug: str, fu: float | None = None):
     """Free concentration in umol/L from a total plasma concentration in ng/mL.
 
@@ -71,12 +74,12 @@ def free_concentration_umol(c_ng_ml, drug: str, fu: float | None = None):
     >>> round(float(free_concentration_umol("0.23773 ug/mL", "ketamine")), 3)
     0.53
     """
+    from ketasim.core.units import as_float
     from ketasim.core.validation import Interval, check
-    from ketasim.pk._edges import quantity
 
     f = free_fraction(drug) if fu is None else check("fu", fu, Interval(0, 1, closed="right"))
     if isinstance(c_ng_ml, str) or type(c_ng_ml).__module__.startswith("pint"):
-        c_ng_ml = quantity(c_ng_ml, "c_ng_ml", "ng/mL", "a concentration in ng/mL")
+        c_ng_ml = as_float(c_ng_ml, "c_ng_ml", "ng/mL", allowed="a concentration in ng/mL")
     try:
         vals = np.asarray(getattr(c_ng_ml, "values", c_ng_ml), dtype=float)
     except (TypeError, ValueError):

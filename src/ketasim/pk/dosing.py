@@ -21,9 +21,18 @@ import numpy as np
 import pint
 
 from ketasim.core.errors import InputError, UnitError
-from ketasim.core.units import Q_, has_dimension_of
-from ketasim.core.validation import check_work
-from ketasim.pk._edges import quantity
+from ketasim.core.units import Q_, as_float, has_dimension_of
+from ketasim.core.validation import (
+    POSITIVE,
+    TEXT,
+    Instance,
+    Interval,
+    NoneOK,
+    Options,
+    check_fields,
+    check_work,
+    validate_params,
+)
 from ketasim.pk.routes import ROUTE_ALIASES, ROUTES
 
 #: (max bolus mg/kg, max infusion mg/kg/h): sanity limits, ~5-10x clinical maxima.
@@ -52,6 +61,10 @@ PYTHON = Dialect("bolus", "infusion", "times", "pass it as a bolus (bolus=[...])
                  "pass it as an infusion (infusion=[...])")
 CLI = Dialect("--bolus", "--infusion", "--at", "use --bolus", "use --infusion")
 
+#: a time in min within the 30-day horizon of the pk layer
+TIME_MIN = Interval(0, MAX_TIME_MIN)
+_DOSE = (POSITIVE, NoneOK())
+
 _ROUTE_WORDS = {"iv", "im", "oral", "intranasal", "sublingual", *ROUTE_ALIASES}
 
 
@@ -68,11 +81,10 @@ class Bolus:
     text: str = ""
 
     def __post_init__(self):
+        check_fields(self, {"mg": _DOSE, "mg_per_kg": _DOSE, "time": TIME_MIN,
+                            "route": Options(ROUTES), "over": TIME_MIN, "text": TEXT},
+                     prefix="Bolus.")
         _one_dose(self.mg, self.mg_per_kg, "mg", "mg_per_kg", "bolus")
-        _time_field(self.time, "time")
-        _time_field(self.over, "over")
-        if self.route not in ROUTES:
-            raise InputError("route", self.route, f"one of {sorted(ROUTES)}")
         if self.over > 0 and self.route != "iv":
             raise InputError("over", self.over, "0 for a non-IV route ('over' is IV only)")
 
@@ -92,13 +104,11 @@ class Infusion:
     text: str = ""
 
     def __post_init__(self):
+        check_fields(self, {"mg_per_h": _DOSE, "mg_per_kg_per_h": _DOSE, "start": TIME_MIN,
+                            "duration": (Interval(0, MAX_TIME_MIN, closed="right"), NoneOK()),
+                            "text": TEXT}, prefix="Infusion.")
         _one_dose(self.mg_per_h, self.mg_per_kg_per_h, "mg_per_h", "mg_per_kg_per_h",
                   "infusion")
-        _time_field(self.start, "start")
-        if self.duration is not None:
-            _time_field(self.duration, "duration")
-            if self.duration <= 0:
-                raise InputError("duration", self.duration, "a duration > 0 min or None")
 
     def rate_mg_min(self, weight: np.ndarray) -> np.ndarray:
         r = (np.full_like(weight, self.mg_per_h, dtype=float) if self.mg_per_h is not None
@@ -121,10 +131,14 @@ class Schedule:
     infusions: tuple[Infusion, ...] = ()
 
     def __post_init__(self):
+        check_fields(self, {"boluses": Instance(tuple), "infusions": Instance(tuple)},
+                     prefix="Schedule.")
         for name, items, kind in (("boluses", self.boluses, Bolus),
                                   ("infusions", self.infusions, Infusion)):
-            if not isinstance(items, tuple) or not all(isinstance(x, kind) for x in items):
-                raise InputError(name, items, f"a tuple of {kind.__name__}")
+            for i, x in enumerate(items):
+                if not isinstance(x, kind):
+                    raise InputError(f"Schedule.{name}[{i}]", type(x).__name__,
+                                     f"a {kind.__name__}")
         if not self.boluses and not self.infusions:
             raise InputError("schedule", "empty", "at least one bolus or infusion")
 
@@ -208,21 +222,11 @@ def _split(text: str, field: str) -> tuple[str, dict[str, str], str | None]:
     return head, clauses, route
 
 
-def _time_field(value, field: str) -> None:
-    ok = (isinstance(value, int | float) and not isinstance(value, bool)
-          and math.isfinite(value) and 0 <= value <= MAX_TIME_MIN)
-    if not ok:
-        raise InputError(field, value, f"a time in min in [0, {MAX_TIME_MIN:.0f}] (30 d)")
-
-
 def _one_dose(a, b, name_a: str, name_b: str, what: str) -> None:
+    """The cross-field rule of a dose (each field is checked by its constraint first)."""
     if (a is None) == (b is None):
         raise InputError(f"{name_a}/{name_b}", (a, b), f"exactly one of {name_a} and "
                          f"{name_b} for a {what}")
-    v, name = (a, name_a) if a is not None else (b, name_b)
-    if not (isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-            and v > 0):
-        raise InputError(name, v, "a positive, finite number")
 
 
 def parse_time(value, field: str) -> float:
@@ -234,7 +238,8 @@ def parse_time(value, field: str) -> float:
     >>> parse_time("2 h", "at")
     120.0
     """
-    t = quantity(value, field, "min", "a time such as '30 min' or '2 h' (a number: min)")
+    t = as_float(value, field, "min",
+                 allowed="a time such as '30 min' or '2 h' (a number: min)")
     if t < 0 or t > MAX_TIME_MIN:
         raise InputError(field, value, f"a time between 0 and {MAX_TIME_MIN:.0f} min (30 d)")
     return t
@@ -246,6 +251,8 @@ def _positive(x: float, field: str, text) -> float:
     return x
 
 
+@validate_params({"text": Instance(str, pint.Quantity), "default_route": TEXT,
+                  "dialect": Instance(Dialect)})
 def parse_bolus(text, default_route: str = "iv", *, dialect: Dialect = PYTHON) -> Bolus:
     """Parse a bolus: a string, or a pint Quantity (a dose at time 0).
 
@@ -285,6 +292,7 @@ def parse_bolus(text, default_route: str = "iv", *, dialect: Dialect = PYTHON) -
                  text if isinstance(text, str) else str(text))
 
 
+@validate_params({"text": Instance(str, pint.Quantity), "dialect": Instance(Dialect)})
 def parse_infusion(text, *, dialect: Dialect = PYTHON) -> Infusion:
     """Parse an infusion: a string, or a pint Quantity (a rate from 0 to the last output
     time).
@@ -338,6 +346,7 @@ def _quantity(head, field: str, text):
         raise UnitError(field, text, allowed) from None
 
 
+@validate_params({"field": TEXT, "max_points": Interval(1, None, integer=True)})
 def parse_times(text, *, field: str = "times", max_points: int = MAX_POINTS) -> np.ndarray:
     """Output times in min from ``"1,5,10,30,60 min"``, ``"0:60:1 min"`` (start:stop:step),
     numbers in min, or a pint Quantity (array).
@@ -379,7 +388,7 @@ def parse_times(text, *, field: str = "times", max_points: int = MAX_POINTS) -> 
             raise InputError(field, text, allowed)
         nums, unit = m.group(1), m.group(2) or "min"
         try:
-            scale = quantity(f"1 {unit}", field, "min", "a time unit (min, h, d, s)")
+            scale = as_float(f"1 {unit}", field, "min", allowed="a time unit (min, h, d, s)")
             if ":" in nums:
                 a, b, c = (float(x) for x in nums.split(":"))
                 if not (c > 0 and b >= a and math.isfinite(a) and math.isfinite(b)):

@@ -19,12 +19,12 @@ from __future__ import annotations
 import numpy as np
 
 from ketasim.core.errors import InputError
-from ketasim.core.validation import Instance, Interval, check_work, validate_params
+from ketasim.core.validation import SEED, Instance, Interval, NoneOK, check_work, validate_params
 from ketasim.pk.models.base import Covariates, ModelSpec
 
 #: Default cap on the number of virtual patients of one call (``max_patients=``).
 MAX_PATIENTS = 1_000_000
-_SEED = Interval(0, 2**63 - 1, integer=True)
+_SEED = SEED
 
 # fryar2021 (US adults 20+ y): mean height, SD (cm); BMI median (our log-normal fit)
 HEIGHT = {0: (175.4, 7.5), 1: (161.7, 7.0)}
@@ -108,6 +108,8 @@ def sample_etas(spec: ModelSpec, n: int, rng: np.random.Generator) -> dict[str, 
     return {k: eta[:, i] for i, k in enumerate(names)}
 
 
+@validate_params({"spec": Instance(ModelSpec), "params": Instance(dict), "seed": SEED,
+                  "rng": (Instance(np.random.Generator), NoneOK())})
 def apply_iiv(spec: ModelSpec, params: dict[str, np.ndarray], seed: int = 0,
               rng: np.random.Generator | None = None) -> dict[str, np.ndarray]:
     """Individual parameters: typical x exp(eta) (eta from the seed's parameter stream;

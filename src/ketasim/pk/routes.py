@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ketasim.core.errors import InputError
+from ketasim.core.units import as_float
+from ketasim.core.validation import TEXT, validate_params
 from ketasim.pk import sources as S
-from ketasim.pk._edges import quantity
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Route:
         0.05
         """
         if F is not None:
-            F = quantity(F, f"{field}['F']" if field else "F", "", "a bioavailability "
+            F = as_float(F, f"{field}['F']" if field else "F", "", allowed="a bioavailability "
                          "in (0, 1]")
             if not 0 < F <= 1:
                 raise InputError(f"{field}['F']" if field else "F", F,
@@ -53,7 +54,7 @@ class Route:
             name = f"{field}['ka']" if field else "ka"
             if self.ka is None:
                 raise InputError(name, ka, f"nothing: route {self.name!r} has no absorption")
-            ka = quantity(ka, name, "1/min", "an absorption rate constant in 1/min in "
+            ka = as_float(ka, name, "1/min", allowed="an absorption rate constant in 1/min in "
                           "(0, 100)")
             if not 0 < ka < 100:
                 raise InputError(name, ka, "an absorption rate constant in (0, 100) 1/min")
@@ -87,6 +88,7 @@ ROUTE_ALIASES = {"in": "intranasal", "nasal": "intranasal", "sl": "sublingual", 
                  "intramuscular": "im", "intravenous": "iv"}
 
 
+@validate_params({"drug": TEXT, "name": TEXT})
 def get_route(drug: str, name: str) -> Route:
     """The route ``name`` for ``drug`` (IV for every drug; others for (S-)ketamine).
 

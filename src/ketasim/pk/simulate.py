@@ -15,7 +15,8 @@ import numpy as np
 import xarray as xr
 
 from ketasim.core.errors import InputError, UnknownNameError
-from ketasim.core.provenance import stamp
+from ketasim.core.provenance import stamp, summarise_array
+from ketasim.core.units import as_float
 from ketasim.core.validation import (
     Instance,
     Interval,
@@ -24,7 +25,6 @@ from ketasim.core.validation import (
     check_work,
     validate_params,
 )
-from ketasim.pk._edges import quantity, summarise_array
 from ketasim.pk.binding import molar_mass
 from ketasim.pk.dosing import CLI, MAX_POINTS, PYTHON, Dialect, Schedule, parse_times
 from ketasim.pk.models import get_model, normalise_drug
@@ -279,7 +279,7 @@ def simulate(drug: str, model: str | ModelSpec | None = None,
     params = spec.parameters(cov, check=check_validity)
     ke0_v = None
     if ke0 is not None:
-        ke0_v = quantity(ke0, "ke0", "1/min", "a rate constant in 1/min in (0, 1000)")
+        ke0_v = as_float(ke0, "ke0", "1/min", allowed="a rate constant in 1/min in (0, 1000)")
         if not 0 < ke0_v < 1000:
             raise InputError("ke0", ke0, "a rate constant in 1/min in (0, 1000)")
         params["ke0"] = np.full(cov.n, ke0_v)

@@ -23,9 +23,8 @@ import numpy as np
 from numba import njit
 
 from ketasim.core.errors import InputError
-from ketasim.core.validation import check_fields
+from ketasim.core.validation import POSITIVE, VOLTAGE_MV, check_fields
 from ketasim.receptors import sources as S
-from ketasim.receptors._edges import POSITIVE, VOLTAGE
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ class AMPAParams:
 
     def __post_init__(self):
         check_fields(self, {"alpha": POSITIVE, "beta": POSITIVE, "kdes": POSITIVE,
-                            "krec": POSITIVE, "e_rev": VOLTAGE}, prefix="AMPAParams.")
+                            "krec": POSITIVE, "e_rev": VOLTAGE_MV}, prefix="AMPAParams.")
 
 
 def ampa_params_array(p: AMPAParams | None = None) -> np.ndarray:

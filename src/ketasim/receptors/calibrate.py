@@ -47,9 +47,11 @@ import numpy as np
 from scipy.linalg import expm
 from scipy.optimize import least_squares
 
+from ketasim.core.units import as_float as to_float
+from ketasim.core.validation import NONNEG, POSITIVE
+from ketasim.core.validation import VOLTAGE_MV as VOLTAGE
 from ketasim.receptors import nmda as N
 from ketasim.receptors import subunits as SU
-from ketasim.receptors._edges import NONNEG, POSITIVE, VOLTAGE, to_float
 
 TARGETS = {"block_30s": 0.80, "retained_120s": 0.86, "relief_tau_ms": 10000.0,
            "po_ratio_1uM": 0.24, "ic50_0mg_uM": 0.33}

@@ -32,20 +32,25 @@ from numba import njit
 from ketasim.core.errors import InputError, UnknownNameError
 from ketasim.core.provenance import stamp
 from ketasim.core.record import Record
+from ketasim.core.units import as_float as to_float
+from ketasim.core.units import as_floats as to_floats
 from ketasim.core.validation import (
+    NONNEG,
+    POSITIVE,
     Instance,
     Interval,
     NoneOK,
     Options,
     check,
+    check_fields,
     check_finite,
     check_work,
 )
+from ketasim.core.validation import VOLTAGE_MV as VOLTAGE
 from ketasim.receptors import gabaa as G
 from ketasim.receptors import kinetics as K
 from ketasim.receptors import nmda as N
 from ketasim.receptors import subunits as SU
-from ketasim.receptors._edges import NONNEG, POSITIVE, VOLTAGE, to_float, to_floats
 
 _FIELDS = ("duration_ms", "voltage_mV", "glutamate_uM", "mg_mM", "ketamine_uM",
            "norketamine_uM")
@@ -82,6 +87,7 @@ class Segment:
     def __post_init__(self):
         for f, unit, lim in zip(_FIELDS, _UNITS, _LIMITS, strict=True):
             object.__setattr__(self, f, to_float(getattr(self, f), f"Segment.{f}", unit, lim))
+        check_fields(self, dict(zip(_FIELDS, _LIMITS, strict=True)), prefix="Segment.")
 
     def row(self) -> tuple:
         """The fields as a tuple of floats, in `Segment` order."""

@@ -43,9 +43,19 @@ import numpy as np
 from numba import njit
 
 from ketasim.core.errors import InputError
-from ketasim.core.validation import check_fields
+from ketasim.core.units import as_float
+from ketasim.core.validation import (
+    NONNEG,
+    POSITIVE,
+    VOLTAGE_MV,
+    Instance,
+    NoneOK,
+    Quantity,
+    check_fields,
+    check_finite,
+    validate_params,
+)
 from ketasim.receptors import sources as S
-from ketasim.receptors._edges import NONNEG, POSITIVE, VOLTAGE, to_float
 
 # layout: 0 alpha, 1 beta_base, 2 e_rev, 3 beta_eff, 4 gamma, 5 gmax_direct_ratio,
 # then per drug d (0 propofol, 1 thiopental, 2 pentobarbital, 3 ketamine) at 6 + 4 d:
@@ -85,7 +95,7 @@ class GABAAParams:
     def __post_init__(self):
         cons = {f.name: POSITIVE for f in fields(self) if f.name not in ("citations", "e_rev",
                                                                           "gmax_direct_ratio")}
-        check_fields(self, {**cons, "e_rev": VOLTAGE, "gmax_direct_ratio": NONNEG},
+        check_fields(self, {**cons, "e_rev": VOLTAGE_MV, "gmax_direct_ratio": NONNEG},
                      prefix="GABAAParams.")
 
 
@@ -130,7 +140,7 @@ def gabaa_set_drugs(q, prop, thio, pento, ket):
 
 
 def _check(name, val):
-    return to_float(val, name, "uM", NONNEG)
+    return as_float(val, name, "uM", NONNEG)
 
 
 def gabaa_params_array(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
@@ -161,6 +171,9 @@ def gabaa_params_array(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
     return q
 
 
+@validate_params({**{k: Quantity("uM", NONNEG) for k in ("propofol_uM", "thiopental_uM",
+                                                         "pentobarbital_uM", "ketamine_uM")},
+                  "params": (Instance(GABAAParams), NoneOK())})
 def gabaa_decay_multiplier(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
                            ketamine_uM=0.0, params: GABAAParams | None = None) -> float:
     """Deactivation-time (and brief-pulse charge) multiplier at free concentrations in uM.
@@ -171,7 +184,9 @@ def gabaa_decay_multiplier(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=
     1.69
     """
     q = gabaa_params_array(propofol_uM, thiopental_uM, pentobarbital_uM, ketamine_uM, params)
-    return float(q[1] / q[3])
+    out = float(q[1] / q[3])
+    check_finite("gabaa_decay_multiplier", out)
+    return out
 
 
 def glycine_params_array(beta: float = 0.15, alpha: float = 5e-3, e_rev: float = -80.0):
@@ -185,9 +200,9 @@ def glycine_params_array(beta: float = 0.15, alpha: float = 5e-3, e_rev: float =
     >>> float(glycine_params_array()[3])
     0.15
     """
-    beta = to_float(beta, "beta", "1/ms", POSITIVE)
-    alpha = to_float(alpha, "alpha", "1/uM/ms", POSITIVE)
-    e_rev = to_float(e_rev, "e_rev", "mV", VOLTAGE)
+    beta = as_float(beta, "beta", "1/ms", POSITIVE)
+    alpha = as_float(alpha, "alpha", "1/uM/ms", POSITIVE)
+    e_rev = as_float(e_rev, "e_rev", "mV", VOLTAGE_MV)
     q = np.zeros(GABAA_N_PARAMS)
     q[0], q[1], q[2], q[3] = alpha, beta, e_rev, beta
     return q

@@ -72,9 +72,18 @@ import numpy as np
 from numba import njit
 
 from ketasim.core.errors import InputError
-from ketasim.core.validation import Interval, check_fields
+from ketasim.core.units import as_floats as to_floats
+from ketasim.core.validation import (
+    NONNEG,
+    POSITIVE,
+    Each,
+    Interval,
+    check_fields,
+    check_finite,
+    validate_params,
+)
+from ketasim.core.validation import VOLTAGE_MV as VOLTAGE
 from ketasim.receptors import sources as S
-from ketasim.receptors._edges import NONNEG, POSITIVE, VOLTAGE, to_floats
 
 NMDA_N_STATES = 20
 NMDA_N_POS = 5
@@ -700,6 +709,7 @@ def nmda_steady_state_block(voltage_mV, glutamate_uM=1000.0, mg_mM=0.0, ketamine
     return out
 
 
+@validate_params({"voltage_mV": Each(VOLTAGE), "mg_mM": Each(NONNEG)})
 def jahr_stevens_unblocked(voltage_mV, mg_mM=1.0):
     """Jahr & Stevens 1990 unblocked fraction 1/(1 + [Mg]/3.57 exp(-0.062 V)) [jahr_stevens_1990].
 
@@ -708,5 +718,7 @@ def jahr_stevens_unblocked(voltage_mV, mg_mM=1.0):
     >>> round(float(jahr_stevens_unblocked(-80.0)), 3)
     0.024
     """
-    return 1.0 / (1.0 + np.asarray(mg_mM, float) / 3.57
-                  * np.exp(-0.062 * np.asarray(voltage_mV, float)))
+    out = 1.0 / (1.0 + np.asarray(mg_mM, float) / 3.57
+                 * np.exp(-0.062 * np.asarray(voltage_mV, float)))
+    check_finite("jahr_stevens_unblocked", out)
+    return out

@@ -33,9 +33,19 @@ import numpy as np
 from numba import njit
 
 from ketasim.core.errors import InputError
-from ketasim.core.validation import Interval, check_fields
+from ketasim.core.units import as_float
+from ketasim.core.validation import (
+    NONNEG,
+    POSITIVE,
+    Instance,
+    Interval,
+    NoneOK,
+    Quantity,
+    check_fields,
+    check_finite,
+    validate_params,
+)
 from ketasim.receptors import sources as S
-from ketasim.receptors._edges import NONNEG, POSITIVE, to_float
 
 OPIOIDS = ("morphine", "fentanyl", "remifentanil", "ketamine")
 
@@ -106,6 +116,9 @@ def opioid_effects_nb(morphine, fentanyl, remi, ket, q):
     return occ, r, 1.0 - q[8] * r, r
 
 
+@validate_params({**{k: Quantity("uM", NONNEG) for k in ("morphine_uM", "fentanyl_uM",
+                                                         "remifentanil_uM", "ketamine_uM")},
+                  "params": (Instance(OpioidParams), NoneOK())})
 def opioid_effects(morphine_uM=0.0, fentanyl_uM=0.0, remifentanil_uM=0.0, ketamine_uM=0.0,
                    params: OpioidParams | None = None) -> dict:
     """Occupancy and downstream factors at free concentrations (uM).
@@ -117,7 +130,9 @@ def opioid_effects(morphine_uM=0.0, fentanyl_uM=0.0, remifentanil_uM=0.0, ketami
     """
     vals = dict(morphine=morphine_uM, fentanyl=fentanyl_uM, remifentanil=remifentanil_uM,
                 ketamine=ketamine_uM)
-    c = {k: to_float(v, f"{k}_uM", "uM", NONNEG) for k, v in vals.items()}
+    c = {k: as_float(v, f"{k}_uM", "uM", NONNEG) for k, v in vals.items()}
     occ, r, rel, gk = opioid_effects_nb(c["morphine"], c["fentanyl"], c["remifentanil"],
                                         c["ketamine"], opioid_params_array(params))
-    return dict(occupancy=occ, activation=r, release_factor=rel, gk_factor=gk)
+    out = dict(occupancy=occ, activation=r, release_factor=rel, gk_factor=gk)
+    check_finite("opioid_effects", list(out.values()))
+    return out

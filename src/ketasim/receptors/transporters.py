@@ -15,8 +15,9 @@ import numpy as np
 from numba import njit
 
 from ketasim.core.errors import UnknownNameError
+from ketasim.core.units import as_float, as_floats
+from ketasim.core.validation import NONNEG, TEXT, check_finite, validate_params
 from ketasim.receptors import sources as S
-from ketasim.receptors._edges import NONNEG, to_float, to_floats
 
 KI_UM = {"NET": 66.8, "DAT": 62.9, "SERT": 162.0}  # [nishimura_1998]
 CITATIONS = (S.NISHIMURA_1998,)
@@ -34,6 +35,7 @@ def occupancy_nb(c_uM, ki_uM):
     return c_uM / (c_uM + ki_uM)
 
 
+@validate_params({"transporter": TEXT})
 def transporter_occupancy(ketamine_uM, transporter: str = "NET"):
     """Fractional occupancy (= inhibition) of a monoamine transporter by ketamine.
 
@@ -45,7 +47,9 @@ def transporter_occupancy(ketamine_uM, transporter: str = "NET"):
     if transporter not in KI_UM:
         raise UnknownNameError("transporter", transporter, f"one of {sorted(KI_UM)}")
     if isinstance(ketamine_uM, str) or np.ndim(ketamine_uM) == 0:
-        c = to_float(ketamine_uM, "ketamine_uM", "uM", NONNEG)
+        c = as_float(ketamine_uM, "ketamine_uM", "uM", NONNEG)
     else:
-        c = to_floats(ketamine_uM, "ketamine_uM", "uM", NONNEG).reshape(np.shape(ketamine_uM))
-    return c / (c + KI_UM[transporter])
+        c = as_floats(ketamine_uM, "ketamine_uM", "uM", NONNEG).reshape(np.shape(ketamine_uM))
+    out = c / (c + KI_UM[transporter])
+    check_finite("transporter_occupancy", out)
+    return out

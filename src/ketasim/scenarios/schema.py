@@ -106,7 +106,6 @@ def _bad(allowed: str, kind: str = "ketasim", **where) -> PydanticCustomError:
 
 
 # ----------------------------------------------------------------------------- quantities
-_QTY = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?\s*[A-Za-z\u00b5\u03bc/*. ]*\s*")
 
 
 def _finite_number(v) -> bool:
@@ -120,9 +119,9 @@ def _finite_number(v) -> bool:
 
 def _parse(value: Any, unit: str, example: str) -> float:
     """Quantity string -> magnitude in ``unit`` (raises a pydantic custom error)."""
-    from ketasim.core.units import parse_quantity
+    from ketasim.core.units import QUANTITY_TEXT, parse_quantity
 
-    if not isinstance(value, str) or len(value) > 64 or not _QTY.fullmatch(value):
+    if not isinstance(value, str) or len(value) > 64 or not QUANTITY_TEXT.fullmatch(value):
         raise _bad(f"a quantity such as {example!r}", "ketasim_unit")
     try:
         x = parse_quantity(value, "value", unit)

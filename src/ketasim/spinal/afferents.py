@@ -25,8 +25,20 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ketasim.core.errors import InputError
-from ketasim.core.units import parse_quantity
-from ketasim.core.validation import Each, Instance, Interval, Options, check, check_work
+from ketasim.core.units import as_float
+from ketasim.core.validation import (
+    TEXT,
+    Each,
+    Instance,
+    Interval,
+    NoneOK,
+    Options,
+    Quantity,
+    check,
+    check_fields,
+    check_work,
+    validate_params,
+)
 from ketasim.spinal import sources as S
 from ketasim.spinal.layout import CH_AB, CH_AD, CH_BGE, CH_BGI, CH_C, CH_FFI
 
@@ -69,23 +81,6 @@ FIBRES = {
 _CLASS_CH = {"abeta": CH_AB, "adelta": CH_AD, "c": CH_C}
 
 
-def recruitment(intensity_xc: float, fibre: str) -> float:
-    """Fraction of a class recruited by a shock of ``intensity_xc`` x C threshold.
-
-    A steep sigmoid [estimate]: 0.14 at threshold, 0.9 at 1.5 x threshold, 0.99 at 2 x.
-
-    >>> round(recruitment(2.0, "c"), 2)
-    0.99
-    """
-    check("intensity", intensity_xc, INTENSITY)
-    check("fibre", fibre, Options(FIBRES))
-    th = FIBRES[fibre].threshold_xc
-    x = intensity_xc / (1.2 * th)
-    if x < 1e-6:  # far below threshold: (1/x)^10 would overflow
-        return 0.0
-    return x**10 / (1.0 + x**10)
-
-
 # --- limits of the protocol inputs (checked when a protocol is built)
 INTENSITY = Interval(0.0, 100.0)  # x C-fibre threshold
 RATE_HZ = Interval(0.0, 1000.0)  # afferent and background rates; also the shock frequency cap
@@ -94,12 +89,32 @@ MAX_STIMULI = 1_000_000
 DEFAULT_MAX_SHOCKS = 10_000  # `train`'s cap (max_shocks=... lifts it)
 
 
+@validate_params({"intensity_xc": INTENSITY, "fibre": Options(FIBRES)})
+def recruitment(intensity_xc: float, fibre: str) -> float:
+    """Fraction of a class recruited by a shock of ``intensity_xc`` x C threshold.
+
+    A steep sigmoid [estimate]: 0.14 at threshold, 0.9 at 1.5 x threshold, 0.99 at 2 x.
+
+    >>> round(recruitment(2.0, "c"), 2)
+    0.99
+    """
+    return _recruited(intensity_xc, fibre)
+
+
+def _recruited(intensity_xc: float, fibre: str) -> float:
+    """`recruitment` without the argument checks (inputs of a validated `Protocol`)."""
+    th = FIBRES[fibre].threshold_xc
+    x = intensity_xc / (1.2 * th)
+    if x < 1e-6:  # far below threshold: (1/x)^10 would overflow
+        return 0.0
+    return x**10 / (1.0 + x**10)
+
+
+
+
 def _ms(value, field: str) -> float:
     """A time in ms: a number (ms) or a quantity (``"2 s"``, pint)."""
-    if isinstance(value, str) or hasattr(value, "dimensionality"):
-        return parse_quantity(value, field, "ms")
-    check(field, value, Interval())
-    return float(value)
+    return as_float(value, field, "ms")
 
 
 @dataclass(frozen=True)
@@ -113,11 +128,11 @@ class RateDrive:
     recruited: float = 1.0
 
     def __post_init__(self):
-        check("fibre", self.fibre, Options(FIBRES))
-        check("rate_hz", self.rate_hz, RATE_HZ)
-        check("start_ms", self.start_ms, Interval(0, MAX_DURATION_MS))
-        check("stop_ms", self.stop_ms, Interval(self.start_ms, MAX_DURATION_MS))
-        check("recruited", self.recruited, Interval(0.0, 1.0))
+        check_fields(self, {"fibre": Options(FIBRES), "rate_hz": RATE_HZ,
+                            "start_ms": Interval(0, MAX_DURATION_MS),
+                            "stop_ms": Interval(0, MAX_DURATION_MS),
+                            "recruited": Interval(0.0, 1.0)}, prefix="RateDrive.")
+        check("RateDrive.stop_ms", self.stop_ms, Interval(self.start_ms, MAX_DURATION_MS))
 
 
 @dataclass(frozen=True)
@@ -137,10 +152,11 @@ class Protocol:
     meta: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
-        check("duration_ms", self.duration_ms,
-              Interval(0, MAX_DURATION_MS, closed="right"))
-        for name in ("stim_times_ms", "stim_intensity_xc", "rate_drives"):
-            check(name, getattr(self, name), Instance(tuple, list))
+        check_fields(self, {"duration_ms": Interval(0, MAX_DURATION_MS, closed="right"),
+                            "stim_times_ms": Instance(tuple, list),
+                            "stim_intensity_xc": Instance(tuple, list),
+                            "rate_drives": Instance(tuple, list), "background_hz": RATE_HZ,
+                            "jitter": Instance(bool), "label": TEXT, "meta": Instance(dict)})
         n = len(self.stim_times_ms)
         if len(self.stim_intensity_xc) != n:
             raise InputError("stim_intensity_xc", len(self.stim_intensity_xc),
@@ -152,9 +168,6 @@ class Protocol:
             check("stim_intensity_xc", self.stim_intensity_xc, Each(INTENSITY))
         for i, rd in enumerate(self.rate_drives):
             check(f"rate_drives[{i}]", rd, Instance(RateDrive))
-        check("background_hz", self.background_hz, RATE_HZ)
-        check("jitter", self.jitter, Instance(bool))
-        check("label", self.label, Instance(str))
         object.__setattr__(self, "duration_ms", float(self.duration_ms))
         object.__setattr__(self, "stim_times_ms", tuple(float(t) for t in self.stim_times_ms))
         object.__setattr__(self, "stim_intensity_xc",
@@ -207,7 +220,7 @@ class Protocol:
         ffi_delay = 1.0  # afferent-driven inhibitory relay, 1 ms after excitation (aguiar2010)
         for t0, inten in zip(self.stim_times_ms, self.stim_intensity_xc, strict=True):
             for name, fc in FIBRES.items():
-                f = recruitment(inten, name)
+                f = _recruited(inten, name)
                 if f < 1e-3:
                     continue
                 for lat in fc.latencies_ms():
@@ -254,6 +267,12 @@ def _replace(p: Protocol, **kw) -> Protocol:
     return Protocol(**d, meta=dict(p.meta))
 
 
+_TIME_MS = Quantity("ms", Interval(0, MAX_DURATION_MS))
+
+
+@validate_params({"t_ms": _TIME_MS, "intensity": INTENSITY,
+                  "duration_ms": (Quantity("ms", Interval(0, MAX_DURATION_MS, closed="right")),
+                                  NoneOK())})
 def shock(t_ms: float = 1000.0, intensity: float = 2.0, duration_ms: float | None = None
           ) -> Protocol:
     """One electrical shock at ``t_ms`` of ``intensity`` x C threshold; the protocol lasts
@@ -272,6 +291,10 @@ def shock(t_ms: float = 1000.0, intensity: float = 2.0, duration_ms: float | Non
     return Protocol(dur, (t,), (float(intensity),), label="shock")
 
 
+@validate_params({"n": Interval(1, None, integer=True),
+                  "freq_hz": Interval(0, RATE_HZ.hi, closed="right"), "intensity": INTENSITY,
+                  "start_ms": _TIME_MS, "tail_ms": _TIME_MS,
+                  "max_shocks": Interval(1, MAX_STIMULI, integer=True)})
 def train(n: int = 15, freq_hz: float = 1.0, intensity: float = 2.0, start_ms: float = 1000.0,
           tail_ms: float = 0.0, *, max_shocks: int = DEFAULT_MAX_SHOCKS) -> Protocol:
     """``n`` shocks at ``freq_hz`` (wind-up protocol; aguiar2010: 15 at 1 Hz from t = 1 s).

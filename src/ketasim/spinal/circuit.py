@@ -31,15 +31,19 @@ import xarray as xr
 from ketasim.core.errors import InputError
 from ketasim.core.provenance import stamp
 from ketasim.core.record import Record
-from ketasim.core.units import parse_quantity
+from ketasim.core.units import as_float
 from ketasim.core.validation import (
+    SEED,
     Each,
     Instance,
     Interval,
     NoneOK,
+    Quantity,
     check,
+    check_fields,
     check_finite,
     check_work,
+    validate_params,
 )
 from ketasim.receptors.gabaa import GABAAParams
 from ketasim.receptors.opioid import OpioidParams
@@ -82,10 +86,15 @@ def _level(name: str, value):
         if any(b < a for a, b in zip(ts, ts[1:], strict=False)):
             raise InputError(f"{name} times_ms", "unsorted", "non-decreasing times (ms)")
         return ts, tuple(float(v) for v in vs)
-    if name != "mu_occupancy" and (isinstance(value, str) or hasattr(value, "dimensionality")):
-        value = parse_quantity(value, name, "uM")
-    check(name, value, allowed)
-    return float(value)
+    return as_float(value, name, "" if name == "mu_occupancy" else "uM", allowed)
+
+
+#: per-field constraints of `Condition` (drug levels after `_level` read them: a float in
+#: umol/L, or a (times_ms, values) pair checked by `_level`)
+_CONDITION_CONSTRAINTS = {
+    "params": Instance(SpinalParams), "label": Instance(str), "extra": Instance(dict),
+    **{name: (Interval(0.0, 1.0 if name == "mu_occupancy" else MAX_LEVEL_UM), Instance(tuple))
+       for name in DRUGS}}
 
 
 @dataclass(frozen=True)
@@ -126,10 +135,9 @@ class Condition:
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
-        check("params", self.params, Instance(SpinalParams))
-        check("label", self.label, Instance(str))
-        for name in DRUGS:
+        for name in DRUGS:  # quantities and time courses are read first, then checked
             object.__setattr__(self, name, _level(name, getattr(self, name)))
+        check_fields(self, _CONDITION_CONSTRAINTS, prefix="Condition.")
 
     def mean_level(self, name: str, duration_ms: float) -> float:
         """Level of drug ``name`` averaged over ``[0, duration_ms]`` (its value if constant)."""
@@ -286,12 +294,20 @@ def _mod_array(conds, duration_ms, gabaa=None, opioid=None):
 
 
 def _ms(value, field_name: str) -> float:
-    if isinstance(value, str) or hasattr(value, "dimensionality"):
-        return parse_quantity(value, field_name, "ms")
-    check(field_name, value, Interval())
-    return float(value)
+    return as_float(value, field_name, "ms")
 
 
+@validate_params({
+    "protocol": Instance(Protocol), "nmda": (Instance(NMDAParams), NoneOK()),
+    "gabaa": (Instance(GABAAParams), NoneOK()), "opioid": (Instance(OpioidParams), NoneOK()),
+    "record": (Instance(Record), NoneOK()),
+    "dt_ms": Quantity("ms", Interval(0.001, 0.1)),
+    "nmda_dt_ms": Quantity("ms", Interval(0.001, 0.1)),
+    "seed": SEED, "max_spikes": Interval(1, 10**8, integer=True),
+    "max_steps": Interval(1, None, integer=True),
+    "max_record_points": Interval(1, None, integer=True),
+    "common_inputs": Instance(bool), "exact_gates": Instance(bool),
+    "nmda_expeuler": Instance(bool)})
 def simulate(protocol: Protocol, conditions=None, *, nmda: NMDAParams | None = None,
              gabaa: GABAAParams | None = None, opioid: OpioidParams | None = None,
              record: Record | None = None, dt_ms: float = 0.025, seed: int = 0,
@@ -357,7 +373,6 @@ def simulate(protocol: Protocol, conditions=None, *, nmda: NMDAParams | None = N
     >>> ds.v.dims, ds.time.attrs["units"]
     (('condition', 'time'), 'ms')
     """
-    check("protocol", protocol, Instance(Protocol))
     if conditions is None:
         conditions = [Condition()]
     if isinstance(conditions, Condition):
@@ -371,21 +386,9 @@ def simulate(protocol: Protocol, conditions=None, *, nmda: NMDAParams | None = N
         raise InputError("conditions", type(conditions).__name__,
                          "a Condition or a non-empty sequence of Condition")
     nmda = NMDAParams() if nmda is None else nmda
-    check("nmda", nmda, Instance(NMDAParams))
-    check("gabaa", gabaa, Instance(GABAAParams), NoneOK())
-    check("opioid", opioid, Instance(OpioidParams), NoneOK())
     record = Record() if record is None else record
-    check("record", record, Instance(Record))
     dt_ms = _ms(dt_ms, "dt_ms")
-    check("dt_ms", dt_ms, Interval(0.001, 0.1))
     nmda_dt_ms = _ms(nmda_dt_ms, "nmda_dt_ms")
-    check("seed", seed, Interval(0, 2**63 - 1, integer=True))
-    check("max_spikes", max_spikes, Interval(1, 10**8, integer=True))
-    check("max_steps", max_steps, Interval(1, None, integer=True))
-    check("max_record_points", max_record_points, Interval(1, None, integer=True))
-    for name, val in (("common_inputs", common_inputs), ("exact_gates", exact_gates),
-                      ("nmda_expeuler", nmda_expeuler)):
-        check(name, val, Instance(bool))
     traces = record.names(L.TRACE_NAMES) if record.any else ()
     rec_dt = record.interval("ms", default=0.5)
     if traces:
@@ -445,6 +448,9 @@ def simulate(protocol: Protocol, conditions=None, *, nmda: NMDAParams | None = N
                        dt_ms, seed, inputs, citations)
 
 
+@validate_params({"spike_times": Instance(np.ndarray),
+                  "stim_times": Instance(np.ndarray, list, tuple),
+                  "duration_ms": Interval(0, None, closed="neither")})
 def score(spike_times: np.ndarray, stim_times: np.ndarray, duration_ms: float):
     """Per-stimulus spike counts: A (0-100 ms), C (100-400 ms), after-discharge (400-1000 ms).
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ketasim.core.errors import UnknownNameError
+from ketasim.core.validation import TEXT, NoneOK, validate_params
 from ketasim.pk.models import ketamine, opioids, propofol, thiopental
 from ketasim.pk.models.base import Covariates, Metabolite, ModelSpec
 
@@ -25,6 +26,7 @@ def drugs() -> list[str]:
     return sorted({d for d, _ in _MODELS})
 
 
+@validate_params({"drug": (TEXT, NoneOK())})
 def list_models(drug: str | None = None) -> list[ModelSpec]:
     """All registered models, or those of one drug.
 
@@ -47,6 +49,7 @@ def normalise_drug(drug: str) -> str:
     return d
 
 
+@validate_params({"drug": TEXT, "name": (TEXT, NoneOK())})
 def get_model(drug: str, name: str | None = None) -> ModelSpec:
     """The model ``name`` of ``drug`` (default model if ``name`` is None).
 

@@ -12,11 +12,25 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ketasim.core.errors import InputError, ValidityRangeError
+from ketasim.core.validation import (
+    TEXT,
+    Each,
+    Instance,
+    Interval,
+    IsCallable,
+    NoneOK,
+    Options,
+    check,
+    check_fields,
+)
 
 #: Physically possible covariate ranges (a guard against typos, not a model's validity).
 COVARIATE_RANGES = {"weight_kg": (0.3, 400.0), "age_yr": (0.0, 120.0),
                     "height_cm": (30.0, 250.0)}
 _UNITS = {"weight_kg": "kg", "age_yr": "year", "height_cm": "cm"}
+#: per-field constraints of `Covariates` (elements of the per-patient arrays)
+_COVARIATE_CONSTRAINTS = {**{k: Each(Interval(lo, hi, unit=_UNITS[k])) for k, (lo, hi) in
+                             COVARIATE_RANGES.items()}, "sex": Each(Options((0, 1)))}
 
 
 @dataclass(frozen=True)
@@ -38,29 +52,19 @@ class Covariates:
     sex: np.ndarray  # 0 male, 1 female
 
     def __post_init__(self):
+        check_fields(self, _COVARIATE_CONSTRAINTS, prefix="Covariates.")
         n = None
         for name in ("weight_kg", "age_yr", "height_cm", "sex"):
             arr = np.asarray(getattr(self, name))
-            if arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "fiu":
-                raise InputError(name, f"an array of shape {arr.shape} and dtype {arr.dtype}",
-                                 "a non-empty 1-D array of numbers over patients")
+            if arr.ndim != 1 or arr.dtype.kind not in "fiu":
+                raise InputError(f"Covariates.{name}", f"an array of shape {arr.shape} and "
+                                 f"dtype {arr.dtype}", "a non-empty 1-D array of numbers over "
+                                 "patients")
             if n is not None and arr.size != n:
-                raise InputError(name, f"{arr.size} values", f"{n} values (one per patient)")
+                raise InputError(f"Covariates.{name}", f"{arr.size} values",
+                                 f"{n} values (one per patient)")
             n = arr.size
             object.__setattr__(self, name, arr.astype(float, copy=False))
-        for name, (lo, hi) in COVARIATE_RANGES.items():
-            arr = getattr(self, name)
-            bad = ~np.isfinite(arr) | (arr < lo) | (arr > hi)
-            if np.any(bad):
-                i = int(np.argmax(bad))
-                raise InputError(name if n == 1 else f"{name}[{i}]", float(arr[i]),
-                                 f"a physically possible value in [{lo:g}, {hi:g}] "
-                                 f"{_UNITS[name]}")
-        bad = ~np.isin(self.sex, (0.0, 1.0))
-        if np.any(bad):
-            i = int(np.argmax(bad))
-            raise InputError("sex" if n == 1 else f"sex[{i}]", float(self.sex[i]),
-                             "0 (male) or 1 (female)")
 
     @property
     def n(self) -> int:
@@ -81,11 +85,18 @@ class Covariates:
         """Covariates from scalars or arrays (broadcast to a common length), numbers in
         kg / years / cm or quantities such as ``"70 kg"``; sex ``"male"``/``"female"``/0/1.
         """
-        from ketasim.pk._edges import array_quantity
+        from ketasim.core.units import as_floats
 
-        cols = {name: array_quantity(v, name, _UNITS[name], f"a {name.split('_')[0]} in "
-                                     f"{_UNITS[name]} (a number or a quantity such as "
-                                     f"'70 kg')")
+        for name, v in (("weight_kg", weight_kg), ("age_yr", age_yr), ("height_cm", height_cm)):
+            try:
+                nd = np.ndim(getattr(v, "magnitude", v))
+            except ValueError:  # ragged: as_floats says so
+                nd = 1
+            if nd > 1:
+                raise InputError(name, f"an array of shape {np.shape(v)}", "1-D (one value "
+                                 "per patient)")
+        cols = {name: as_floats(v, name, _UNITS[name], allowed=f"a {name.split('_')[0]} in "
+                                f"{_UNITS[name]} (a number or a quantity such as '70 kg')")
                 for name, v in (("weight_kg", weight_kg), ("age_yr", age_yr),
                                 ("height_cm", height_cm))}
         sexes = [sex] if isinstance(sex, str) or np.ndim(sex) == 0 else \
@@ -180,11 +191,9 @@ class Metabolite:
     note: str = ""
 
     def __post_init__(self):
-        from ketasim.core.validation import Instance, Interval, check
-
-        check("metabolite.drug", self.drug, Instance(str))
-        check("metabolite.fm", self.fm, Interval(0, 1, closed="right"))
-        check("metabolite.mass_ratio", self.mass_ratio, Interval(0, 10, closed="right"))
+        check_fields(self, {"drug": TEXT, "fm": Interval(0, 1, closed="right"),
+                            "mass_ratio": Interval(0, 10, closed="right"), "citation": TEXT,
+                            "note": TEXT}, prefix="Metabolite.")
 
 
 @dataclass(frozen=True)
@@ -209,13 +218,13 @@ class ModelSpec:
     ke0_source: str = ""
 
     def __post_init__(self):
-        from ketasim.core.validation import Instance, Interval, check
-
-        for name in ("drug", "name", "title", "citation"):
-            check(name, getattr(self, name), Instance(str))
-        if not callable(self.typical):
-            raise InputError("typical", type(self.typical).__name__,
-                             "a function Covariates -> dict of parameter arrays")
+        check_fields(self, {"drug": TEXT, "name": TEXT, "title": TEXT, "citation": TEXT,
+                            "typical": IsCallable(), "validity": Instance(dict),
+                            "population": TEXT, "omega": Instance(dict), "omega_source": TEXT,
+                            "omega_corr": Instance(dict),
+                            "metabolite": (Instance(Metabolite), NoneOK()),
+                            "extra_citations": Instance(tuple), "notes": TEXT,
+                            "ke0_source": TEXT}, prefix="ModelSpec.")
         for k, lohi in self.validity.items():
             if k not in (*COVARIATE_RANGES, "bmi"):
                 raise InputError("validity", k, f"one of {[*COVARIATE_RANGES, 'bmi']}")
@@ -227,8 +236,6 @@ class ModelSpec:
             check(f"omega[{k!r}]", v, Interval(0, 10))
         for pq, rho in self.omega_corr.items():
             check(f"omega_corr[{pq!r}]", rho, Interval(-1, 1))
-        if self.metabolite is not None:
-            check("metabolite", self.metabolite, Instance(Metabolite))
 
     @property
     def key(self) -> str:
