@@ -24,6 +24,7 @@ from ketasim.core.validation import (
     NONNEG,
     POSITIVE,
     VOLTAGE_MV,
+    Interval,
     Quantity,
     invalid_values,
 )
@@ -65,6 +66,9 @@ NOT_SCALAR = {
     "ketasim.core.parse_quantity": "the parser itself (tested in test_core.py)",
     "ketasim.pk.drugs": "takes no arguments",
     "ketasim.receptors.ic50_from_curve": "takes a dose-response curve (two arrays)",
+    "ketasim.simulate": "takes a scenario document (tested in test_scenarios_*.py)",
+    "ketasim.receptors.deactivation_tau_w": "takes a receptor model (its scalar arguments "
+                                            "are validated inline: test_receptors_subunits.py)",
 }
 
 # Public functions in files being reworked elsewhere (receptors/clamp.py, calibrate.py: the
@@ -89,6 +93,8 @@ INLINE: dict[str, dict] = {
                                            "glutamate_uM": Quantity("uM", POSITIVE)},
     "ketasim.receptors.single_channel_ratios": {"ketamine_uM": Quantity("uM", NONNEG),
                                                 "voltage_mV": Quantity("mV", VOLTAGE_MV)},
+    "ketasim.receptors.subunit_params": {"mg_factor": Interval(1.0, 100.0)},
+    "ketasim.receptors.composition": {"mg_factor": Interval(1.0, 100.0)},
     "ketasim.receptors.nmda_steady_state_block": {
         "voltage_mV": Quantity("mV", VOLTAGE_MV), "glutamate_uM": Quantity("uM", POSITIVE),
         "mg_mM": Quantity("mM", NONNEG), "ketamine_uM": Quantity("uM", NONNEG)},
@@ -102,7 +108,7 @@ def _spec_examples() -> dict:
 
     from ketasim.clinical import PainTransferSpec
     from ketasim.pk import Bolus, Covariates, Infusion, Metabolite, Schedule, get_model
-    from ketasim.receptors import Segment
+    from ketasim.receptors import NMDAMixture, Segment
     from ketasim.spinal import shock
 
     return {
@@ -117,6 +123,7 @@ def _spec_examples() -> dict:
         "ketasim.Segment": Segment(100.0, -60.0, glutamate_uM=1000.0),
         "ketasim.spinal.Protocol": shock(),
         "ketasim.clinical.PainTransferSpec": PainTransferSpec(5.0, 10.0),
+        "ketasim.receptors.NMDAMixture": NMDAMixture.from_weights({"2B": 0.5, "2D": 0.5}),
     }
 
 
@@ -146,6 +153,8 @@ def _examples() -> dict:
                                  "params": spec.parameters(SPEC_EXAMPLES[
                                      "ketasim.pk.Covariates"])},
         "ketasim.pk.get_model": {"drug": "ketamine"},
+        "ketasim.receptors.subunit_params": {"name": "2B"},
+        "ketasim.receptors.composition": {"name": "lamina_I"},
         "ketasim.pk.get_route": {"drug": "ketamine", "name": "iv"},
         "ketasim.pk.free_fraction": {"drug": "ketamine"},
         "ketasim.pk.free_concentration_umol": {"c_ng_ml": 100.0, "drug": "ketamine"},

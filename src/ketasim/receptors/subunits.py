@@ -51,7 +51,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ketasim.core.errors import InputError, UnknownNameError
-from ketasim.core.validation import Constraint, Interval, check
+from ketasim.core.validation import Constraint, Instance, Interval, check, check_fields
 from ketasim.receptors import sources as S
 from ketasim.receptors.nmda import NMDAParams
 
@@ -203,7 +203,7 @@ class NMDAMixture:
         if abs(total - 1.0) > 1e-6:
             raise InputError("NMDAMixture.weights", [p[2] for p in out],
                              f"weights summing to 1 (sum {total:g})")
-        check("NMDAMixture.name", self.name, _NONEMPTY_STR)
+        check_fields(self, {"name": _NONEMPTY_STR, "note": Instance(str)}, prefix="NMDAMixture.")
         object.__setattr__(self, "parts", tuple(out))
         cites = list(self.citations)
         for _, params, _ in out:
