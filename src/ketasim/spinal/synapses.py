@@ -86,6 +86,7 @@ def conductances(w, sa, sb, f_rel, xn, mn, ca_frac, ca_uniform, ampa_sc, nk1_sc,
     g_nk1 = 0.0
     g_gaba = 0.0
     g_gly = 0.0
+    n_pop = xn.shape[2]
     g_nmda = 0.0
     g_nmda_ca = 0.0
     gi_ampa = 0.0
@@ -99,19 +100,25 @@ def conductances(w, sa, sb, f_rel, xn, mn, ca_frac, ca_uniform, ampa_sc, nk1_sc,
         gi_ampa += w[ch, S_I_AMPA] * (sb[ch, S_I_AMPA] - sa[ch, S_I_AMPA])
         gi_nk1 += w[ch, S_I_NK1] * (sb[ch, S_I_NK1] - sa[ch, S_I_NK1])
         if w[ch, S_W_NMDA] > 0.0:
-            o = 0.0
-            for k in range(xn.shape[2]):
-                o += mn[0, ch, k] * xn[0, ch, k, 3]
+            if n_pop == 1:  # one population: its mass is 1
+                o = xn[0, ch, 0, 3]
+            else:
+                o = 0.0
+                for k in range(n_pop):
+                    o += mn[0, ch, k] * xn[0, ch, k, 3]
             g_nmda += w[ch, S_W_NMDA] * f_rel[0, ch] * o
             if not ca_uniform:
                 oc = 0.0
-                for k in range(xn.shape[2]):
+                for k in range(n_pop):
                     oc += ca_frac[k] * mn[0, ch, k] * xn[0, ch, k, 3]
                 g_nmda_ca += w[ch, S_W_NMDA] * f_rel[0, ch] * oc
         if w[ch, S_I_NMDA] > 0.0:
-            o = 0.0
-            for k in range(xn.shape[2]):
-                o += mn[1, ch, k] * xn[1, ch, k, 3]
+            if n_pop == 1:
+                o = xn[1, ch, 0, 3]
+            else:
+                o = 0.0
+                for k in range(n_pop):
+                    o += mn[1, ch, k] * xn[1, ch, k, 3]
             gi_nmda += w[ch, S_I_NMDA] * f_rel[1, ch] * o
     gbe = w[CH_BGE, S_W_AMPA] * (sb[CH_BGE, S_W_AMPA] - sa[CH_BGE, S_W_AMPA]) * ampa_sc
     gbi = w[CH_BGI, S_W_GABA] * (sb[CH_BGI, S_W_GABA] - sa[CH_BGI, S_W_GABA]) * inh_sc
