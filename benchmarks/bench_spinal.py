@@ -1,6 +1,7 @@
 """Spinal engine speed: batched call vs one call per condition (baseline, same run).
 
-Prints the time of a single 16 s wind-up protocol (15 shocks at 1 Hz) after compilation and
+Prints the time of a single 16 s wind-up protocol (15 shocks at 1 Hz) after compilation, the
+same with multi-population NMDA models (a subunit mixture, ketamine's allosteric site) and
 the speed-up of one batched call over a Python loop of single-condition calls for a
 ketamine sweep. The Brian2 comparison is `benchmarks/crosscheck_brian2.py`.
 """
@@ -12,6 +13,7 @@ import time
 
 import numpy as np
 
+from ketasim.receptors.nmda import NMDAParams
 from ketasim.spinal import Condition, simulate, train
 
 
@@ -27,6 +29,16 @@ def main():
         simulate(pr, Condition())
         ts.append(time.perf_counter() - t0)
     print(f"single 16 s wind-up protocol: {min(ts):.3f} s (target < 0.2 s)")
+    for label, model in (("allosteric site (K = 2)", NMDAParams(allo_gating_factor=3.0)),
+                         ("lamina_I (K = 3)", "lamina_I")):
+        c = Condition(ketamine_uM=0.3)
+        simulate(train(1, 1.0), c, nmda=model)
+        tk = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            simulate(pr, c, nmda=model)
+            tk.append(time.perf_counter() - t0)
+        print(f"  NMDA {label}: {min(tk):.3f} s ({min(tk) / min(ts):.2f}x the single model)")
     conds = [Condition(ketamine_uM=float(k)) for k in np.linspace(0, 100, a.n)]
     t0 = time.perf_counter()
     batch = simulate(pr, conds)

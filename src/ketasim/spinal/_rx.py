@@ -4,6 +4,7 @@ Nothing is re-implemented here: the spinal engine calls `ketasim.receptors.nmda`
 """
 
 from ketasim.receptors.nmda import (
+    NMDA_N_POS,
     NMDA_N_STATES,
     P_CAFRAC,
     P_EREV,
@@ -15,5 +16,5 @@ from ketasim.receptors.nmda import (
     nmda_workspace,
 )
 
-__all__ = ["NMDA_N_STATES", "P_CAFRAC", "P_EREV", "NMDAParams", "nmda_equilibrium",
+__all__ = ["NMDA_N_POS", "NMDA_N_STATES", "P_CAFRAC", "P_EREV", "NMDAParams", "nmda_equilibrium",
            "nmda_fill_rate_matrix", "nmda_params_array", "nmda_step_ws", "nmda_workspace"]

@@ -3,8 +3,10 @@
 A condition is a parameter set (`SpinalParams`) plus drug levels at the receptors (free
 concentrations, umol/L, constant or time courses). The receptor models are specs passed in
 (``nmda=``, ``gabaa=``, ``opioid=``; default the receptor layer's), so that other kinetics can
-be tried at the circuit level. The whole batch runs in one compiled call
-(`ketasim.spinal.engine.run_batch`), and the result is a labelled `xarray.Dataset`:
+be tried at the circuit level. The NMDA model may be a subunit mixture or carry ketamine's
+allosteric site: every NMDA synapse then integrates the model's receptor populations
+(`ketasim.receptors.populations`; see `ketasim.spinal.engine`). The whole batch runs in one
+compiled call (`ketasim.spinal.engine.run_batch`), and the result is a labelled `xarray.Dataset`:
 
 * ``spike_times`` (condition, spike) WDR spike times in ms (NaN padded), ``n_spikes``;
 * per stimulus (condition, stimulus): ``a_response`` (0-100 ms after the shock),
@@ -22,7 +24,7 @@ the time average over the protocol when the level is a time course), whatever th
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from functools import lru_cache
 
 import numpy as np
@@ -46,11 +48,15 @@ from ketasim.core.validation import (
     validate_params,
 )
 from ketasim.receptors.gabaa import GABAAParams
+from ketasim.receptors.nmda import P_BLK as _P_BLK
 from ketasim.receptors.opioid import OpioidParams
+from ketasim.receptors.populations import NMDAPopulations, nmda_populations, pair_equilibrium
+from ketasim.receptors.subunits import NMDAMixture, as_mixture
 from ketasim.spinal import engine as E
 from ketasim.spinal import layout as L
 from ketasim.spinal import sources as S
-from ketasim.spinal._rx import NMDAParams, nmda_equilibrium, nmda_params_array, nmda_step_ws
+from ketasim.spinal._rx import NMDA_N_STATES, NMDAParams, nmda_equilibrium, nmda_step_ws
+from ketasim.spinal._rx import P_EREV as L_P_EREV
 from ketasim.spinal._rx import nmda_workspace as _ws
 from ketasim.spinal.afferents import Protocol
 from ketasim.spinal.params import DEFAULT, SpinalParams
@@ -167,31 +173,46 @@ def _spec_dict(spec) -> dict:
 
 @lru_cache(maxsize=16)
 def nmda_peak_open_fraction(dt_ms: float, glu_um: float, pulse_ms: float,
-                            v_mv: float = -65.0, nmda: NMDAParams | None = None) -> float:
+                            v_mv: float = -65.0, nmda=None) -> float:
     """Peak conducting fraction after one glutamate pulse without Mg2+ (receptor-layer model
-    ``nmda``, default `NMDAParams()`).
+    ``nmda``: default `NMDAParams()`, an `NMDAParams`, an `NMDAMixture` or a subunit /
+    composition name).
 
-    Used to express lumped NMDA weights as peak conductances (nS), like the AMPA weights.
+    For a mixture this is the peak of the weighted sum over its populations (the mixture's
+    conducting fraction), not the sum of their peaks; without ketamine an allosteric site is
+    empty and its pair behaves as the site-free part. Used to express lumped NMDA weights as
+    peak conductances (nS), like the AMPA weights: two models with the same weights give the
+    same peak conductance after a first, drug-free pulse.
 
     >>> round(float(nmda_peak_open_fraction(0.025, 1000.0, 1.0)), 3)
     0.249
+    >>> round(float(nmda_peak_open_fraction(0.025, 1000.0, 1.0, nmda="2B")), 3)
+    0.098
     """
-    p = nmda_params_array(NMDAParams() if nmda is None else nmda)
-    x = nmda_equilibrium(v_mv, 0.0, 0.0, 0.0, 0.0, p)
+    pops = nmda_populations(nmda)
+    rows = [k for k in range(pops.n) if pops.occupied[k] == 0]
+    ps = [pops.params[k].copy() for k in rows]
+    xs = [nmda_equilibrium(v_mv, 0.0, 0.0, 0.0, 0.0, p) for p in ps]
+    wk = [float(pops.weight[k]) for k in rows]
     ws = _ws()
     n_on = max(1, int(round(pulse_ms / dt_ms)))
     best = 0.0
     for k in range(int(200.0 / dt_ms)):
-        nmda_step_ws(x, dt_ms, v_mv, glu_um if k < n_on else 0.0, 0.0, 0.0, 0.0, p, ws)
-        best = max(best, x[3])
+        glu = glu_um if k < n_on else 0.0
+        o = 0.0
+        for x, p, wgt in zip(xs, ps, wk, strict=True):
+            nmda_step_ws(x, dt_ms, v_mv, glu, 0.0, 0.0, 0.0, p, ws)
+            o += wgt * x[3]
+        best = max(best, o)
     return best
 
 
-def weight_matrix(p: SpinalParams, dt_ms: float, nmda: NMDAParams | None = None) -> np.ndarray:
+def weight_matrix(p: SpinalParams, dt_ms: float, nmda=None) -> np.ndarray:
     """Lumped conductances (nS) of every pathway (rows: channels, columns: synapse types).
 
     NMDA weights are peak conductances after one pulse (Mg2+ removed) of the NMDA model
-    ``nmda`` (default `NMDAParams()`).
+    ``nmda`` (default `NMDAParams()`; a mixture or name: its summed populations,
+    `nmda_peak_open_fraction`).
 
     >>> weight_matrix(DEFAULT, 0.025).shape
     (8, 8)
@@ -293,12 +314,80 @@ def _mod_array(conds, duration_ms, gabaa=None, opioid=None):
     return mod
 
 
+def _pore_consistent(pops: NMDAPopulations) -> NMDAPopulations:
+    """``pops`` with every site-occupied population's open-pore Mg2+ affinity set to its
+    partner's.
+
+    `ketasim.receptors.nmda.nmda_params_array` derives the open-state Mg2+ Kd from the
+    receptor's own saturating open fraction, so packing the occupied member's slower opening
+    (beta / m) also makes its pore bind Mg2+ ~10 % more weakly (m = 3). The allosteric site's
+    rates are the same in every pore arm, so detailed balance across the pair needs the same
+    blocker affinities in both members: the pore is not changed by the site. With this,
+    `ketasim.receptors.populations.pair_equilibrium` is the fixed point of the engine's split
+    step in Mg2+ too (tested); a no-op when the populations already agree.
+    """
+    occ = np.flatnonzero((pops.partner >= 0) & (pops.occupied == 1))
+    if occ.size == 0:
+        return pops
+    params = pops.params.copy()
+    kd0 = _P_BLK + 2  # Mg2+ (blocker 0) open-state Kd0
+    params[occ, kd0] = params[pops.partner[occ], kd0]
+    return replace(pops, params=params)
+
+
+def _nmda_model(nmda):
+    """(spec, populations, provenance dict, citations) of the ``nmda`` argument."""
+    if nmda is None or isinstance(nmda, NMDAParams):
+        spec = NMDAParams() if nmda is None else nmda
+        desc, cites = _spec_dict(spec), spec.citations
+    else:
+        spec = as_mixture(nmda, field="nmda")
+        desc, cites = spec.to_dict(), spec.citations
+    pops = _pore_consistent(nmda_populations(spec))
+    e_rev = pops.params[:, L_P_EREV]
+    if np.any(e_rev != e_rev[0]):
+        raise InputError("nmda", f"reversal potentials {sorted(set(e_rev.tolist()))} mV",
+                         "parts with one NMDA reversal potential (NMDAParams.e_rev)")
+    return spec, pops, desc, cites
+
+
+def nmda_initial_states(pops: NMDAPopulations, v_mV: float, mg_mM: float, ketamine_uM: float,
+                        norketamine_uM: float) -> tuple[np.ndarray, np.ndarray]:
+    """Initial NMDA populations of a synapse at rest (no glutamate, drug levels held long
+    before): normalised states (K, NMDA_N_STATES) and masses (K,) as the engine holds them.
+
+    The joint equilibrium is `ketasim.receptors.populations.pair_equilibrium`; a population
+    without site (and, without ketamine, a pair whose site is empty) starts at the receptor
+    layer's `nmda_equilibrium` with its part's weight as mass, exactly as a single model.
+
+    >>> x, m = nmda_initial_states(nmda_populations(NMDAParams(allo_gating_factor=3.0)),
+    ...                            -65.0, 1.0, 0.1, 0.0)
+    >>> [round(float(v), 3) for v in m]
+    [0.5, 0.5]
+    """
+    xs = np.zeros((pops.n, NMDA_N_STATES))
+    ms = np.zeros(pops.n)
+    joint = None
+    for k in range(pops.n):
+        x = nmda_equilibrium(v_mV, 0.0, mg_mM, ketamine_uM, norketamine_uM, pops.params[k])
+        if pops.partner[k] < 0 or ketamine_uM == 0.0:
+            xs[k] = x
+            ms[k] = pops.weight[k] if pops.occupied[k] == 0 else 0.0
+            continue
+        if joint is None:
+            joint = pair_equilibrium(pops, v_mV, 0.0, mg_mM, ketamine_uM, norketamine_uM)
+        ms[k] = joint[k].sum()
+        xs[k] = joint[k] / ms[k] if ms[k] > 0.0 else x
+    return xs, ms
+
+
 def _ms(value, field_name: str) -> float:
     return as_float(value, field_name, "ms")
 
 
 @validate_params({
-    "protocol": Instance(Protocol), "nmda": (Instance(NMDAParams), NoneOK()),
+    "protocol": Instance(Protocol),
+    "nmda": (Instance(NMDAParams, NMDAMixture, str), NoneOK()),
     "gabaa": (Instance(GABAAParams), NoneOK()), "opioid": (Instance(OpioidParams), NoneOK()),
     "record": (Instance(Record), NoneOK()),
     "dt_ms": Quantity("ms", Interval(0.001, 0.1)),
@@ -308,7 +397,8 @@ def _ms(value, field_name: str) -> float:
     "max_record_points": Interval(1, None, integer=True),
     "common_inputs": Instance(bool), "exact_gates": Instance(bool),
     "nmda_expeuler": Instance(bool)})
-def simulate(protocol: Protocol, conditions=None, *, nmda: NMDAParams | None = None,
+def simulate(protocol: Protocol, conditions=None, *,
+             nmda: NMDAParams | NMDAMixture | str | None = None,
              gabaa: GABAAParams | None = None, opioid: OpioidParams | None = None,
              record: Record | None = None, dt_ms: float = 0.025, seed: int = 0,
              common_inputs: bool = True, max_spikes: int = 4000, nmda_dt_ms: float = 0.1,
@@ -323,10 +413,15 @@ def simulate(protocol: Protocol, conditions=None, *, nmda: NMDAParams | None = N
         Stimuli (`ketasim.spinal.afferents.train`, `shock`, ...).
     conditions : Condition or sequence of Condition, optional
         The batch (default: one drug-free control).
-    nmda : NMDAParams, optional
+    nmda : NMDAParams, NMDAMixture or str, optional
         The receptor layer's NMDA model (default `NMDAParams()`): gating, Mg2+, ketamine and
-        norketamine block, reversal and Ca2+ fraction. Lumped NMDA weights stay peak
-        conductances of this model.
+        norketamine block, reversal and Ca2+ fraction; or a subunit mixture
+        (`ketasim.receptors.subunits.NMDAMixture`, a subunit "2B", a composition
+        "lamina_I", weights "2B=0.5,2D=0.5"). Parts whose ``allo_gating_factor`` > 1 carry
+        ketamine's allosteric site (two exchanging populations,
+        `ketasim.receptors.populations`). Every NMDA synapse integrates all populations
+        (one reversal potential; Ca2+ fraction per population). Lumped NMDA weights stay
+        peak conductances of this model (its summed populations).
     gabaa : GABAAParams, optional
         GABA-A drug modulation (default `GABAAParams()`).
     opioid : OpioidParams, optional
@@ -351,7 +446,8 @@ def simulate(protocol: Protocol, conditions=None, *, nmda: NMDAParams | None = N
         (used by the Brian2 cross-check).
     nmda_expeuler : bool
         Advance the receptor layer's NMDA rate matrix by exponential Euler per state (Brian2's
-        scheme; cross-check only) instead of the receptor kernel's backward Euler.
+        scheme; cross-check only) instead of the receptor kernel's backward Euler; one NMDA
+        population only (an `NMDAParams` without allosteric site).
     max_steps, max_record_points : int
         Caps on conditions x time steps and conditions x recorded time points.
 
@@ -385,10 +481,14 @@ def simulate(protocol: Protocol, conditions=None, *, nmda: NMDAParams | None = N
     if not conds or not all(isinstance(c, Condition) for c in conds):
         raise InputError("conditions", type(conditions).__name__,
                          "a Condition or a non-empty sequence of Condition")
-    nmda = NMDAParams() if nmda is None else nmda
+    nmda, pops, nmda_desc, nmda_cites = _nmda_model(nmda)
     record = Record() if record is None else record
     dt_ms = _ms(dt_ms, "dt_ms")
     nmda_dt_ms = _ms(nmda_dt_ms, "nmda_dt_ms")
+    if nmda_expeuler and pops.n > 1:
+        raise InputError("nmda_expeuler", True, "False for an NMDA model of more than one "
+                         f"population (here {pops.n}: {', '.join(pops.labels)}); the Brian2 "
+                         "cross-check scheme covers a single NMDAParams without allosteric site")
     traces = record.names(L.TRACE_NAMES) if record.any else ()
     rec_dt = record.interval("ms", default=0.5)
     if traces:
@@ -425,9 +525,19 @@ def simulate(protocol: Protocol, conditions=None, *, nmda: NMDAParams | None = N
     ispk_t = np.full((n_cond, max_spikes), np.nan)
     ispk_n = np.zeros(n_cond, np.int64)
     v_end = np.zeros((n_cond, 3))
-    nmda_p = nmda_params_array(nmda)
+    x0 = np.zeros((n_cond, pops.n, NMDA_N_STATES))
+    m0 = np.zeros((n_cond, pops.n))
+    init = {}
+    for i in range(n_cond):
+        key = (P[i, L.P_E_LEAK], mod[i, 0, L.M_MG], mod[i, 0, L.M_KET], mod[i, 0, L.M_NK])
+        if key not in init:
+            init[key] = nmda_initial_states(pops, *(float(v) for v in key))
+        x0[i], m0[i] = init[key]
+    pair = np.ascontiguousarray(np.stack([pops.partner, pops.occupied], axis=1), np.int64)
     E.run_batch(P, W, ptr, ev_step, ev_ch, ev_w, mod, mod_every, n_steps, dt_ms, rec_every,
-                rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p, v_end, exact_gates, n_sub,
+                rec, spk_t, spk_n, ispk_t, ispk_n, np.ascontiguousarray(pops.params), pair,
+                np.ascontiguousarray(pops.kon_pos, float),
+                np.ascontiguousarray(pops.koff_pos, float), x0, m0, v_end, exact_gates, n_sub,
                 nmda_expeuler)
     if np.any(spk_n > max_spikes):
         raise InputError("max_spikes", max_spikes,
@@ -435,14 +545,14 @@ def simulate(protocol: Protocol, conditions=None, *, nmda: NMDAParams | None = N
     check_finite("membrane potentials at the end of the run", v_end)
     check_finite("recorded traces", rec)
     inputs = {"protocol": protocol.to_dict(), "conditions": [c.to_dict() for c in conds],
-              "spinal_params_default": asdict(DEFAULT), "nmda": _spec_dict(nmda),
+              "spinal_params_default": asdict(DEFAULT), "nmda": nmda_desc,
               "gabaa": _spec_dict(gabaa or GABAAParams()),
               "opioid": _spec_dict(opioid or OpioidParams()),
               "record": {"every_ms": rec_dt if traces else None, "variables": list(traces)},
               "dt_ms": dt_ms, "nmda_dt_ms": nmda_dt_ms, "seed": seed,
               "common_inputs": common_inputs, "exact_gates": exact_gates,
               "nmda_expeuler": nmda_expeuler, "max_spikes": max_spikes}
-    citations = (*SPINAL_CITATIONS, *nmda.citations, *(gabaa or GABAAParams()).citations,
+    citations = (*SPINAL_CITATIONS, *nmda_cites, *(gabaa or GABAAParams()).citations,
                  *(opioid or OpioidParams()).citations)
     return _to_dataset(protocol, conds, spk_t, spk_n, ispk_n, rec, traces, rec_every * dt_ms,
                        dt_ms, seed, inputs, citations)

@@ -10,6 +10,17 @@ receptors are advanced by the receptor layer's own kernel (`ketasim.receptors`),
 model of the codebase. Order inside a step, as in Brian2: integrate t -> t + dt, detect
 spikes (upward crossing of ``v_spike``), then deliver the synaptic events of that step.
 
+NMDA receptor populations (`ketasim.receptors.populations`): every NMDA synapse integrates the
+K populations of the receptor model (one per subunit part, two per part that carries
+ketamine's allosteric site). Each population ``k`` of a synapse is held as a normalised
+20-state vector ``x_k`` (sum 1, the receptor kernel's invariant) and a mass ``m_k``, its share
+of the synapse's conductance: the part's weight for a population without site; for the two
+members of a pair, shares that the site exchange moves between them (they sum to the part's
+weight). A sub-step advances each population with its own parameter row (`nmda_step_ws`),
+then applies the contract's exact per-state exchange of every pair at that moment's
+ketamine level; the synaptic conductance is ``gmax sum_k m_k x_k[O]``. With one population
+(K = 1) the loop is today's single-model loop, bit for bit.
+
 The channels live in `ketasim.spinal.channels`, the synapses in `ketasim.spinal.synapses`
 (helpers inlined into the loop below) and the index layout of the arrays (parameters,
 pathways, synapse types, drug inputs, traces) in `ketasim.spinal.layout`.
@@ -23,10 +34,10 @@ import numpy as np
 from numba import njit, prange
 
 from ketasim.spinal._rx import (
+    NMDA_N_POS,
     NMDA_N_STATES,
     P_CAFRAC,
     P_EREV,
-    nmda_equilibrium,
     nmda_step_ws,
     nmda_workspace,
 )
@@ -112,6 +123,8 @@ from ketasim.spinal.synapses import (
     decay,
     deliver,
     nmda_step_expeuler,
+    pair_rates,
+    populations_step,
     set_kinetics,
     time_constants,
 )
@@ -121,8 +134,8 @@ RB = 1024  # capacity of the interneuron spike queues (spikes in flight during a
 
 @njit(cache=True, parallel=True)
 def run_batch(P, W, ev_ptr, ev_step, ev_ch, ev_w, mod, mod_every, n_steps, dt, rec_every,
-              rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p, v_end, exact=False, nmda_sub=0,
-              nmda_ee=False):
+              rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p, nmda_pair, nmda_kon, nmda_koff,
+              nmda_x0, nmda_m0, v_end, exact=False, nmda_sub=0, nmda_ee=False):
     """Integrate ``n_cond`` conditions for ``n_steps`` steps of ``dt`` ms (see module doc).
 
     P (n_cond, n_param) parameters; W (n_cond, N_CH, N_SYN) lumped conductances (nS);
@@ -130,8 +143,13 @@ def run_batch(P, W, ev_ptr, ev_step, ev_ch, ev_w, mod, mod_every, n_steps, dt, r
     mod (n_cond, n_mod_steps, N_MOD) drug inputs, row k // mod_every applies at step k;
     rec (n_cond, n_rec, N_REC) traces every rec_every steps (n_rec may be 0);
     spk_t / ispk_t (n_cond, max_spikes) WDR / interneuron spike times (ms), counts in
-    spk_n / ispk_n (counts beyond capacity are kept, times dropped). ``nmda_p`` is the
-    receptor layer's packed NMDA parameter vector. ``v_end`` (n_cond, 3) receives the final
+    spk_n / ispk_n (counts beyond capacity are kept, times dropped). NMDA populations
+    (`ketasim.receptors.populations.NMDAPopulations`, K rows): ``nmda_p`` (K, NMDA_N_PARAMS)
+    their packed parameter rows (one reversal potential), ``nmda_pair`` (K, 2) int64 their
+    partner (-1: none) and occupied flag, ``nmda_kon`` / ``nmda_koff`` (K, NMDA_N_POS) the
+    site's rates per gating position; ``nmda_x0`` (n_cond, K, NMDA_N_STATES) the normalised
+    initial state and ``nmda_m0`` (n_cond, K) the initial mass of every population (the
+    same at every synapse of a condition). ``v_end`` (n_cond, 3) receives the final
     membrane potentials (WDR soma, dendrite, interneuron) for a finiteness check. ``exact``
     evaluates the gate rates in closed form at every step instead of the 0.01 mV lookup
     table; ``nmda_sub`` > 0 advances the NMDA receptors every ``nmda_sub`` steps (default:
@@ -142,13 +160,15 @@ def run_batch(P, W, ev_ptr, ev_step, ev_ch, ev_w, mod, mod_every, n_steps, dt, r
     n_cond = P.shape[0]
     for c in prange(n_cond):
         _run_one(c, P[c], W[c], ev_ptr, ev_step, ev_ch, ev_w, mod[c], mod_every, n_steps, dt,
-                 rec_every, rec[c], spk_t[c], spk_n, ispk_t[c], ispk_n, nmda_p, v_end[c],
-                 exact, nmda_sub, nmda_ee)
+                 rec_every, rec[c], spk_t[c], spk_n, ispk_t[c], ispk_n, nmda_p, nmda_pair,
+                 nmda_kon, nmda_koff, nmda_x0[c], nmda_m0[c], v_end[c], exact, nmda_sub,
+                 nmda_ee)
 
 
 @njit(cache=True)
 def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, rec_every,
-             rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p, v_end, exact, nmda_sub, nmda_ee):
+             rec, spk_t, spk_n, ispk_t, ispk_n, nmda_p, nmda_pair, nmda_kon, nmda_koff,
+             nmda_x0, nmda_m0, v_end, exact, nmda_sub, nmda_ee):
     # --- constants of this condition
     temp = p[P_TEMPERATURE_C]
     tadj_hh = 3.0 ** ((temp - 36.0) / 10.0)
@@ -198,20 +218,35 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
     fa = np.zeros(N_SYN)
     fb = np.zeros(N_SYN)
     norm = np.zeros(N_SYN)
-    # NMDA Markov states per pathway on the WDR dendrite (0) and the interneuron (1), at
-    # equilibrium with the initial drug levels (drug given long before)
-    xn = np.zeros((2, N_CH, NMDA_N_STATES))
-    x0 = nmda_equilibrium(e_l, 0.0, md[0, M_MG], md[0, M_KET], md[0, M_NK], nmda_p)
+    # NMDA Markov states per pathway on the WDR dendrite (0) and the interneuron (1) and per
+    # receptor population, at equilibrium with the initial drug levels (drug given long
+    # before; computed by the caller: `ketasim.receptors.populations.pair_equilibrium` at
+    # rest, no glutamate): normalised states xn and masses mn (shares of the conductance)
+    n_pop = nmda_p.shape[0]
+    xn = np.zeros((2, N_CH, n_pop, NMDA_N_STATES))
+    mn = np.zeros((2, N_CH, n_pop))
     for ch in range(N_CH):
-        xn[0, ch, :] = x0
-        xn[1, ch, :] = x0
+        xn[0, ch] = nmda_x0
+        xn[1, ch] = nmda_x0
+        mn[0, ch] = nmda_m0
+        mn[1, ch] = nmda_m0
+    p0 = nmda_p[0]
     ws = nmda_workspace()
     Q = np.zeros((NMDA_N_STATES, NMDA_N_STATES))
     f_rel = np.zeros((2, N_CH))  # recruitment x release of the last event (lumping factor)
     glu_left = np.zeros(N_CH, np.int64)
     glu_acc = np.zeros(N_CH)
-    e_nmda = nmda_p[P_EREV]
-    ca_frac_nmda = nmda_p[P_CAFRAC]
+    e_nmda = p0[P_EREV]  # one reversal potential for every population (checked by the caller)
+    ca_frac_nmda = p0[P_CAFRAC]
+    ca_frac = nmda_p[:, P_CAFRAC].copy()
+    ca_uniform = True
+    for kp in range(n_pop):
+        if ca_frac[kp] != ca_frac_nmda:
+            ca_uniform = False
+    # exact pair exchange over one NMDA sub-step: occupied fraction at equilibrium (fx) and
+    # decay factor (ex) per population and gating position, at the current ketamine level
+    fx = np.zeros((n_pop, NMDA_N_POS))
+    ex = np.ones((n_pop, NMDA_N_POS))
     n_glu = max(1, int(round(p[P_GLU_PULSE_MS] / dt)))
     glu_c = p[P_GLU_PULSE_UM]
     # NMDA receptors are advanced every n_sub steps (receptor-layer backward Euler at
@@ -260,10 +295,13 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
             mu = md[row, M_MU]
             taud[S_W_GABA] = p[P_GABA_TAU_DECAY] * md[row, M_GABA_TAU]
             set_kinetics(taur, taud, dt, fa, fb, norm)
+            if n_pop > 1:
+                pair_rates(nmda_pair, nmda_kon, nmda_koff, ket, dt_sub, fx, ex)
         # --- synaptic conductances at t
         (gbe, gbi, g_ampa, g_nk1, g_nmda, g_inh_gaba, g_inh_gly, gi_ampa, gi_nk1,
-         gi_nmda) = conductances(w, sa, sb, f_rel, xn, ampa_sc, nk1_sc, nmda_sc, inh_sc,
-                                 gaba_g, gaba_tonic, gly_g)
+         gi_nmda, g_nmda_ca) = conductances(w, sa, sb, f_rel, xn, mn, ca_frac, ca_uniform,
+                                            ampa_sc, nk1_sc, nmda_sc, inh_sc, gaba_g,
+                                            gaba_tonic, gly_g)
         g_girk = p[P_G_GIRK_MAX] * mu
         # --- WDR soma and dendrite at t
         gates(v, T, exact, vtr, tadj_hh, tadj_cal, dt, gs)
@@ -277,7 +315,11 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
         drive_s = -k_ca_s * i_cal_s
         if drive_s < 0.0:
             drive_s = 0.0
-        drive_d = -k_ca_d * (i_cal_d + ca_frac_nmda * i_nmda + p[P_NK1_CA_FRAC] * i_nk1)
+        if ca_uniform:
+            i_nmda_ca = ca_frac_nmda * i_nmda
+        else:  # each population's Ca2+ fraction
+            i_nmda_ca = g_nmda_ca * (vd - e_nmda)
+        drive_d = -k_ca_d * (i_cal_d + i_nmda_ca + p[P_NK1_CA_FRAC] * i_nk1)
         if drive_d < 0.0:
             drive_d = 0.0
         mcan_inf, tau_can = can_gate(cad, p, tadj_ca)
@@ -332,18 +374,25 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
             if do_nmda:
                 glu = glu_acc[ch] / n_sub
                 glu_acc[ch] = 0.0
-                # the receptor layer's kernel, called here rather than from a helper: an
-                # extra call level around it costs ~13 % of the run time (bench_spinal.py)
+                # one population: the receptor layer's kernel, called here rather than from
+                # a helper (an extra call level around it costs ~13 % of the run time,
+                # bench_spinal.py); several: every population, then the pair exchange
                 if w[ch, S_W_NMDA] > 0.0:
-                    if nmda_ee:
-                        nmda_step_expeuler(xn[0, ch], dt_sub, vd_old, glu, mg, ket, nk, nmda_p, Q)
+                    if n_pop > 1:
+                        populations_step(xn[0, ch], mn[0, ch], dt_sub, vd_old, glu, mg, ket, nk,
+                                         nmda_p, nmda_pair, fx, ex, ws)
+                    elif nmda_ee:
+                        nmda_step_expeuler(xn[0, ch, 0], dt_sub, vd_old, glu, mg, ket, nk, p0, Q)
                     else:
-                        nmda_step_ws(xn[0, ch], dt_sub, vd_old, glu, mg, ket, nk, nmda_p, ws)
+                        nmda_step_ws(xn[0, ch, 0], dt_sub, vd_old, glu, mg, ket, nk, p0, ws)
                 if w[ch, S_I_NMDA] > 0.0:
-                    if nmda_ee:
-                        nmda_step_expeuler(xn[1, ch], dt_sub, vi_old, glu, mg, ket, nk, nmda_p, Q)
+                    if n_pop > 1:
+                        populations_step(xn[1, ch], mn[1, ch], dt_sub, vi_old, glu, mg, ket, nk,
+                                         nmda_p, nmda_pair, fx, ex, ws)
+                    elif nmda_ee:
+                        nmda_step_expeuler(xn[1, ch, 0], dt_sub, vi_old, glu, mg, ket, nk, p0, Q)
                     else:
-                        nmda_step_ws(xn[1, ch], dt_sub, vi_old, glu, mg, ket, nk, nmda_p, ws)
+                        nmda_step_ws(xn[1, ch, 0], dt_sub, vi_old, glu, mg, ket, nk, p0, ws)
             decay(ch, w, sa, sb, fa, fb)
         # --- spikes (upward crossing during the step, time stamped t as in Brian2)
         t = k * dt

@@ -6,7 +6,9 @@ the receptor layer's 20-state Markov model (`ketasim.receptors.nmda`, the one NM
 the codebase) driven by a glutamate pulse (``glu_pulse_um`` for ``glu_pulse_ms``;
 destexhe_mainen_sejnowski_1998, clements1992). A delivered event of weight ``fr`` (fraction
 of the pathway recruited x release) adds ``fr`` to the dual-exponential states and scales
-the pathway's NMDA conductance by ``fr`` (lumping factor).
+the pathway's NMDA conductance by ``fr`` (lumping factor). An NMDA synapse holds the K
+receptor populations of its model (`ketasim.receptors.populations`): normalised states
+``x_k`` and masses ``m_k`` (conductance shares; `populations_step`, `pair_rates`).
 
 Each helper keeps the engine's order of floating-point operations (spike counts are compared
 bit for bit before and after changes).
@@ -19,7 +21,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ketasim.spinal._rx import nmda_fill_rate_matrix
+from ketasim.spinal._rx import NMDA_N_POS, NMDA_N_STATES, nmda_fill_rate_matrix, nmda_step_ws
 from ketasim.spinal.layout import (
     CH_BGE,
     CH_BGI,
@@ -69,19 +71,24 @@ def set_kinetics(taur, taud, dt, fa, fb, norm):
 
 
 @njit(cache=True, inline="always")
-def conductances(w, sa, sb, f_rel, xn, ampa_sc, nk1_sc, nmda_sc, inh_sc, gaba_g, gaba_tonic,
-                 gly_g):
+def conductances(w, sa, sb, f_rel, xn, mn, ca_frac, ca_uniform, ampa_sc, nk1_sc, nmda_sc,
+                 inh_sc, gaba_g, gaba_tonic, gly_g):
     """Synaptic conductances (nS) at t, scaled and drug-modulated.
 
     Returns, on the WDR soma, background excitation and inhibition (``gbe``, ``gbi``; the
     background synapses sit on the soma, aguiar2010); on the WDR dendrite AMPA, NK1, NMDA,
-    GABA-A (with the tonic part) and glycine; on the interneuron AMPA, NK1 and NMDA.
+    GABA-A (with the tonic part) and glycine; on the interneuron AMPA, NK1 and NMDA; and the
+    WDR's NMDA conductance weighted by each population's Ca2+ fraction (``g_nmda_ca``;
+    computed only when the fractions differ, ``ca_uniform`` False, else 0). NMDA: ``xn``
+    (2, N_CH, K, 20) normalised population states, ``mn`` (2, N_CH, K) their masses.
     """
     g_ampa = 0.0
     g_nk1 = 0.0
     g_gaba = 0.0
     g_gly = 0.0
+    n_pop = xn.shape[2]
     g_nmda = 0.0
+    g_nmda_ca = 0.0
     gi_ampa = 0.0
     gi_nk1 = 0.0
     gi_nmda = 0.0
@@ -93,9 +100,26 @@ def conductances(w, sa, sb, f_rel, xn, ampa_sc, nk1_sc, nmda_sc, inh_sc, gaba_g,
         gi_ampa += w[ch, S_I_AMPA] * (sb[ch, S_I_AMPA] - sa[ch, S_I_AMPA])
         gi_nk1 += w[ch, S_I_NK1] * (sb[ch, S_I_NK1] - sa[ch, S_I_NK1])
         if w[ch, S_W_NMDA] > 0.0:
-            g_nmda += w[ch, S_W_NMDA] * f_rel[0, ch] * xn[0, ch, 3]
+            if n_pop == 1:  # one population: its mass is 1
+                o = xn[0, ch, 0, 3]
+            else:
+                o = 0.0
+                for k in range(n_pop):
+                    o += mn[0, ch, k] * xn[0, ch, k, 3]
+            g_nmda += w[ch, S_W_NMDA] * f_rel[0, ch] * o
+            if not ca_uniform:
+                oc = 0.0
+                for k in range(n_pop):
+                    oc += ca_frac[k] * mn[0, ch, k] * xn[0, ch, k, 3]
+                g_nmda_ca += w[ch, S_W_NMDA] * f_rel[0, ch] * oc
         if w[ch, S_I_NMDA] > 0.0:
-            gi_nmda += w[ch, S_I_NMDA] * f_rel[1, ch] * xn[1, ch, 3]
+            if n_pop == 1:
+                o = xn[1, ch, 0, 3]
+            else:
+                o = 0.0
+                for k in range(n_pop):
+                    o += mn[1, ch, k] * xn[1, ch, k, 3]
+            gi_nmda += w[ch, S_I_NMDA] * f_rel[1, ch] * o
     gbe = w[CH_BGE, S_W_AMPA] * (sb[CH_BGE, S_W_AMPA] - sa[CH_BGE, S_W_AMPA]) * ampa_sc
     gbi = w[CH_BGI, S_W_GABA] * (sb[CH_BGI, S_W_GABA] - sa[CH_BGI, S_W_GABA]) * inh_sc
     g_ampa = g_ampa * ampa_sc - gbe
@@ -105,9 +129,11 @@ def conductances(w, sa, sb, f_rel, xn, ampa_sc, nk1_sc, nmda_sc, inh_sc, gaba_g,
     g_nk1 *= nk1_sc
     gi_nk1 *= nk1_sc
     g_nmda *= nmda_sc
+    g_nmda_ca *= nmda_sc
     gi_nmda *= nmda_sc
     g_inh_gly = g_gly * gly_g * inh_sc
-    return (gbe, gbi, g_ampa, g_nk1, g_nmda, g_inh_gaba, g_inh_gly, gi_ampa, gi_nk1, gi_nmda)
+    return (gbe, gbi, g_ampa, g_nk1, g_nmda, g_inh_gaba, g_inh_gly, gi_ampa, gi_nk1, gi_nmda,
+            g_nmda_ca)
 
 
 @njit(cache=True, inline="always")
@@ -130,6 +156,90 @@ def deliver(ch, fr, sa, sb, norm, f_rel, glu_left, n_glu, w):
         glu_left[ch] = n_glu
         f_rel[0, ch] = fr
         f_rel[1, ch] = fr
+
+
+@njit(cache=True)
+def pair_rates(pair, kon, koff, ket, dt, fx, ex):
+    """Exact exchange factors of every site pair over a step ``dt`` at ketamine ``ket`` (uM):
+    per population k (the site-empty member of a pair) and gating position j, the occupied
+    share at equilibrium ``fx = kon c / r`` and the decay ``ex = exp(-r dt)``, with
+    ``r = kon c + koff`` (`ketasim.receptors.populations`). ``pair`` (K, 2): partner
+    (-1: none) and occupied flag.
+
+    >>> import numpy as np
+    >>> fx, ex = np.zeros((2, 5)), np.ones((2, 5))
+    >>> pair_rates(np.array([[1, 0], [0, 1]]), np.full((2, 5), 1e-3), np.full((2, 5), 1e-4),
+    ...            0.1, 0.1, fx, ex)
+    >>> round(float(fx[0, 0]), 3)
+    0.5
+    """
+    for k in range(pair.shape[0]):
+        if pair[k, 0] >= 0 and pair[k, 1] == 0:
+            for j in range(NMDA_N_POS):
+                kc = kon[k, j] * ket
+                r = kc + koff[k, j]
+                fx[k, j] = kc / r
+                ex[k, j] = math.exp(-r * dt)
+
+
+@njit(cache=True)
+def pair_exchange(xe, xo, m, k, j, f, e):
+    """The contract's exact per-state exchange between the site-empty population ``k`` and
+    its occupied partner ``j`` (normalised states ``xe``, ``xo``; masses ``m[k]``, ``m[j]``):
+    per state s, ``T = m_k xe_s + m_j xo_s`` is kept and the occupied part relaxes as
+    ``f T + (occ - f T) e`` (``f``, ``e`` of s's gating position, `pair_rates`); the states
+    are renormalised and the masses updated. Nothing moves (not a bit) when ketamine is 0
+    and the site empty.
+    """
+    me = m[k]
+    mo = m[j]
+    if mo == 0.0:
+        still = True
+        for q in range(NMDA_N_POS):
+            if f[q] != 0.0:
+                still = False
+        if still:
+            return
+    se = 0.0
+    so = 0.0
+    for s in range(NMDA_N_STATES):
+        q = s % NMDA_N_POS
+        a = me * xe[s]
+        b = mo * xo[s]
+        tot = a + b
+        ft = f[q] * tot
+        b2 = ft + (b - ft) * e[q]
+        if b2 < 0.0:
+            b2 = 0.0
+        a2 = tot - b2
+        if a2 < 0.0:
+            a2 = 0.0
+        xe[s] = a2
+        xo[s] = b2
+        se += a2
+        so += b2
+    m[k] = se
+    m[j] = so
+    if se > 0.0:
+        for s in range(NMDA_N_STATES):
+            xe[s] /= se
+    if so > 0.0:
+        for s in range(NMDA_N_STATES):
+            xo[s] /= so
+
+
+@njit(cache=True, inline="always")
+def populations_step(xs, ms, dt, v, glu, mg, ket, nk, ps, pair, fx, ex, ws):
+    """One NMDA sub-step of a synapse's K populations: each population with its own
+    parameter row (`ketasim.receptors.nmda.nmda_step_ws`; a pair member of zero mass is
+    skipped), then every pair's exchange (`pair_exchange`; split step)."""
+    for k in range(xs.shape[0]):
+        if ms[k] > 0.0:
+            nmda_step_ws(xs[k], dt, v, glu, mg, ket, nk, ps[k], ws)
+    for k in range(xs.shape[0]):
+        j = pair[k, 0]
+        if j >= 0 and pair[k, 1] == 0:
+            pair_exchange(xs[k], xs[j], ms, k, j, fx[k], ex[k])
 
 
 @njit(cache=True)
