@@ -219,6 +219,8 @@ def test_with_site_and_validation():
         POP.with_site(None, 2.0, kd=1.0)
     with pytest.raises(InputError, match="allo_gating_factor"):
         NMDAParams(allo_gating_factor=0.5)
+    with pytest.raises(InputError, match="allo_gating_factor"):   # pore-only protocol
+        CAL.mealing_protocol(NMDAParams(allo_gating_factor=2.0))
 
 
 def test_m09_allosteric_summary_keys():
@@ -234,3 +236,33 @@ def test_m09_allosteric_summary_keys():
     assert top["brief_spared"] is False
     with pytest.raises(InputError, match="dt_ms"):
         exp.run(dt_ms=0.3)
+
+
+def test_split_step_of_the_contract_is_within_1e_6_of_the_exact_pair():
+    # the contract's split step (each member's gating, then the exact per-state exchange), as
+    # simulators apply it, against the exact 40-state propagator: dt 0.1 ms, a synaptic pulse
+    p = NMDAParams(allo_gating_factor=M_MAX)
+    pops = POP.nmda_populations(p)
+    kon, koff = pops.kon_pos[0], pops.koff_pos[0]
+    dt, err = 0.1, 0.0
+    for c in (0.3, 3.0):
+        x = POP.pair_equilibrium_states(-60.0, 0.0, 1.0, c, 0.0, pops.params[0], kon, koff)
+        xs = x.copy()
+        pos = np.arange(20) % 5
+        r = kon[pos] * c + koff[pos]
+        f, decay = kon[pos] * c / r, np.exp(-r * dt)
+        for dur, glu in ((1.0, 1000.0), (300.0, 0.0)):
+            P = expm(_q40(p, -60.0, glu, 1.0, c) * dt)
+            steps = []
+            for k in range(2):
+                q = np.zeros((20, 20))
+                nmda_fill_rate_matrix(q, -60.0, glu, 1.0, c, 0.0, pops.params[k])
+                steps.append(expm(q * dt))
+            for _ in range(int(round(dur / dt))):
+                x = P @ x
+                e, o = steps[0] @ xs[:20], steps[1] @ xs[20:]
+                tot = e + o
+                o = f * tot + (o - f * tot) * decay
+                xs = np.concatenate([tot - o, o])
+                err = max(err, abs(x[3] + x[23] - xs[3] - xs[23]))
+    assert err < 1e-6   # measured ~1e-11

@@ -89,6 +89,11 @@ def mealing_protocol(params: N.NMDAParams, voltage_mV: float = V_MEALING) -> dic
     >>> round(float(r["block_30s"]), 2), round(float(r["retained_120s"]), 2)
     (0.96, 0.86)
     """
+    if isinstance(params, N.NMDAParams) and params.allo_gating_factor > 1.0:
+        from ketasim.core.errors import InputError
+
+        raise InputError("params.allo_gating_factor", params.allo_gating_factor,
+                         "1 (the Mealing protocol is computed for the pore block only)")
     p = N.nmda_params_array(params)
     v_mV = to_float(voltage_mV, "voltage_mV", "mV", VOLTAGE)
     x0 = N.nmda_equilibrium(v_mV, 0.0, 0.0, 0.0, 0.0, p)
