@@ -22,7 +22,6 @@ from ketasim.receptors.populations import nmda_populations, pair_equilibrium
 from ketasim.receptors.subunits import NMDAMixture
 from ketasim.spinal import Condition, simulate, train
 from ketasim.spinal.circuit import (
-    _pore_consistent,
     nmda_initial_states,
     nmda_peak_open_fraction,
     weight_matrix,
@@ -68,7 +67,7 @@ def test_two_identical_halves_equal_the_single_set(single):
 def test_empty_site_without_ketamine_changes_nothing():
     site = NMDAParams(allo_gating_factor=3.0)
     # at ketamine 0 the site is empty at rest: all receptors in the site-free member
-    x, m = nmda_initial_states(_pore_consistent(nmda_populations(site)), -65.0, 1.0, 0.0, 0.0)
+    x, m = nmda_initial_states(nmda_populations(site), -65.0, 1.0, 0.0, 0.0)
     assert m.tolist() == [1.0, 0.0]
     pr = train(6, 1.0, intensity=2.0)
     _same(_run(pr, Condition(), NMDAParams()), _run(pr, Condition(), site))
@@ -183,7 +182,7 @@ def test_pair_exchange_conserves_each_part_over_a_run():
     mix = NMDAMixture((("a", NMDAParams(allo_gating_factor=3.0), 0.3),
                        ("b", NMDAParams(), 0.2),
                        ("c", NMDAParams(allo_gating_factor=2.0, allo_kd_uM=0.05), 0.5)))
-    pops = _pore_consistent(nmda_populations(mix))
+    pops = nmda_populations(mix)
     x, m, parts = _drive(pops, 20000, 0.1, 0.3)
     np.testing.assert_allclose(parts, np.broadcast_to([0.3, 0.2, 0.5], parts.shape),
                                rtol=0.0, atol=1e-12)
@@ -198,7 +197,7 @@ def test_pair_exchange_conserves_each_part_over_a_run():
 def test_property_part_totals_stay_their_weights(w, gating, ket, seed):
     mix = NMDAMixture((("site", NMDAParams(allo_gating_factor=gating), w),
                        ("free", NMDAParams(), 1.0 - w)))
-    pops = _pore_consistent(nmda_populations(mix))
+    pops = nmda_populations(mix)
     _, m, parts = _drive(pops, 2000, 0.1, ket, seed=seed)
     np.testing.assert_allclose(parts[:, 0], w, rtol=0.0, atol=1e-12)
     np.testing.assert_allclose(parts[:, 1], 1.0 - w, rtol=0.0, atol=1e-12)
@@ -208,7 +207,7 @@ def test_property_part_totals_stay_their_weights(w, gating, ket, seed):
 def test_split_step_converges_to_the_pair_equilibrium_in_mg():
     # pair_equilibrium (detailed balance across the pair) is the fixed point of gating step +
     # exact exchange, with Mg2+ and ketamine in the pore (needs the same pore in both members)
-    pops = _pore_consistent(nmda_populations(NMDAParams(allo_gating_factor=3.0)))
+    pops = nmda_populations(NMDAParams(allo_gating_factor=3.0))
     v, glu, mg, ket = -40.0, 10.0, 1.0, 0.5
     x = np.stack([nmda_equilibrium(-65.0, 0.0, mg, 0.0, 0.0, pops.params[k]) for k in (0, 1)])
     m = np.array([1.0, 0.0])

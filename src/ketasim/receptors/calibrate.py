@@ -37,6 +37,16 @@ the block is at equilibrium by 30 s), retained 0.0, relief 0.0, Orser Po +0.7 (m
 
 Validation only (NOT fitted; measured in Mg2+): IC50 in 1 mM Mg2+ at -66 mV and its shift, see
 `equilibrium_ic50`; Orser's open time and opening frequency (`single_channel_ratios`).
+
+Ketamine's allosteric site (abbott_2024; `ketasim.receptors.populations`), off in the shipped
+`NMDAParams`: its gating factor has only an UPPER BOUND, `ALLO_GATING_FACTOR_ORSER` = 4.0955
+[fitted] (`fit_allosteric_upper_bound`: site + pore reproduce Orser 1997's Po x0.53 at 0.1 uM,
+cell-attached, with ``allo_kd_uM`` 0.1 uM fixed; the pore alone gives x0.79). The range
+[1, bound] is `ALLO_GATING_RANGE`. At the bound the model gives, at 1 uM, Po x0.094 (Orser
+0.24), opening frequency x0.095 (0.44), open time x0.98 (0.68: a gating site cannot shorten
+openings); equilibrium IC50 at -66 mV 0.10 uM in 0 Mg2+ (pore alone 0.31; Kotermanski &
+Johnson 0.33) and 0.20 uM in 1 mM Mg2+ (pore alone 5.5). `brief_and_tonic_block` compares a
+brief synaptic activation with a tonic current (the site does not spare brief activations).
 """
 
 from __future__ import annotations
@@ -48,9 +58,10 @@ from scipy.linalg import expm
 from scipy.optimize import least_squares
 
 from ketasim.core.units import as_float as to_float
-from ketasim.core.validation import NONNEG, POSITIVE
+from ketasim.core.validation import NONNEG, POSITIVE, check_finite
 from ketasim.core.validation import VOLTAGE_MV as VOLTAGE
 from ketasim.receptors import nmda as N
+from ketasim.receptors import populations as POP
 from ketasim.receptors import subunits as SU
 
 TARGETS = {"block_30s": 0.80, "retained_120s": 0.86, "relief_tau_ms": 10000.0,
@@ -79,6 +90,11 @@ def mealing_protocol(params: N.NMDAParams, voltage_mV: float = V_MEALING) -> dic
     >>> round(float(r["block_30s"]), 2), round(float(r["retained_120s"]), 2)
     (0.96, 0.86)
     """
+    if isinstance(params, N.NMDAParams) and params.allo_gating_factor > 1.0:
+        from ketasim.core.errors import InputError
+
+        raise InputError("params.allo_gating_factor", params.allo_gating_factor,
+                         "1 (the Mealing protocol is computed for the pore block only)")
     p = N.nmda_params_array(params)
     v_mV = to_float(voltage_mV, "voltage_mV", "mV", VOLTAGE)
     x0 = N.nmda_equilibrium(v_mV, 0.0, 0.0, 0.0, 0.0, p)
@@ -94,22 +110,35 @@ def mealing_protocol(params: N.NMDAParams, voltage_mV: float = V_MEALING) -> dic
 
 def single_channel_ratios(ketamine_uM: float, voltage_mV: float = V_ORSER,
                           glutamate_uM: float = 1000.0, mg_mM: float = 0.0,
-                          params: N.NMDAParams | None = None) -> dict:
+                          params: N.NMDAParams | SU.NMDAMixture | str | None = None) -> dict:
     """Equilibrium single-channel statistics with ketamine relative to control.
 
     Openings are all entries into the conducting state (from C2 or by unblocking); open time
     is 1/(total exit rate of O); Po is the occupancy of O.
 
+    With the allosteric site (``allo_gating_factor`` > 1) or a mixture, the statistics are
+    those of all populations together at their joint equilibrium
+    (`ketasim.receptors.populations.pair_equilibrium`), weighted by conductance share: Po
+    is the summed open occupancy, the opening frequency the summed flux into O from closed
+    or blocked states (the site's exchange between the two open states is not an opening),
+    and the mean open time Po / frequency. The control is the same model without ketamine.
+
     Examples
     --------
     >>> round(single_channel_ratios(0.0)["po_ratio"], 3)
     1.0
+    >>> r = single_channel_ratios(0.1, params=N.NMDAParams(allo_gating_factor=4.0))
+    >>> round(r["po_ratio"], 2), round(r["open_time_ratio"], 3)
+    (0.53, 0.998)
     """
-    p = N.nmda_params_array(params)
     ket_uM = to_float(ketamine_uM, "ketamine_uM", "uM", NONNEG)
     v_mV = to_float(voltage_mV, "voltage_mV", "mV", VOLTAGE)
     glu_uM = to_float(glutamate_uM, "glutamate_uM", "uM", POSITIVE)
     mg_mM = to_float(mg_mM, "mg_mM", "mM", NONNEG)
+    if params is not None and not isinstance(params, N.NMDAParams) or (
+            params is not None and params.allo_gating_factor > 1.0):
+        return _population_single_channel(ket_uM, v_mV, glu_uM, mg_mM, params)
+    p = N.nmda_params_array(params)
     Q = np.zeros((N.NMDA_N_STATES, N.NMDA_N_STATES))
     res = {}
     for tag, k in (("c", 0.0), ("k", ket_uM)):
@@ -124,12 +153,34 @@ def single_channel_ratios(ketamine_uM: float, voltage_mV: float = V_ORSER,
             "open_time_ms_control": float(res["c"][0])}
 
 
+def _population_single_channel(ket_uM, v_mV, glu_uM, mg_mM, model) -> dict:
+    """`single_channel_ratios` over the flat populations of ``model`` (site pairs at their
+    joint equilibrium)."""
+    pops = POP.nmda_populations(model)
+    Q = np.zeros((N.NMDA_N_STATES, N.NMDA_N_STATES))
+    res = {}
+    for tag, k in (("c", 0.0), ("k", ket_uM)):
+        x = POP.pair_equilibrium(pops, v_mV, glu_uM, mg_mM, k, 0.0)
+        po = entry = 0.0
+        for j in range(pops.n):
+            N.nmda_fill_rate_matrix(Q, v_mV, glu_uM, mg_mM, k, 0.0, pops.params[j])
+            po += x[j, N.OPEN]
+            entry += sum(Q[N.OPEN, i] * x[j, i] for i in range(N.NMDA_N_STATES)
+                         if i != N.OPEN)
+        res[tag] = (po / entry, entry, po)
+    return {"open_time_ratio": float(res["k"][0] / res["c"][0]),
+            "opening_freq_ratio": float(res["k"][1] / res["c"][1]),
+            "po_ratio": float(res["k"][2] / res["c"][2]),
+            "open_time_ms_control": float(res["c"][0])}
+
+
 def equilibrium_ic50(voltage_mV: float, mg_mM: float, glutamate_uM: float = 1000.0,
                      params: N.NMDAParams | SU.NMDAMixture | str | None = None) -> float:
     """Ketamine concentration (uM) halving the equilibrium current (bisection in log space).
 
     ``params``: an `NMDAParams` (None: the defaults), a subunit or composition name, weights
-    such as ``"2B=0.5,2D=0.5"`` or an `NMDAMixture` (its conductance-weighted current).
+    such as ``"2B=0.5,2D=0.5"`` or an `NMDAMixture` (its conductance-weighted current); parts
+    with the allosteric site count at their pair's joint equilibrium.
 
     Examples
     --------
@@ -143,8 +194,12 @@ def equilibrium_ic50(voltage_mV: float, mg_mM: float, glutamate_uM: float = 1000
     v_mV = to_float(voltage_mV, "voltage_mV", "mV", VOLTAGE)
     glu_uM = to_float(glutamate_uM, "glutamate_uM", "uM", POSITIVE)
     mg_mM = to_float(mg_mM, "mg_mM", "mM", NONNEG)
+    site = POP.has_site(mix)
+    pops = POP.nmda_populations(mix) if site else None
 
     def opn(ket):
+        if site:  # the allosteric site: joint equilibrium of its pairs
+            return POP.model_open_fraction(v_mV, glu_uM, mg_mM, ket, 0.0, pops)
         out = 0.0
         for w, p in ps:
             out += w * N.nmda_equilibrium(v_mV, glu_uM, mg_mM, ket, 0.0, p)[N.OPEN]
@@ -369,4 +424,105 @@ def fit_subunit_deactivation(names=None) -> dict:
 
         lf = brentq(err, np.log(1e-4), np.log(10.0), xtol=1e-10)
         out[name] = float(np.exp(lf))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Ketamine's allosteric site (abbott_2024): upper bound of its gating effect from Orser 1997
+# --------------------------------------------------------------------------------------
+#: Orser 1997, cell-attached hippocampal neurons, relative to control [verified: abstract]
+ORSER_1997 = {"po_ratio_0.1uM": 0.53, "po_ratio_1uM": 0.24, "opening_freq_ratio_1uM": 0.44,
+              "open_time_ratio_1uM": 0.68}
+#: Upper bound of ``NMDAParams.allo_gating_factor`` [fitted] (`fit_allosteric_upper_bound`):
+#: with ``allo_kd_uM`` 0.1 uM (abbott_2024) fixed and the pore as shipped, the site + pore
+#: model reproduces Orser 1997's cell-attached Po x0.53 at 0.1 uM ketamine (-60 mV, 0 Mg2+,
+#: saturating agonist). It attributes ALL of Orser's excess over the pore (x0.79) to the
+#: site, so it is the largest effect those data allow; the site's true maximal effect is
+#: unknown (abbott_2024 gives no Imax). The plausible range is [1, ALLO_GATING_FACTOR_ORSER].
+ALLO_GATING_FACTOR_ORSER = 4.0955
+ALLO_GATING_RANGE = (1.0, ALLO_GATING_FACTOR_ORSER)
+
+
+def fit_allosteric_upper_bound(base: N.NMDAParams | None = None, *,
+                               target: float = ORSER_1997["po_ratio_0.1uM"],
+                               ketamine_uM: float = 0.1) -> float:
+    """The ``allo_gating_factor`` m at which the site + pore model gives Orser 1997's Po
+    ratio ``target`` at ``ketamine_uM`` (`single_channel_ratios`: -60 mV, 0 Mg2+, 1 mM
+    glutamate, joint equilibrium), with every other field of ``base`` (default
+    `NMDAParams`, ``allo_kd_uM`` 0.1 uM) fixed. Root of a monotone function (brentq on
+    log m, 1 < m <= 1000).
+
+    The result is an UPPER BOUND on the site's effect: it assigns all of Orser's inhibition
+    beyond the pore's to the site (shipped as `ALLO_GATING_FACTOR_ORSER`).
+
+    Examples
+    --------
+    >>> round(fit_allosteric_upper_bound(), 3)   # doctest: +SKIP
+    4.096
+    """
+    from scipy.optimize import brentq
+
+    from ketasim.core.errors import InputError
+
+    base = base or N.NMDAParams()
+    c = to_float(ketamine_uM, "ketamine_uM", "uM", POSITIVE)
+
+    def err(lm):
+        p = dataclasses.replace(base, allo_gating_factor=float(np.exp(lm)))
+        return single_channel_ratios(c, params=p)["po_ratio"] - target
+
+    lo, hi = 1e-9, np.log(1000.0)
+    if not (err(lo) > 0 > err(hi)):
+        raise InputError("target", target, f"a Po ratio between the site's limits "
+                         f"({err(hi) + target:.3f} .. {err(lo) + target:.3f}) at "
+                         f"{c:g} uM")
+    return float(np.exp(brentq(err, lo, hi, xtol=1e-12)))
+
+
+V_BRIEF = -60.0  # mV, brief/tonic comparison (abbott_2024's claim; conditions ours)
+
+
+def brief_and_tonic_block(ketamine_uM, params=None, *, voltage_mV: float = V_BRIEF,
+                          mg_mM: float = 1.0, pulse_ms: float = 1.0,
+                          pulse_glutamate_uM: float = 1000.0, tail_ms: float = 2000.0,
+                          tonic_glutamate_uM: float = 10.0, dt_ms: float = 0.05) -> dict:
+    """Fraction of NMDA current removed by ketamine at equilibrium occupancy: a BRIEF
+    synaptic activation (``pulse_ms`` of ``pulse_glutamate_uM``, receptors pre-equilibrated
+    with the drug and no agonist, exact clamp over the pulse and ``tail_ms``) -- its peak and
+    its charge -- and a TONIC current (equilibrium at ``tonic_glutamate_uM``), at
+    ``voltage_mV`` in ``mg_mM`` Mg2+. ``params``: any model `clamp_nmda` takes (the site
+    included).
+
+    Returns {"ketamine_uM", "brief_peak_block", "brief_charge_block", "tonic_block"} (arrays
+    over ``ketamine_uM``).
+
+    Examples
+    --------
+    >>> r = brief_and_tonic_block([0.3])
+    >>> round(float(r["tonic_block"][0]), 3), round(float(r["brief_charge_block"][0]), 3)
+    (0.06, 0.06)
+    """
+    from ketasim.receptors.clamp import Segment, clamp_nmda, equilibrium_open
+
+    c = np.atleast_1d(np.asarray([to_float(x, "ketamine_uM", "uM", NONNEG)
+                                  for x in np.atleast_1d(ketamine_uM)], float))
+    v = to_float(voltage_mV, "voltage_mV", "mV", VOLTAGE)
+    mg = to_float(mg_mM, "mg_mM", "mM", NONNEG)
+    g_p = to_float(pulse_glutamate_uM, "pulse_glutamate_uM", "uM", POSITIVE)
+    g_t = to_float(tonic_glutamate_uM, "tonic_glutamate_uM", "uM", POSITIVE)
+    pulse = to_float(pulse_ms, "pulse_ms", "ms", POSITIVE)
+    tail = to_float(tail_ms, "tail_ms", "ms", POSITIVE)
+    dt = to_float(dt_ms, "dt_ms", "ms", POSITIVE)
+    cs = np.concatenate([[0.0], c])
+    prots = [[Segment(pulse, v, g_p, mg, k), Segment(tail, v, 0.0, mg, k)] for k in cs]
+    ds = clamp_nmda(prots, dt_ms=dt, start="equilibrium", params=params)
+    o = ds.open.values
+    peak = o.max(axis=1)
+    charge = o.sum(axis=1)
+    o_t = np.array([equilibrium_open(v, g_t, mg, k, 0.0, params) for k in cs])
+    out = {"ketamine_uM": c, "brief_peak_block": 1.0 - peak[1:] / peak[0],
+           "brief_charge_block": 1.0 - charge[1:] / charge[0],
+           "tonic_block": 1.0 - o_t[1:] / o_t[0]}
+    for k, val in out.items():
+        check_finite(k, val)
     return out

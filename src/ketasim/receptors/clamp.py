@@ -10,6 +10,10 @@ in one compiled call (serial: a ``prange`` version compiled 3x slower and gained
 a shared 2-core machine). Propagators are cached per condition, so pulse trains that
 alternate between two input sets cost two matrix exponentials, not one per pulse.
 
+A model part with ketamine's allosteric site (``NMDAParams.allo_gating_factor`` > 1) runs as
+a pair of populations (site empty / occupied, `ketasim.receptors.populations`) integrated
+exactly with their joint 40-state generator; without the site nothing changes.
+
 Public functions: `Segment`, `clamp_nmda` (batch of protocols -> Dataset over
 ``condition`` x ``time``), `nmda_dose_response` (peak / steady current and block per
 ketamine concentration, what ``ketasim clamp nmda`` prints), `pulse_train`,
@@ -50,6 +54,7 @@ from ketasim.core.validation import VOLTAGE_MV as VOLTAGE
 from ketasim.receptors import gabaa as G
 from ketasim.receptors import kinetics as K
 from ketasim.receptors import nmda as N
+from ketasim.receptors import populations as POP
 from ketasim.receptors import subunits as SU
 
 _FIELDS = ("duration_ms", "voltage_mV", "glutamate_uM", "mg_mM", "ketamine_uM",
@@ -194,6 +199,149 @@ def _clamp_kernel(segs, nsteps, dt, x0s, ps, record_states):
 
 
 @njit(cache=True)
+def _pair_output_rows():
+    """Output row of each state of a pair's 40-state chain: rows 0-3 (conducting, Mg2+-,
+    ketamine-, norketamine-bound) of the site-empty member, rows 4-7 the same of the
+    site-occupied member, row 8 the occupied member's remaining states, -1 the rest."""
+    n = N.NMDA_N_STATES
+    out = np.full(2 * n, -1, np.int64)
+    base = _output_rows()
+    for s in range(n):
+        out[s] = base[s]
+        out[n + s] = 8 if base[s] < 0 else 4 + base[s]
+    return out
+
+
+@njit(cache=True)
+def _run_pair_condition(c, segs, nsteps, dt, x0s, pe, po, kon, koff, record_states, rec,
+                        states, out_row):
+    """Integrate condition ``c`` for one site pair: the joint 40-state generator (two
+    20-state chains + the per-state site exchange at the segment's ketamine), exact at every
+    sample (propagator, or the spectral solution on long segments). rec[:, c, :] gets the 9
+    rows of `_pair_output_rows`."""
+    n2 = 2 * N.NMDA_N_STATES
+    ns = segs.shape[1]
+    x = x0s[c].copy()
+    y = np.empty(n2)
+    Q = np.zeros((n2, n2))
+    scratch = np.zeros((N.NMDA_N_STATES, N.NMDA_N_STATES))
+    cache_key = np.full((2, 5), np.nan)
+    cache_P = np.zeros((2, n2, n2))
+    nxt = 0
+    t = 0
+    nout = rec.shape[0]
+    for r in range(nout):
+        rec[r, c, 0] = 0.0
+    for i in range(n2):
+        if out_row[i] >= 0:
+            rec[out_row[i], c, 0] += x[i]
+    if record_states:
+        states[c, 0, :] = x
+    for k in range(ns):
+        if nsteps[c, k] == 0:
+            continue
+        key = segs[c, k, 1:]
+        if nsteps[c, k] >= 200 and not record_states:
+            POP.pair_fill_rate_matrix(Q, key[0], key[1], key[2], key[3], key[4], pe, po, kon,
+                                    koff, scratch)
+            xeq = POP.pair_equilibrium_states(key[0], key[1], key[2], key[3], key[4], pe, kon,
+                                            koff)
+            if K.spectral_segment(x, Q, xeq, nsteps[c, k], dt, out_row, rec[:, c, :], t):
+                t += nsteps[c, k]
+                continue
+        slot = -1
+        for s in range(2):
+            same = True
+            for f in range(5):
+                if cache_key[s, f] != key[f]:
+                    same = False
+                    break
+            if same:
+                slot = s
+                break
+        if slot < 0:
+            slot = nxt
+            nxt = 1 - nxt
+            POP.pair_fill_rate_matrix(Q, key[0], key[1], key[2], key[3], key[4], pe, po, kon,
+                                    koff, scratch)
+            cache_P[slot] = K.expm(Q * dt)
+            for f in range(5):
+                cache_key[slot, f] = key[f]
+        Pm = cache_P[slot]
+        for _ in range(nsteps[c, k]):
+            K.propagate_sample(Pm, x, y)
+            t += 1
+            for r in range(nout):
+                rec[r, c, t] = 0.0
+            for i in range(n2):
+                if out_row[i] >= 0:
+                    rec[out_row[i], c, t] += x[i]
+            if record_states:
+                states[c, t, :] = x
+
+
+@njit(cache=True)
+def _clamp_pair_kernel(segs, nsteps, dt, x0s, pe, po, kon, koff, record_states):
+    """One site pair over a batch of conditions: rec (9, n_cond, n_t + 1) (rows of
+    `_pair_output_rows`) and, if record_states, states (n_cond, n_t + 1, 40)."""
+    nc = segs.shape[0]
+    nt = 0
+    for k in range(segs.shape[1]):
+        nt += nsteps[0, k]
+    rec = np.zeros((9, nc, nt + 1))
+    if record_states:
+        states = np.zeros((nc, nt + 1, 2 * N.NMDA_N_STATES))
+    else:
+        states = np.zeros((1, 1, 1))
+    out_row = _pair_output_rows()
+    for c in range(nc):
+        _run_pair_condition(c, segs, nsteps, dt, x0s, pe, po, kon, koff, record_states, rec,
+                            states, out_row)
+    return rec, states
+
+
+def _run_with_site(segs, nsteps, dt_ms, start, pops, mix, record_states):
+    """The site path of `clamp_nmda`: every part of ``mix`` over the batch (a part with the
+    site as its exact 40-state pair). Returns rec_x (4, n_cond * n_part, n_t + 1) in the
+    row order of the site-free path, states_x (or a placeholder) and the site-occupied
+    fraction allo_x (n_cond * n_part, n_t + 1), all per part (unweighted)."""
+    nc, npart = segs.shape[0], len(mix.parts)
+    nt = int(nsteps[0].sum())
+    rec_x = np.zeros((4, nc, npart, nt + 1))
+    allo_x = np.zeros((nc, npart, nt + 1))
+    states_x = (np.zeros((nc, npart, nt + 1, N.NMDA_N_STATES)) if record_states
+                else np.zeros((1, 1, 1)))
+    k = 0
+    for j in range(npart):
+        if pops.partner[k] < 0:
+            ps = np.tile(pops.params[k], (nc, 1))
+            x0s = _initial_states(segs, start == "rest", ps)
+            rec, states = _clamp_kernel(segs, nsteps, float(dt_ms), x0s, ps, record_states)
+            rec_x[:, :, j] = rec
+            if record_states:
+                states_x[:, j] = states
+            k += 1
+            continue
+        pe, po = pops.params[k], pops.params[k + 1]
+        kon, koff = pops.kon_pos[k], pops.koff_pos[k]
+        x0s = np.array([POP.pair_equilibrium_states(
+            segs[i, 0, 1], 0.0, segs[i, 0, 3], 0.0 if start == "rest" else segs[i, 0, 4],
+            0.0 if start == "rest" else segs[i, 0, 5], pe, kon, koff) for i in range(nc)])
+        rec, states = _clamp_pair_kernel(segs, nsteps, float(dt_ms), x0s, pe, po, kon, koff,
+                                          record_states)
+        rec_x[:, :, j] = rec[0:4] + rec[4:8]
+        allo_x[:, j] = rec[4:9].sum(axis=0)
+        if record_states:
+            states_x[:, j] = states[..., :N.NMDA_N_STATES] + states[..., N.NMDA_N_STATES:]
+        k += 2
+    rec_x = rec_x.reshape(4, nc * npart, nt + 1)
+    allo_x = allo_x.reshape(nc * npart, nt + 1)
+    if record_states:
+        states_x = states_x.reshape(nc * npart, nt + 1, N.NMDA_N_STATES)
+    return rec_x, states_x, allo_x
+
+
+@njit(cache=True)
 def _initial_states(segs, drug_free, ps):
     x0s = np.empty((segs.shape[0], N.NMDA_N_STATES))
     for i in range(segs.shape[0]):
@@ -261,6 +409,9 @@ def clamp_nmda(protocols: Sequence[Sequence[Segment]], *, dt_ms: float = 1.0,
         in the same batch; its current, open and bound fractions are their conductance-
         weighted sums, and ``open_by_subunit`` (condition x subunit x time) keeps each
         population's own conducting fraction (occupancies, if recorded, are weighted sums).
+        Parts with the allosteric site (``allo_gating_factor`` > 1) run as exact 40-state
+        pairs (site empty / occupied; occupancies are summed over the pair), starting
+        ``"rest"`` with the site empty, ``"equilibrium"`` at the pair's joint equilibrium.
     labels : extra 1-D coordinates along ``condition`` (name -> values).
     max_points : cap on conditions x time samples (x 21 with occupancies); raise it to run
         bigger batches.
@@ -268,7 +419,8 @@ def clamp_nmda(protocols: Sequence[Sequence[Segment]], *, dt_ms: float = 1.0,
     Returns
     -------
     Dataset over (condition, time [ms]): ``i_nmda`` (pA), ``open`` (conducting fraction),
-    ``mg_bound``, ``ketamine_bound``, ``norketamine_bound``, ``voltage`` (mV), the
+    ``mg_bound``, ``ketamine_bound``, ``norketamine_bound``, ``allo_bound`` (allosteric
+    site occupied; 0 without the site), ``voltage`` (mV), the
     normalised protocol ``segments`` (condition x segment x input; shorter protocols padded
     with zero-length segments), and, if recorded, ``occupancy``.
 
@@ -317,14 +469,22 @@ def clamp_nmda(protocols: Sequence[Sequence[Segment]], *, dt_ms: float = 1.0,
     ps = np.tile(pv, (len(rows), 1))
     segs_x = np.repeat(segs, npart, axis=0)
     nsteps_x = np.repeat(nsteps, npart, axis=0)
-    x0s = _initial_states(segs_x, start == "rest", ps)
-    rec_x, states_x = _clamp_kernel(segs_x, nsteps_x, float(dt_ms), x0s, ps, record_states)
+    site = POP.has_site(mix)
+    if site:  # parts with the allosteric site run as exact 40-state pairs
+        rec_x, states_x, allo_x = _run_with_site(segs, nsteps, dt_ms, start,
+                                                 POP.nmda_populations(mix), mix, record_states)
+    else:
+        x0s = _initial_states(segs_x, start == "rest", ps)
+        rec_x, states_x = _clamp_kernel(segs_x, nsteps_x, float(dt_ms), x0s, ps,
+                                        record_states)
+        allo_x = np.zeros(rec_x.shape[1:])
     w = np.array(mix.weights)
     if npart == 1:
-        rec, states = rec_x, states_x
+        rec, states, allo = rec_x, states_x, allo_x
     else:
         rec_p = rec_x.reshape(4, len(rows), npart, -1)
         rec = np.einsum("kcjt,j->kct", rec_p, w)
+        allo = np.einsum("cjt,j->ct", allo_x.reshape(len(rows), npart, -1), w)
         if record_states:
             states = np.einsum("cjts,j->cts",
                                states_x.reshape(len(rows), npart, *states_x.shape[1:]), w)
@@ -343,6 +503,7 @@ def clamp_nmda(protocols: Sequence[Sequence[Segment]], *, dt_ms: float = 1.0,
                                                         - pv[None, :, N.P_EREV, None]), w)
     check_finite("i_nmda", cur)
     check_finite("bound fractions", rec)
+    check_finite("allo_bound", allo)
     t = np.arange(rec.shape[2]) * dt_ms
     coords = {"condition": np.arange(len(rows)), "time": ("time", t, {"units": "ms"}),
               "input": list(_FIELDS)}
@@ -355,6 +516,8 @@ def clamp_nmda(protocols: Sequence[Sequence[Segment]], *, dt_ms: float = 1.0,
          "mg_bound": (ct, rec[1], {"units": "1"}),
          "ketamine_bound": (ct, rec[2], {"units": "1"}),
          "norketamine_bound": (ct, rec[3], {"units": "1"}),
+         "allo_bound": (ct, allo, {"units": "1", "long_name": "fraction with the "
+                                   "allosteric ketamine site occupied (0 without the site)"}),
          "voltage": (ct, vtr, {"units": "mV", "long_name": "command voltage"}),
          "segments": (("condition", "segment", "input"), segs,
                       {"long_name": "segments (units: ms, mV, uM, mM, uM, uM)"})},
@@ -373,7 +536,9 @@ def clamp_nmda(protocols: Sequence[Sequence[Segment]], *, dt_ms: float = 1.0,
                            {"units": "1", "long_name": "state occupancy"})
         ds = ds.assign_coords(state=list(N.STATE_NAMES))
     plain = isinstance(params, N.NMDAParams | None)
-    return stamp(ds, model="ketasim.receptors.nmda (20-state)", citations=mix.citations,
+    model = ("ketasim.receptors.nmda (20-state; allosteric site: exact 40-state pairs, "
+             "ketasim.receptors.populations)" if site else "ketasim.receptors.nmda (20-state)")
+    return stamp(ds, model=model, citations=mix.citations,
                  params={"protocols": segs.tolist(), "fields": list(_FIELDS),
                          "dt_ms": dt_ms, "start": start, "gmax_nS": gmax_nS,
                          "record": None if record is None else dataclasses.asdict(record),
@@ -487,7 +652,9 @@ def nmda_dose_response(ketamine_uM: Sequence[float], *, voltage_mV: float = -66.
 def equilibrium_open(voltage_mV: float, glutamate_uM: float, mg_mM: float, ketamine_uM: float,
                      norketamine_uM: float, model) -> float:
     """Equilibrium conducting fraction of an NMDA model (plain floats in mV, uM, mM, uM, uM;
-    ``model`` as `clamp_nmda`'s ``params``): the conductance-weighted sum over a mixture.
+    ``model`` as `clamp_nmda`'s ``params``): the conductance-weighted sum over a mixture;
+    parts with the allosteric site at the joint equilibrium of their pair
+    (`ketasim.receptors.populations.pair_equilibrium`).
 
     Examples
     --------
@@ -495,6 +662,9 @@ def equilibrium_open(voltage_mV: float, glutamate_uM: float, mg_mM: float, ketam
     0.219
     """
     mix = SU.as_mixture(model)
+    if POP.has_site(mix):  # joint equilibrium of the site pairs
+        return POP.model_open_fraction(voltage_mV, glutamate_uM, mg_mM, ketamine_uM,
+                                       norketamine_uM, mix)
     out = 0.0
     for q, w in zip(mix.params, mix.weights, strict=True):
         out += w * N.nmda_equilibrium(voltage_mV, glutamate_uM, mg_mM, ketamine_uM,

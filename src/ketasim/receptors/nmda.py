@@ -50,9 +50,10 @@ x0.44) with unchanged open time (x0.98, Orser x0.68): the blocking rate that Mea
 seconds-long recovery implies (~1e6 /M/s at -60 mV) is far too slow to shorten openings, so one
 open-channel site cannot produce Orser's open-time effect; Orser's 0.1 uM point (Po x0.53;
 model x0.79) hints at a second, higher-affinity mechanism. (3) Rates are for room temperature
-(the calibration data); no Q10 is applied. (4) The nanomolar allosteric site (PMC11948614) and
-Orser's membrane-pathway access are not modelled beyond the slow closed-channel entry that
-detailed balance with Mealing's egress implies.
+(the calibration data); no Q10 is applied. (4) The nanomolar allosteric site (abbott_2024) is
+off by default (``allo_gating_factor`` 1); with it on, a receptor model becomes site-empty /
+site-occupied pairs (`ketasim.receptors.populations`, exact in the clamp), bounded by Orser's
+0.1 uM point (`ketasim.receptors.calibrate.ALLO_GATING_FACTOR_ORSER`).
 
 Kernel API for other layers (all ``numba.njit``; call from your own njit code)::
 
@@ -665,6 +666,8 @@ def nmda_steady_state_block(voltage_mV, glutamate_uM=1000.0, mg_mM=0.0, ketamine
     ``params``: `NMDAParams` (None: the defaults), a subunit or composition name, weights
     such as ``"2B=0.5,2D=0.5"`` or a `ketasim.receptors.subunits.NMDAMixture` (the
     conductance-weighted open fraction of its populations).
+    Parts with the allosteric site (``allo_gating_factor`` > 1) count at the joint
+    equilibrium of their pair (`ketasim.receptors.populations.pair_equilibrium`).
 
     Vectorised over numpy-broadcastable inputs (numbers in the unit of the suffix, or
     quantities). ``glutamate_uM`` must be > 0: without agonist no channel opens and the
@@ -678,13 +681,22 @@ def nmda_steady_state_block(voltage_mV, glutamate_uM=1000.0, mg_mM=0.0, ketamine
     >>> round(float(nmda_steady_state_block("-60 mV", ketamine_uM="1 uM")), 3)
     0.727
     """
+    site = None
     if params is None or isinstance(params, NMDAParams):
         ps = [(1.0, nmda_params_array(params))]
+        if params is not None and params.allo_gating_factor > 1.0:
+            site = params
     else:  # a subunit / composition name or an NMDAMixture: conductance-weighted sum
         from ketasim.receptors.subunits import as_mixture
 
         mix = as_mixture(params)
         ps = [(w, nmda_params_array(q)) for q, w in zip(mix.params, mix.weights, strict=True)]
+        if any(q.allo_gating_factor > 1.0 for q in mix.params):
+            site = mix
+    if site is not None:  # the allosteric site: joint equilibrium of each pair
+        from ketasim.receptors.populations import nmda_populations
+
+        pops = nmda_populations(site)
     specs = (("voltage_mV", voltage_mV, "mV", VOLTAGE), ("glutamate_uM", glutamate_uM, "uM",
              POSITIVE), ("mg_mM", mg_mM, "mM", NONNEG), ("ketamine_uM", ketamine_uM, "uM",
              NONNEG), ("norketamine_uM", norketamine_uM, "uM", NONNEG))
@@ -701,6 +713,12 @@ def nmda_steady_state_block(voltage_mV, glutamate_uM=1000.0, mg_mM=0.0, ketamine
     out = np.empty(arrs[0].shape)
     for idx in np.ndindex(out.shape):
         v, g, m, k, q = (float(a[idx]) for a in arrs)
+        if site is not None:
+            from ketasim.receptors.populations import model_open_fraction
+
+            out[idx] = 1.0 - (model_open_fraction(v, g, m, k, q, pops)
+                              / model_open_fraction(v, g, 0.0, 0.0, 0.0, pops))
+            continue
         o = o0 = 0.0
         for w, p in ps:
             o += w * nmda_equilibrium(v, g, m, k, q, p)[OPEN]

@@ -26,6 +26,13 @@ chain): with ``r = kon c + koff`` and ``f = kon c / r`` of its position, the pai
 ``T = x_empty + x_occ`` is kept and ``x_occ <- f T + (x_occ - f T) exp(-r dt)``. Simulators
 apply it after the gating step (split step: the site exchanges at ~1e-4 /ms, gating at
 ~1e-2 /ms and faster).
+The receptor clamp (`ketasim.receptors.clamp.clamp_nmda`) does not split: it integrates each
+pair exactly with the joint 40-state generator (`pair_fill_rate_matrix`: both chains plus
+the per-state exchange), whose equilibrium is `pair_equilibrium_states`.
+
+The occupied member keeps the empty member's pore (its open-state Mg2+ Kd is copied, see
+`occupied_params`), so every cycle through the site obeys detailed balance. How large m may
+be is bounded by Orser 1997 (`ketasim.receptors.calibrate.ALLO_GATING_FACTOR_ORSER`).
 
 Examples
 --------
@@ -43,13 +50,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numba import njit
 
 from ketasim.receptors.nmda import (
     NMDA_N_POS,
     NMDA_N_STATES,
     OPEN,
+    P_BLK,
     NMDAParams,
     nmda_equilibrium,
+    nmda_fill_rate_matrix,
     nmda_params_array,
 )
 from ketasim.receptors.subunits import as_mixture
@@ -74,8 +84,37 @@ class NMDAPopulations:
 
 def occupied_params(p: NMDAParams) -> NMDAParams:
     """Gating of a receptor whose allosteric site is occupied: opening ``allo_gating_factor``
-    times slower (abbott_2024: pre-open states stabilised)."""
-    return replace(p, beta=p.beta / p.allo_gating_factor, allo_gating_factor=1.0)
+    times slower (abbott_2024: pre-open states stabilised); the pore is unchanged.
+
+    `nmda_params_array` derives the open-state Mg2+ Kd from the saturating open fraction
+    (so that the drug-free block equals Jahr & Stevens 1990), which depends on ``beta``;
+    the occupied set's ``mg_kd_js`` is rescaled so that its open-state Mg2+ Kd equals the
+    empty set's (a pore property; otherwise the Mg2+ cycle through the site would break
+    detailed balance).
+
+    Examples
+    --------
+    >>> p = NMDAParams(allo_gating_factor=4.0); q = occupied_params(p)
+    >>> q.beta == p.beta / 4.0, q.allo_gating_factor
+    (True, 1.0)
+    >>> kd = [nmda_params_array(x)[P_BLK + 2] for x in (p, q)]   # open-state Mg2+ Kd0
+    >>> bool(abs(kd[1] / kd[0] - 1) < 1e-14)
+    True
+    """
+    q = replace(p, beta=p.beta / p.allo_gating_factor, allo_gating_factor=1.0)
+    if p.allo_gating_factor == 1.0:
+        return q
+    kd_e = nmda_params_array(p)[P_BLK + 2]
+    kd_o = nmda_params_array(q)[P_BLK + 2]
+    return replace(q, mg_kd_js=p.mg_kd_js * (kd_e / kd_o))
+
+
+def occupied_params_array(p: NMDAParams) -> np.ndarray:
+    """`nmda_params_array` of `occupied_params` with the open-state Mg2+ Kd copied from the
+    empty set's vector (equal to the last bit, as detailed balance needs)."""
+    row = nmda_params_array(occupied_params(p))
+    row[P_BLK + 2] = nmda_params_array(p)[P_BLK + 2]
+    return row
 
 
 def site_rates(p: NMDAParams) -> tuple[np.ndarray, np.ndarray]:
@@ -95,9 +134,10 @@ def nmda_populations(model) -> NMDAPopulations:
         k = len(labels)
         if p.allo_gating_factor > 1.0:
             on, off = site_rates(p)
-            for j, (suffix, q) in enumerate((("", p), ("+site", occupied_params(p)))):
+            for j, (suffix, row) in enumerate((("", nmda_params_array(p)),
+                                               ("+site", occupied_params_array(p)))):
                 labels.append(label + suffix)
-                rows.append(nmda_params_array(q))
+                rows.append(row)
                 w.append(weight)
                 partner.append(k + 1 - j)
                 occ.append(j)
@@ -116,6 +156,108 @@ def nmda_populations(model) -> NMDAPopulations:
                            np.array(kon), np.array(koff))
 
 
+@njit(cache=True)
+def pair_equilibrium_states(v_mV, glu_uM, mg_mM, ket_uM, nk_uM, pe, kon, koff):
+    """Joint equilibrium of one pair as a 40-vector summing to 1 (empty member's 20 states,
+    then the occupied member's), from the empty member's vector ``pe`` and the site rates
+    per position (``kon`` /uM/ms, ``koff`` /ms). Compiled; used by the clamp.
+
+    Examples
+    --------
+    >>> pops = nmda_populations(NMDAParams(allo_gating_factor=4.0))
+    >>> x = pair_equilibrium_states(-60.0, 0.0, 0.0, 0.1, 0.0, pops.params[0],
+    ...                             pops.kon_pos[0], pops.koff_pos[0])
+    >>> round(float(x[20:].sum()), 3)   # resting receptors: c / (c + Kd) = 0.5
+    0.5
+    """
+    e = nmda_equilibrium(v_mV, glu_uM, mg_mM, ket_uM, nk_uM, pe)
+    out = np.empty(2 * NMDA_N_STATES)
+    z = 0.0
+    for s in range(NMDA_N_STATES):
+        j = s % NMDA_N_POS
+        o = e[s] * (ket_uM * kon[j] / koff[j])
+        out[s] = e[s]
+        out[NMDA_N_STATES + s] = o
+        z += e[s] + o
+    for s in range(2 * NMDA_N_STATES):
+        out[s] /= z
+    return out
+
+
+@njit(cache=True)
+def pair_fill_rate_matrix(Q, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, pe, po, kon, koff, scratch):
+    """Fill the pair's joint 40-state generator ``Q`` (``Q[i, j]`` = rate j -> i): the two
+    20-state chains (``pe`` empty, ``po`` occupied) on the diagonal blocks and, per state,
+    the site exchange ``empty -> occupied`` at ``kon c`` and back at ``koff`` of the state's
+    gating position. ``scratch``: a 20x20 array.
+
+    Examples
+    --------
+    >>> pops = nmda_populations(NMDAParams(allo_gating_factor=4.0))
+    >>> Q = np.zeros((40, 40)); pair_fill_rate_matrix(Q, -60.0, 10.0, 1.0, 0.3, 0.0,
+    ...     pops.params[0], pops.params[1], pops.kon_pos[0], pops.koff_pos[0],
+    ...     np.zeros((20, 20)))
+    >>> bool(np.allclose(Q.sum(axis=0), 0.0))
+    True
+    """
+    n = NMDA_N_STATES
+    for i in range(2 * n):
+        for j in range(2 * n):
+            Q[i, j] = 0.0
+    for k in range(2):
+        nmda_fill_rate_matrix(scratch, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, pe if k == 0 else po)
+        for i in range(n):
+            for j in range(n):
+                Q[k * n + i, k * n + j] = scratch[i, j]
+    for s in range(n):
+        j = s % NMDA_N_POS
+        on = kon[j] * ket_uM
+        off = koff[j]
+        Q[n + s, s] += on
+        Q[s, s] -= on
+        Q[s, n + s] += off
+        Q[n + s, n + s] -= off
+
+
+def has_site(model) -> bool:
+    """Whether any part of ``model`` (as `nmda_populations` takes it) carries the site.
+
+    Examples
+    --------
+    >>> has_site(None), has_site(NMDAParams(allo_gating_factor=2.0))
+    (False, True)
+    """
+    return any(p.allo_gating_factor > 1.0 for p in as_mixture(model).params)
+
+
+def with_site(model, allo_gating_factor: float, **site):
+    """``model`` (None, `NMDAParams`, `NMDAMixture` or a name) with every part's allosteric
+    site set to ``allo_gating_factor`` (1 = off) and, optionally, ``allo_kd_uM`` /
+    ``allo_koff_per_ms``. A single set stays an `NMDAParams`; anything else becomes an
+    `NMDAMixture` with the same labels and weights.
+
+    Examples
+    --------
+    >>> with_site(None, 3.0).allo_gating_factor
+    3.0
+    >>> [p.allo_gating_factor for p in with_site("2B=0.5,2D=0.5", 2.0).params]
+    [2.0, 2.0]
+    """
+    from ketasim.receptors.subunits import NMDAMixture
+
+    bad = set(site) - {"allo_kd_uM", "allo_koff_per_ms"}
+    if bad:
+        from ketasim.core.errors import InputError
+
+        raise InputError("with_site", sorted(bad), "allo_kd_uM and/or allo_koff_per_ms")
+    if model is None or isinstance(model, NMDAParams):
+        return replace(model or NMDAParams(), allo_gating_factor=allo_gating_factor, **site)
+    mix = as_mixture(model)
+    parts = tuple((label, replace(p, allo_gating_factor=allo_gating_factor, **site), w)
+                  for label, p, w in mix.parts)
+    return NMDAMixture(parts, name=mix.name, note=mix.note, citations=mix.citations)
+
+
 def pair_equilibrium(pops: NMDAPopulations, v_mV: float, glutamate_uM: float, mg_mM: float,
                      ketamine_uM: float, norketamine_uM: float) -> np.ndarray:
     """Joint equilibrium state of every population, (K, NMDA_N_STATES), each row scaled by
@@ -123,24 +265,57 @@ def pair_equilibrium(pops: NMDAPopulations, v_mV: float, glutamate_uM: float, mg
 
     Each member's own equilibrium is a Boltzmann distribution of its chain; with the site,
     the occupied member's state s is weighted by ``c kon/koff`` of s's position, which is
-    detailed balance across the pair.
+    detailed balance across the pair (`pair_equilibrium_states`).
+
+    Examples
+    --------
+    >>> pops = nmda_populations(NMDAParams(allo_gating_factor=4.0))
+    >>> x = pair_equilibrium(pops, -60.0, 0.0, 0.0, 0.1, 0.0)
+    >>> x.shape, round(float(x.sum()), 12)
+    ((2, 20), 1.0)
     """
     out = np.zeros((pops.n, NMDA_N_STATES))
     for k in range(pops.n):
-        out[k] = nmda_equilibrium(v_mV, glutamate_uM, mg_mM, ketamine_uM, norketamine_uM,
-                                  pops.params[k])
-    for k in range(pops.n):
         j = pops.partner[k]
         if j < 0:
-            out[k] *= pops.weight[k]
+            out[k] = pops.weight[k] * nmda_equilibrium(v_mV, glutamate_uM, mg_mM, ketamine_uM,
+                                                       norketamine_uM, pops.params[k])
         elif pops.occupied[k] == 0:
-            pos = np.arange(NMDA_N_STATES) % NMDA_N_POS
-            ratio = ketamine_uM * pops.kon_pos[k, pos] / pops.koff_pos[k, pos]
-            # unnormalised joint weights: empty member x_e(s), occupied member x_e(s) * ratio
-            # (the occupied chain's own equilibrium is x_e with O reweighted by 1/m, which the
-            # per-position ratio reproduces), normalised over the pair
-            e = out[k]
-            o = e * ratio
-            z = e.sum() + o.sum()
-            out[k], out[j] = pops.weight[k] * e / z, pops.weight[k] * o / z
+            x = pair_equilibrium_states(float(v_mV), float(glutamate_uM), float(mg_mM),
+                                        float(ketamine_uM), float(norketamine_uM),
+                                        pops.params[k], pops.kon_pos[k], pops.koff_pos[k])
+            out[k] = pops.weight[k] * x[:NMDA_N_STATES]
+            out[j] = pops.weight[k] * x[NMDA_N_STATES:]
     return out
+
+
+def model_open_fraction(voltage_mV: float, glutamate_uM: float, mg_mM: float,
+                        ketamine_uM: float, norketamine_uM: float, model) -> float:
+    """Conductance-weighted conducting fraction of ``model`` at joint equilibrium (plain
+    floats in mV, uM, mM, uM, uM), the site included.
+
+    Examples
+    --------
+    >>> o0 = model_open_fraction(-60.0, 1000.0, 0.0, 0.0, 0.0, None)
+    >>> o1 = model_open_fraction(-60.0, 1000.0, 0.0, 0.0, 0.0, NMDAParams(allo_gating_factor=4.0))
+    >>> bool(abs(o1 / o0 - 1) < 1e-14)   # no ketamine, no site occupancy
+    True
+    """
+    pops = model if isinstance(model, NMDAPopulations) else nmda_populations(model)
+    x = pair_equilibrium(pops, voltage_mV, glutamate_uM, mg_mM, ketamine_uM, norketamine_uM)
+    return float(x[:, OPEN].sum())
+
+
+def site_occupancy(voltage_mV: float, glutamate_uM: float, mg_mM: float, ketamine_uM: float,
+                   norketamine_uM: float, model) -> float:
+    """Conductance-weighted fraction of receptors whose allosteric site is occupied, at
+    joint equilibrium.
+
+    Examples
+    --------
+    >>> round(site_occupancy(-60.0, 0.0, 0.0, 0.1, 0.0, NMDAParams(allo_gating_factor=4.0)), 3)
+    0.5
+    """
+    pops = model if isinstance(model, NMDAPopulations) else nmda_populations(model)
+    x = pair_equilibrium(pops, voltage_mV, glutamate_uM, mg_mM, ketamine_uM, norketamine_uM)
+    return float(x[pops.occupied == 1].sum())

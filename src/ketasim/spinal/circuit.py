@@ -24,7 +24,7 @@ the time average over the protocol when the level is a time course), whatever th
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 
 import numpy as np
@@ -48,7 +48,6 @@ from ketasim.core.validation import (
     validate_params,
 )
 from ketasim.receptors.gabaa import GABAAParams
-from ketasim.receptors.nmda import P_BLK as _P_BLK
 from ketasim.receptors.opioid import OpioidParams
 from ketasim.receptors.populations import NMDAPopulations, nmda_populations, pair_equilibrium
 from ketasim.receptors.subunits import NMDAMixture, as_mixture
@@ -314,27 +313,6 @@ def _mod_array(conds, duration_ms, gabaa=None, opioid=None):
     return mod
 
 
-def _pore_consistent(pops: NMDAPopulations) -> NMDAPopulations:
-    """``pops`` with every site-occupied population's open-pore Mg2+ affinity set to its
-    partner's.
-
-    `ketasim.receptors.nmda.nmda_params_array` derives the open-state Mg2+ Kd from the
-    receptor's own saturating open fraction, so packing the occupied member's slower opening
-    (beta / m) also makes its pore bind Mg2+ ~10 % more weakly (m = 3). The allosteric site's
-    rates are the same in every pore arm, so detailed balance across the pair needs the same
-    blocker affinities in both members: the pore is not changed by the site. With this,
-    `ketasim.receptors.populations.pair_equilibrium` is the fixed point of the engine's split
-    step in Mg2+ too (tested); a no-op when the populations already agree.
-    """
-    occ = np.flatnonzero((pops.partner >= 0) & (pops.occupied == 1))
-    if occ.size == 0:
-        return pops
-    params = pops.params.copy()
-    kd0 = _P_BLK + 2  # Mg2+ (blocker 0) open-state Kd0
-    params[occ, kd0] = params[pops.partner[occ], kd0]
-    return replace(pops, params=params)
-
-
 def _nmda_model(nmda):
     """(spec, populations, provenance dict, citations) of the ``nmda`` argument."""
     if nmda is None or isinstance(nmda, NMDAParams):
@@ -343,7 +321,7 @@ def _nmda_model(nmda):
     else:
         spec = as_mixture(nmda, field="nmda")
         desc, cites = spec.to_dict(), spec.citations
-    pops = _pore_consistent(nmda_populations(spec))
+    pops = nmda_populations(spec)  # the occupied member shares its partner's pore
     e_rev = pops.params[:, L_P_EREV]
     if np.any(e_rev != e_rev[0]):
         raise InputError("nmda", f"reversal potentials {sorted(set(e_rev.tolist()))} mV",
