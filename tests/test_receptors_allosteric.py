@@ -266,3 +266,27 @@ def test_split_step_of_the_contract_is_within_1e_6_of_the_exact_pair():
                 xs = np.concatenate([tot - o, o])
                 err = max(err, abs(x[3] + x[23] - xs[3] - xs[23]))
     assert err < 1e-6   # measured ~1e-11
+
+
+def test_cli_site_option():
+    """`ketasim clamp nmda --site orser`: equilibrium block at 0.3 uM, -66 mV, 1 mM Mg2+ with
+    the site at its Orser 1997 upper bound (receptor-level value of m09-allosteric: the site
+    is not competed by Mg2+, so block is ~0.57 where the pore alone gives ~0.06)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from ketasim.cli.app import app
+
+    run = CliRunner().invoke
+    on = run(app, ["clamp", "nmda", "--voltage", "-66", "--ketamine", "0.3", "--duration",
+                   "500", "--site", "orser", "--json"])
+    off = run(app, ["clamp", "nmda", "--voltage", "-66", "--ketamine", "0.3", "--duration",
+                    "500", "--json"])
+    assert on.exit_code == 0 and off.exit_code == 0, on.output
+    b_on = json.loads(on.stdout)["rows"][0]["equilibrium_block"]
+    b_off = json.loads(off.stdout)["rows"][0]["equilibrium_block"]
+    assert b_on == pytest.approx(0.565, abs=0.01)
+    assert b_off == pytest.approx(0.054, abs=0.01)
+    bad = run(app, ["clamp", "nmda", "--site", "0.5"])
+    assert bad.exit_code == 2 and "--site: got 0.5" in bad.output

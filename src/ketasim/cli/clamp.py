@@ -122,6 +122,9 @@ def clamp(
                                 "as 2B=0.5,2D=0.5; default: the default (GluN2A-like) model"),
     mg_factor: str = typer.Option("4.0", "--mg-factor", help="nmda: factor on the Mg2+ Kd "
                                   "of 2C/2D sets (4 = Qian 2005 lower bound, 8.9 upper)"),
+    site: str = typer.Option("1", "--site", help="nmda: ketamine's allosteric site, the "
+                             "gating factor of an occupied site (1 = off; 'orser' = the upper "
+                             "bound fitted to Orser 1997, 4.10; range 1-1000)"),
     preincubate: bool = typer.Option(False, help="start from equilibrium with the drug "
                                      "(incl. trapped drug) instead of drug-free rest"),
     drug: str = typer.Option("propofol", help="gabaa/glycine: propofol | thiopental | "
@@ -146,9 +149,11 @@ def clamp(
     are applied together for DURATION at each holding VOLTAGE (exact propagators of the
     20-state kinetic model). Fractional block is relative to the ketamine-free control run in
     the same batch (norketamine and Mg2+ are present in the control too). --subunit picks a
-    GluN2 subunit set or a mixture (its current is the conductance-weighted sum).
+    GluN2 subunit set or a mixture (its current is the conductance-weighted sum); --site adds
+    ketamine's allosteric site (abbott_2024) to every part.
     JSON keys (nmda): receptor, subunit (the --subunit text or null), subunit_weights ({label:
-    conductance share}), mg_factor, voltage_mV (number, or list if several), mg_mM,
+    conductance share}), mg_factor, site_gating_factor (1 = no allosteric site), voltage_mV
+    (number, or list if several), mg_mM,
     glutamate_uM, norketamine_uM, duration_ms, gmax_nS, start ("rest" | "equilibrium"),
     control_peak_pA, control_steady_pA, ic50_steady_uM (log-interpolated, null if not bracketed;
     first voltage), rows: list of {voltage_mV, ketamine_uM, peak_pA, steady_pA, peak_block,
@@ -223,6 +228,13 @@ def clamp(
     mg_factor_x = _number(mg_factor, "--mg-factor", "", Interval(1.0, 100.0))
     model = None if subunit is None else parse_mixture(subunit, mg_factor=mg_factor_x,
                                                        field="--subunit")
+    from ketasim.receptors.calibrate import ALLO_GATING_FACTOR_ORSER
+    from ketasim.receptors.populations import with_site
+
+    site_x = (ALLO_GATING_FACTOR_ORSER if site.strip().lower() == "orser"
+              else _number(site, "--site", "", Interval(1.0, 1000.0)))
+    if site_x > 1.0:
+        model = with_site(model, site_x)
     weights = dict(zip(as_mixture(model).labels, as_mixture(model).weights, strict=True))
     mg_mM = _number(mg, "--mg", "mM", _NONNEG)
     glu_uM = _number(glutamate, "--glutamate", "uM", _POSITIVE)
@@ -256,7 +268,8 @@ def clamp(
     r0 = [r for r in rows if r["voltage_mV"] == volts[0]]
     ic50 = ic50_from_curve([r["ketamine_uM"] for r in r0], [r["steady_block"] for r in r0])
     result = dict(receptor="nmda", subunit=subunit, subunit_weights=weights,
-                  mg_factor=mg_factor_x, voltage_mV=volts[0] if len(volts) == 1 else volts,
+                  mg_factor=mg_factor_x, site_gating_factor=site_x,
+                  voltage_mV=volts[0] if len(volts) == 1 else volts,
                   mg_mM=mg_mM, glutamate_uM=glu_uM, norketamine_uM=nk_uM, duration_ms=dur_ms,
                   gmax_nS=gmax_nS, start=start, control_peak_pA=float(first.control_peak),
                   control_steady_pA=float(first.control_steady),
