@@ -34,7 +34,7 @@ ureg.define("mcg = microgram")
 Q_ = ureg.Quantity
 
 #: Molar masses (g/mol) used for ng/mL <-> umol/L conversions.
-#: Ketamine free base 237.73 g/mol (MISSION.md; PubChem CID 3821).
+#: Ketamine free base 237.73 g/mol (PubChem CID 3821).
 MOLAR_MASS = {
     "ketamine": 237.73,
     "norketamine": 223.70,  # PubChem CID 123767
