@@ -177,6 +177,7 @@ def _examples() -> dict:
         "ketasim.spinal.score": {"spike_times": np.array([50.0]), "stim_times": [0.0],
                                  "duration_ms": 1000.0},
         "ketasim.spinal.simulate": {"protocol": shock()},
+        "ketasim.simulate_spinal": {"protocol": shock()},
         "ketasim.clinical.heat_to_c_rate": {"temperature_c": 45.0},
         "ketasim.clinical.nrs_from_output": {"rate_hz": 10.0,
                                              "spec": PainTransferSpec(5.0, 10.0)},

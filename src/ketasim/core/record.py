@@ -19,8 +19,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pint
+
 from ketasim.core.errors import InputError, UnknownNameError
 from ketasim.core.units import parse_quantity
+from ketasim.core.validation import Instance, Interval, NoneOK, check_fields
+
+_CONSTRAINTS = {
+    "every": (NoneOK(), Interval(0, None, closed="neither"), Instance(str, pint.Quantity)),
+    "variables": Instance(str, tuple, list),
+}
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,10 @@ class Record:
     variables: tuple[str, ...] | str = ()
 
     def __post_init__(self):
+        check_fields(self, _CONSTRAINTS, prefix="record.")
+        if isinstance(self.every, str | pint.Quantity):  # a time: check it now, convert later
+            if not parse_quantity(self.every, "record.every", "ms") > 0:
+                raise InputError("record.every", self.every, "a positive time interval")
         v = self.variables
         if isinstance(v, str):
             v = (v,) if v != "all" else "all"
