@@ -106,18 +106,12 @@ def demo(
                              help="output folder; created, with missing parent folders, if "
                              "it does not exist"),
 ) -> None:
-    """Run every demo experiment on its defaults and write an HTML report to OUT/index.html."""
-    from ketasim.experiments import experiments
-    from ketasim.report import run_and_write, write_report
+    """Write the demo report to OUT/index.html: the story of one post-operative patient with
+    and without ketamine, then every demo experiment on its defaults (PK, then M1..M18)."""
+    from ketasim.report import build_demo
 
     out = output_dir("--out", out)
-    results = []
-    for exp in experiments().values():
-        if exp.in_demo:
-            console.print(f"running {exp.id} ...")
-            ds, summary = run_and_write(exp, out)
-            results.append((exp, ds, summary))
-    path = write_report(results, out)
+    path = build_demo(out, progress=lambda msg: console.print(escape(msg)))
     console.print(f"report: {escape(str(path))}")
 
 

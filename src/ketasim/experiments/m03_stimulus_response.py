@@ -40,6 +40,7 @@ from ketasim.experiments._pain_common import (
     pain_model,
     spiking_steady,
 )
+from ketasim.experiments._story import g
 from ketasim.experiments.registry import register
 from ketasim.spinal.circuit import Condition
 from ketasim.spinal.modulation import SENSITIZATION_CITATIONS
@@ -145,6 +146,48 @@ def figure(ds: xr.Dataset):
     return fig
 
 
+
+def story(s: dict) -> dict:
+    """The demo report's words for this experiment (see `register`)."""
+    t, nrs = s["temperatures_c"], s["nrs"]
+    n47 = float(np.interp(47.0, t, nrs))  # the transfer's anchor temperature
+    return {
+        "shows": "Left: output of the projection (WDR) neuron against skin temperature, "
+                 "spiking model and its drive table. Middle: the pain rating (NRS 0-10) the "
+                 "output gives, and light touch (no pain). Right: the transfer from output "
+                 "to pain, calibrated on drug-free heat-pain psychophysics.",
+        "numbers": [
+            ("pain threshold", s["pain_threshold_c"], "degC"),
+            (f"pain at {t[-1]:g} degC", nrs[-1], "NRS"),
+            (f"output at {t[-1]:g} degC", s["output_hz"][-1], "spikes/s"),
+            ("straight-line fit of output vs C-fibre rate (R^2)",
+             float("nan") if s["linearity_r2"] is None else s["linearity_r2"], ""),
+            ("light touch: output", s["touch_output_hz"], "spikes/s"),
+            ("light touch: pain", s["touch_nrs"], "NRS"),
+            ("pin-prick: pain", s["pinprick_nrs"], "NRS"),
+        ],
+        "comparisons": [
+            ("output and pain grow with temperature", "monotone" if s["monotone"]
+             else "not monotone", "monotone", "seed claim M3", bool(s["monotone"])),
+            ("roughly proportional (R^2 of a line)",
+             "too few points" if s["linearity_r2"] is None else g(s["linearity_r2"]), "> 0.75",
+             "seed claim M3 [estimate of 'roughly']",
+             s["linearity_r2"] is not None and s["linearity_r2"] > 0.75),
+            ("touch is not painful", f"NRS {s['touch_nrs']:.2g}", "NRS 0", "seed claim M3",
+             s["touch_nrs"] == 0.0),
+            ("heat-pain threshold", f"{s['pain_threshold_c']:g} degC", "41-49 degC",
+             "torebjork1984; tillman1995", 41.0 <= s["pain_threshold_c"] <= 49.0),
+            ("pain at 47 degC (interpolated; the transfer's anchor)", f"NRS {n47:.2f}",
+             "NRS 5 +- 1", "price2008 [estimate]", abs(n47 - 5.0) <= 1.0),
+        ],
+        "deviations": [
+            "The output jumps between 42 and 44 degC (a threshold, then a near-linear rise): "
+            "proportional above threshold rather than from zero.",
+        ],
+    }
+
+
 register("m03-stimulus-response", claim="M3",
          title="Normal pain: output and NRS grow with heat; touch is not painful",
-         run=run, figure=figure, summary=summary)
+         run=run, figure=figure, summary=summary,
+         story=story)

@@ -41,6 +41,7 @@ from numba import njit
 
 from ketasim.core.provenance import stamp
 from ketasim.core.validation import Interval, check_finite, check_work, validate_params
+from ketasim.experiments._story import pct
 from ketasim.experiments.registry import register
 from ketasim.receptors import ampa as A
 from ketasim.receptors import nmda as N
@@ -161,8 +162,8 @@ def summary(ds: xr.Dataset) -> dict:
 
 
 def figure(ds: xr.Dataset):
-    fig = Figure(figsize=(18, 3.8))
-    ax = fig.subplots(1, 4)
+    fig = Figure(figsize=(11, 7.5))
+    ax = fig.subplots(2, 2).ravel()
     t = ds.time.values
     for c in ds.condition.values[:2]:
         ax[0].plot(t, ds.voltage.sel(condition=c), label=c)
@@ -179,10 +180,53 @@ def figure(ds: xr.Dataset):
     ax[3].set(xlabel="time after step to +40 mV (ms)", ylabel="unblocked fraction",
               title="kinetics of relief (Kampa 2004 protocol)")
     for a in ax:
-        a.legend(fontsize=8)
+        a.legend(fontsize=9)
     fig.tight_layout()
     return fig
 
 
+
+def story(s: dict) -> dict:
+    """The demo report's words for this experiment (see `register`)."""
+    return {
+        "shows": "Top left: a glutamate barrage depolarises the cell through AMPA receptors; "
+                 "with AMPA blocked the membrane barely moves. Top right: the NMDA current "
+                 "follows the depolarisation. Bottom left: the same NMDA receptors clamped at "
+                 "-70 and -20 mV: depolarisation itself relieves the Mg2+ block. Bottom "
+                 "right: how fast the block is relieved after a step to +40 mV (Kampa 2004 "
+                 "protocol).",
+        "numbers": [
+            ("NMDA charge with AMPA blocked / control",
+             100 * s["nmda_charge_ampa_blocked_ratio"], "%"),
+            ("peak depolarisation (control)", s["peak_depolarisation_mV"], "mV"),
+            ("unblocked NMDA channels, control / AMPA blocked",
+             f"{pct(s['mean_unblocked_control'])} / {pct(s['mean_unblocked_ampa_blocked'])}",
+             ""),
+            ("NMDA conductance at -20 vs -70 mV", s["nmda_conductance_ratio_m20_vs_m70"], "x"),
+            ("relief complete within 0.5 ms, early / late",
+             f"{pct(s['relief_fast_fraction_early'], 0)} / "
+             f"{pct(s['relief_fast_fraction_late'], 0)}", ""),
+            ("time to 90 % relief, early", s["relief_t90_early_ms"], "ms"),
+        ],
+        "comparisons": [
+            ("blocking AMPA abolishes most NMDA charge",
+             pct(s["nmda_charge_ampa_blocked_ratio"], 0) + " left", "< 60 % left",
+             "seed claim M6", s["nmda_charge_ampa_blocked_ratio"] < 0.6),
+            ("fast component of relief (early step)", pct(s["relief_fast_fraction_early"], 0),
+             "prominent (> 50 %)", "kampa_2004", s["relief_fast_fraction_early"] > 0.5),
+            ("slow components larger for later steps",
+             f"fast share {pct(s['relief_fast_fraction_late'], 0)} late vs "
+             f"{pct(s['relief_fast_fraction_early'], 0)} early", "smaller late",
+             "kampa_2004",
+             s["relief_fast_fraction_late"] < s["relief_fast_fraction_early"] - 0.1),
+        ],
+        "deviations": [
+            "The cell is a passive single compartment with illustrative values (own "
+            "choice), not a fitted neuron: the sizes are qualitative.",
+        ],
+    }
+
+
 register("m06-relief", claim="M6", title="AMPA depolarisation relieves the NMDA Mg2+ block",
-         run=run, figure=figure, summary=summary)
+         run=run, figure=figure, summary=summary,
+         story=story)

@@ -150,6 +150,46 @@ def figure(ds: xr.Dataset):
     return fig
 
 
+
+def story(s: dict) -> dict:
+    """The demo report's words for this experiment (see `register`)."""
+    g1, g24 = s["gain_1h"], s["gain_24h"]
+    return {
+        "shows": "Left: plasticity Ca2+ during high-frequency conditioning, in control, with "
+                 "NMDA receptors blocked and with L-type Ca2+ channels blocked. Middle: the "
+                 "spinal gain over the next day in each case. Right: the control gain split "
+                 "into its early (reversible) and late (persistent) phases.",
+        "numbers": [
+            ("gain 1 h after: control / NMDA blocked / L-type blocked",
+             f"{g1['control']:.2f} / {g1['nmda_block']:.2f} / {g1['ltype_block']:.2f}", "x"),
+            ("gain 24 h after, control", g24["control"], "x"),
+            ("gain prevented by NMDA block", s["nmda_block_prevention_pct"], "%"),
+            ("gain prevented by L-type block", s["ltype_block_reduction_pct"], "%"),
+            ("early phase 24 h after (1 = gone)", s["early_part_24h"], "x"),
+            ("late phase 1 h / 24 h after",
+             f"{s['late_part_1h']:.3f} / {s['late_part_24h']:.3f}", "x"),
+        ],
+        "comparisons": [
+            ("control gain 1 h after (calibration)", f"{100 * g1['control']:.0f} %",
+             f"{100 * s['benrath_target']:.0f} +- 15 %", "benrath2005 [fitted]",
+             abs(g1["control"] - s["benrath_target"]) <= 0.15),
+            ("NMDA block prevents the gain", f"{s['nmda_block_prevention_pct']:.0f} %",
+             ">= 70 %", "benrath2005; seed claim M7", s["nmda_block_prevention_pct"] >= 70),
+            ("early phase reversible", f"{s['early_part_24h']:.3f} at 24 h", "back to 1",
+             "seed claim M7; shouval2002", s["early_part_24h"] - 1 < 0.05),
+            ("late phase persists", f"{s['late_part_24h']:.3f} at 24 h", "as at 1 h, > 1.2",
+             "seed claim M7; graupner2012",
+             s["late_part_24h"] > 1.2 and abs(s["late_part_24h"] / s["late_part_1h"] - 1)
+             <= 0.02),
+        ],
+        "deviations": [
+            "Gene expression and receptor trafficking are lumped into one late-phase "
+            "variable; the time courses are predictions, only the 1 h gain is fitted.",
+        ],
+    }
+
+
 register("m07-calcium-gain", claim="M7",
          title="Ca2+-driven gain: NMDA block prevents it; early phase decays, late persists",
-         run=run, figure=figure, summary=summary)
+         run=run, figure=figure, summary=summary,
+         story=story)

@@ -28,6 +28,7 @@ from ketasim.experiments._spinal_common import (
     stamp_experiment,
     windup_metrics,
 )
+from ketasim.experiments._story import pct
 from ketasim.experiments.registry import register
 from ketasim.spinal import Condition, SpinalParams, simulate, train
 from ketasim.spinal import sources as S
@@ -113,21 +114,24 @@ def figure(ds: xr.Dataset):
     fig = Figure(figsize=(12, 9 if has_tr else 3.5))
     axs = fig.subplots(3 if has_tr else 1, 2, squeeze=False)
     ax = axs[0, 0]
-    for f in ds.frequency_Hz.values:
+    for n, f in enumerate(ds.frequency_Hz.values):
         r = ds.response.sel(frequency_Hz=f, condition=0)
-        ax.plot(r.stimulus + 1, r, "o-", label=f"{f:g} Hz")
+        ax.plot(r.stimulus + 1, r, "o-", color=f"C{n}", label=f"{f:g} Hz")
     ax.set_xlabel("stimulus #")
     ax.set_ylabel("spikes (100-1000 ms)")
     ax.set_title("M8 wind-up: frequency dependence (control)")
-    ax.legend(fontsize=8)
+    ax.set_ylim(top=1.3 * float(ds.response.max()))
+    ax.legend(fontsize=9, loc="upper center", ncol=4)
     ax = axs[0, 1]
-    for f in ds.frequency_Hz.values:
-        for j, (drug, ls) in enumerate((("control", "-"), ("ap5", "--"))):
+    for n, f in enumerate(ds.frequency_Hz.values):
+        for j, ls in enumerate(("-", "--")):  # control, NMDA blocked
             r = ds.response.sel(frequency_Hz=f, condition=j)
-            ax.plot(r.stimulus + 1, r, ls, label=f"{f:g} Hz {drug}")
+            ax.plot(r.stimulus + 1, r, ls, color=f"C{n}",
+                    label=f"{f:g} Hz" if j == 0 else None)
     ax.set_xlabel("stimulus #")
     ax.set_title("NMDA block (AP5-like, dashed) flattens wind-up")
-    ax.legend(fontsize=6, ncol=2)
+    ax.set_ylim(top=1.3 * float(ds.response.max()))
+    ax.legend(fontsize=9, loc="upper center", ncol=4)
     if has_tr:
         t = ds.time.values / 1000.0
         sel = (t >= 0.8) & (t <= 6.0)  # the build-up: first five shocks at 1 Hz
@@ -137,13 +141,15 @@ def figure(ds: xr.Dataset):
         a.plot(t, ds.v_dend.values[sel], lw=0.6, label="dendrite")
         a.set_ylabel("Vm (mV)")
         a.set_title("1 Hz train, control: shocks at 1, 2, 3, 4, 5 s")
-        a.legend(fontsize=7)
+        a.set_ylim(top=80.0)
+        a.legend(fontsize=9, loc="upper left", ncol=2)
         a = axs[1, 1]
         a.plot(t, ds.i_nmda.values[sel], lw=0.5, label="I_NMDA (dendrite)")
         a.plot(t, ds.i_can.values[sel], lw=0.8, label="I_CAN")
         a.set_ylabel("current (pA)")
-        a.set_title("NMDA Ca2+ (10 % of I_NMDA) and CaL charge I_CAN, which builds up")
-        a.legend(fontsize=7)
+        a.set_ylim(top=max(0.0, float(a.get_ylim()[1])) + 0.45 * float(np.ptp(a.get_ylim())))
+        a.set_title("NMDA Ca2+ (10 % of I_NMDA) and CaL charge I_CAN,\nwhich builds up")
+        a.legend(fontsize=9, loc="upper left", ncol=2)
         a = axs[2, 0]
         a.plot(t, ds.ca_i.values[sel], lw=0.4)
         a.set_ylabel("[Ca]i, dendritic pool (uM)")
@@ -152,11 +158,46 @@ def figure(ds: xr.Dataset):
         a.plot(t, ds.i_cal.values[sel], lw=0.3, color="C3")
         a.set_ylabel("I_CaL (pA)")
         a.set_xlabel("time (s)")
-        a.set_title("I_CAN (seconds) bridges the 1 s intervals; from shock 3 the cell "
-                    "fires through them", fontsize=8)
+        a.set_title("I_CAN (seconds) bridges the 1 s intervals;\nfrom shock 3 the cell "
+                    "fires through them", fontsize=10)
     fig.tight_layout()
     return fig
 
 
+
+def story(s: dict) -> dict:
+    """The demo report's words for this experiment (see `register`)."""
+    pf = s["per_frequency"]
+    fast = [k for k in pf if float(k.split()[0]) >= 0.5]
+    slow = [k for k in pf if float(k.split()[0]) < 0.5]
+    nums = [(f"wind-up ratio at {k} (last / first)", pf[k]["windup_ratio"], "x") for k in pf]
+    nums += [(f"wind-up ratio at {k} with NMDA blocked", pf[k]["ap5_windup_ratio"], "x")
+             for k in fast]
+    comps = [(f"wind-up at {k}", f"x{pf[k]['windup_ratio']:.2f}", ">= x2",
+              "aguiar2010; mendell1966", pf[k]["windup_ratio"] >= 2.0) for k in fast]
+    comps += [(f"no wind-up at {k}", f"x{pf[k]['windup_ratio']:.2f}", "x0.7-1.3",
+               "mendell1966", 0.7 <= pf[k]["windup_ratio"] <= 1.3) for k in slow]
+    comps += [(f"NMDA block (AP5) flattens wind-up, {k}",
+               f"x{pf[k]['ap5_windup_ratio']:.2f}", "<= x1.3", "dickenson1987",
+               pf[k]["ap5_windup_ratio"] <= 1.3) for k in fast]
+    comps += [(f"first C response kept with AP5, {k}", pct(pf[k]["ap5_first_fraction"], 0),
+               ">= 70 %", "dickenson1987", pf[k]["ap5_first_fraction"] >= 0.7)
+              for k in fast[:1]]
+    return {
+        "shows": "Top: spikes of the projection neuron to each C-fibre shock of a train, at "
+                 "0.1-2 Hz (left) and with NMDA receptors blocked (right, dashed). Below: "
+                 "the membrane potential, the NMDA and Ca2+-activated (CAN) currents, "
+                 "dendritic Ca2+ and the L-type current during the 1 Hz train: the slow "
+                 "currents bridge the 1 s gaps and the cell fires more at every shock.",
+        "numbers": nums,
+        "comparisons": comps,
+        "deviations": [
+            f"At {k} wind-up with NMDA blocked is not flat (x{pf[k]['ap5_windup_ratio']:.2f}):"
+            " a slower NMDA-independent build-up remains." for k in fast
+            if pf[k]["ap5_windup_ratio"] > 1.3],
+    }
+
+
 register("m08-windup", claim="M8", title="Wind-up: frequency and NMDA dependence", run=run,
-         figure=figure, summary=summary)
+         figure=figure, summary=summary,
+         story=story)

@@ -39,6 +39,7 @@ from ketasim.experiments._pain_common import (
     pain_model,
     spiking_steady,
 )
+from ketasim.experiments._story import pct
 from ketasim.experiments.registry import register
 from ketasim.receptors.transporters import transporter_occupancy
 from ketasim.spinal.circuit import Condition
@@ -161,6 +162,44 @@ def figure(ds: xr.Dataset):
     return fig
 
 
+
+def story(s: dict) -> dict:
+    """The demo report's words for this experiment (see `register`)."""
+    a = s["at_1uM"]
+    k = s["ketamine_uM"]
+    return {
+        "shows": "Left: occupancy of the noradrenaline (NET) and serotonin (SERT) "
+                 "transporters by free ketamine (green: analgesic free levels). Middle: the "
+                 "descending inhibition this adds. Right: 47 degC pain with ketamine's full "
+                 "action and without its reuptake part; the dotted line is pain with no "
+                 "descending tone at all.",
+        "numbers": [
+            ("NET occupancy at 1 uM", 100 * a["net_occupancy"], "%"),
+            ("descending inhibition added at 1 uM", a["extra_inhibition_pct"],
+             "% points"),
+            ("47 degC pain at 1 uM: full / without reuptake",
+             f"{a['nrs_full']:.2f} / {a['nrs_nmda_only']:.2f}", "NRS"),
+            (f"descending inhibition added at {k[-1]:g} uM", s["extra_inhibition_pct"][-1],
+             "% points"),
+            ("pain without descending tone (drug-free)", s["nrs_spinalized"], "NRS"),
+        ],
+        "comparisons": [
+            ("NET occupancy at 1 uM", pct(a["net_occupancy"]), "1/(1 + 66.8) = 1.5 %",
+             "nishimura_1998", abs(a["net_occupancy"] * 67.8 - 1) <= 0.02),
+            ("reuptake share of analgesia at 1 uM", f"{a['extra_inhibition_pct']:.2f} % points",
+             "weak (< 1 % point)", "seed claim M15", 0 < a["extra_inhibition_pct"] < 1.0),
+            ("removing descending tone raises pain",
+             f"NRS {s['nrs_spinalized']:.2f} vs {s['nrs_full'][0]:.2f}", "higher",
+             "millan2002", s["nrs_spinalized"] >= s["nrs_full"][0]),
+        ],
+        "deviations": [
+            "Only NET and SERT occupancy is modelled (no alpha-2 or 5-HT receptor "
+            "subtypes); the size of descending inhibition is an estimate.",
+        ],
+    }
+
+
 register("m15-descending", claim="M15",
          title="Descending NE/5-HT inhibition: ketamine's reuptake block, size shown honestly",
-         run=run, figure=figure, summary=summary)
+         run=run, figure=figure, summary=summary,
+         story=story)

@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from ketasim.core.errors import InputError
 from ketasim.core.provenance import stamp
 from ketasim.core.validation import Interval, check_finite, validate_params
+from ketasim.experiments._story import pct
 from ketasim.experiments.registry import register
 from ketasim.receptors import nmda as N
 from ketasim.receptors import transporters as T
@@ -79,7 +80,7 @@ def summary(ds: xr.Dataset) -> dict:
 
 
 def figure(ds: xr.Dataset):
-    fig = Figure(figsize=(7, 4.2))
+    fig = Figure(figsize=(10, 4.4))
     ax = fig.subplots()
     c = ds.ketamine_uM.values
     for t in ds.transporter.values:
@@ -91,10 +92,42 @@ def figure(ds: xr.Dataset):
     ax.axvspan(5.0, 20.0, color="r", alpha=0.1, label="anaesthetic (free, approx.)")
     ax.set(xlabel="free ketamine (uM)", ylabel="occupancy / block", ylim=(0, 1),
            title="Monoamine transporters: weak at analgesic levels")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
     fig.tight_layout()
     return fig
 
 
+
+def story(s: dict) -> dict:
+    """The demo report's words for this experiment (see `register`)."""
+    return {
+        "shows": "Occupancy of the NET, SERT and DAT transporters against free ketamine, "
+                 "next to the NMDA block of the same concentration at rest (-60 mV) and in "
+                 "an active neuron (-30 mV) in 1 mM Mg2+, and without Mg2+ (the upper bound). "
+                 "Shaded: analgesic and anaesthetic free levels.",
+        "numbers": [
+            ("NET / SERT occupancy at 1 uM",
+             f"{pct(s['net_at']['1'])} / {pct(s['sert_at']['1'])}", ""),
+            ("NMDA block at 1 uM, -60 mV, 1 mM Mg2+", 100 * s["nmda_block_1mg_at"]["1"], "%"),
+            ("NMDA block at 1 uM, -30 mV, 1 mM Mg2+", 100 * s["nmda_block_1mg_active_at"]["1"],
+             "%"),
+            ("NMDA block at 1 uM, no Mg2+", 100 * s["nmda_block_0mg_at"]["1"], "%"),
+            ("NET occupancy at 10 uM", 100 * s["net_at"]["10"], "%"),
+        ],
+        "comparisons": [
+            ("NET occupancy at 1 uM", pct(s["net_at"]["1"]), "1/67.8 = 1.5 %",
+             "nishimura_1998", abs(s["net_at"]["1"] * 67.8 - 1) <= 0.01),
+            ("SERT occupancy at 1 uM", pct(s["sert_at"]["1"]), "1/163 = 0.6 %",
+             "nishimura_1998", abs(s["sert_at"]["1"] * 163 - 1) <= 0.02),
+            ("transporters weak at analgesic levels", f"NET {pct(s['net_at']['10'])} at 10 uM",
+             "< 15 %", "seed claim M15", s["net_at"]["10"] < 0.15),
+        ],
+        "deviations": [
+            "Occupancy is c/(c + Ki) at equilibrium; no transporter kinetics.",
+        ],
+    }
+
+
 register("m15-transporters", claim="M15", title="NET/SERT/DAT occupancy by ketamine, shown "
-         "next to its NMDA block", run=run, figure=figure, summary=summary)
+         "next to its NMDA block", run=run, figure=figure, summary=summary,
+         story=story)

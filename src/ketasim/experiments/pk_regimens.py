@@ -51,6 +51,7 @@ from ketasim.core.validation import (
     check_work,
     validate_params,
 )
+from ketasim.experiments._story import span
 from ketasim.experiments.registry import register
 from ketasim.pk import Covariates, get_model, simulate
 
@@ -217,8 +218,9 @@ def summary(ds: xr.Dataset) -> dict:
 def figure(ds: xr.Dataset):
     from matplotlib import rcParams
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
-    fig = Figure(figsize=(12, 4.6))
+    fig = Figure(figsize=(11, 5.6), layout="constrained")
     axes = fig.subplots(1, 2)
     colors = rcParams["axes.prop_cycle"].by_key()["color"]
     styles = ["-", "--", ":", "-."]
@@ -226,28 +228,80 @@ def figure(ds: xr.Dataset):
     inf = [r for r in ds.regimen.values if str(r).startswith("inf")]
     bol = [r for r in ds.regimen.values if str(r).startswith("bolus")]
     for i, m in enumerate(ds.model.values):
-        tag = f"{m} ({ds.patient.values[i]})"
         for j, r in enumerate(inf):
             axes[0].plot(t_h, ds["ketamine_plasma_ng_mL"].sel(model=m, regimen=r),
-                         color=colors[i % 10],
-                         ls=styles[j % 4], lw=1.3, label=tag if j == len(inf) - 1 else None)
+                         color=colors[i % 10], ls=styles[j % 4], lw=1.5)
         for j, r in enumerate(bol):
             axes[1].plot(t_h, ds["ketamine_effect_ng_mL"].sel(model=m, regimen=r),
-                         color=colors[i % 10],
-                         ls=styles[j % 4], lw=1.3, label=tag if j == 0 else None)
-    axes[0].set(title="infusions: plasma ketamine (" + ", ".join(
-        str(r).removeprefix("inf ") for r in inf) + " as - -- :)",
-        xlabel="time (h)", ylabel="ng/mL")
-    axes[1].set(title="boluses: effect-site ketamine (" + ", ".join(
-        str(r).removeprefix("bolus ") for r in bol) + " as - --)",
-        xlabel="time (h)", ylabel="ng/mL", yscale="log", ylim=(10, None))
-    for ax in axes:
-        ax.legend(fontsize=7, ncol=2)
+                         color=colors[i % 10], ls=styles[j % 4], lw=1.5)
+    axes[0].set(title="infusions: plasma ketamine", xlabel="time (h)", ylabel="ng/mL")
+    # log axis down to the lowest concentration any model reaches, so that none leaves it
+    eff = ds["ketamine_effect_ng_mL"].sel(regimen=bol).values if bol else np.array([1.0])
+    after = eff[..., t_h > 0.05] if eff.ndim == 3 else eff
+    low = float(np.nanmin(np.where(after > 0, after, np.nan))) if np.any(after > 0) else 1.0
+    axes[1].set(title="boluses: effect-site ketamine", xlabel="time (h)", ylabel="ng/mL",
+                yscale="log", ylim=(10 ** np.floor(np.log10(low)), None))
+    for ax, regs, pre in ((axes[0], inf, "inf "), (axes[1], bol, "bolus ")):
         ax.grid(alpha=0.3)
-    fig.tight_layout()
+        ax.legend(handles=[Line2D([], [], color="0.2", ls=styles[j % 4], lw=1.5,
+                                  label=str(r).removeprefix(pre)) for j, r in enumerate(regs)],
+                  fontsize=10, loc="upper right", title="line style", title_fontsize=10)
+    fig.legend(handles=[Line2D([], [], color=colors[i % 10], lw=2.5,
+                               label=f"{m} ({ds.patient.values[i]})")
+                        for i, m in enumerate(ds.model.values)],
+               loc="outside lower center", ncol=min(6, ds.sizes["model"]), fontsize=10,
+               title="model (colour)", title_fontsize=10, frameon=False)
     return fig
+
+def story(s: dict) -> dict:
+    """The demo report's words for this experiment (see `register`)."""
+    adults = [m for m in s["models"] if s["patient"][m] == "adult"]
+    inf = [r for r in s["regimens"] if r.startswith("inf")]
+    bol = [r for r in s["regimens"] if r.startswith("bolus")]
+    end, peak = s["plasma_end_of_infusion_ng_ml"], s["peak_effect_ng_ml"]
+    nums = [(f"plasma at the end of {r.removeprefix('inf ')}, adult models",
+             span([end[m][r] for m in adults], "{:.0f}"), "ng/mL") for r in inf]
+    nums += [(f"peak effect site after {r.removeprefix('bolus ')}, adult models",
+              span([peak[m][r] for m in adults], "{:.0f}"), "ng/mL") for r in bol]
+    nums += [(f"effect site 30 min after {r.removeprefix('bolus ')}, adult models",
+              span([s["effect_at_30min_ng_ml"][m][r] for m in adults], "{:.0f}"), "ng/mL")
+             for r in bol]
+    comps = []
+    if inf:
+        top = max(inf, key=lambda r: float(r.split()[1]))
+        hi = max(end[m][top] for m in adults)
+        comps.append((f"infusions up to {top.removeprefix('inf ')} stay sub-anaesthetic",
+                      f"at most {hi:.0f} ng/mL", "< 1000 ng/mL (anaesthesia ~1000-5000)",
+                      "[estimate, order of magnitude; see m15-transporters]", hi < 1000))
+        mid = sorted(end[m][top] for m in adults)[len(adults) // 2]
+        comps.append((f"{top.removeprefix('inf ')} reaches analgesic plasma levels",
+                      f"median {mid:.0f} ng/mL", "100-200 ng/mL",
+                      "[estimate, order of magnitude; see m15-transporters]",
+                      100 <= mid <= 200))
+    for r in bol:
+        vals = sorted(peak[m][r] for m in adults)
+        med = float(np.median(vals))
+        comps.append((f"{r.removeprefix('bolus ')}: anaesthetic effect-site level",
+                      f"median {med:.0f} ({span(vals, '{:.0f}')}) ng/mL", "1000-5000 ng/mL",
+                      "[estimate, order of magnitude; see m15-transporters]",
+                      1000 <= med <= 5000))
+    return {
+        "shows": "Left: plasma ketamine during and after the sub-anaesthetic infusions; "
+                 "colour = published model, line style = infusion rate. Right: effect-site "
+                 "ketamine after the anaesthetic boluses (log scale). Adult models run on a "
+                 "reference adult, paediatric models (Herd, Hornik) on a reference child.",
+        "numbers": nums,
+        "comparisons": comps,
+        "deviations": [
+            "The published models disagree widely after a bolus (peak effect-site levels "
+            f"span {span([peak[m][r] for m in adults for r in bol], '{:.0f}')} ng/mL "
+            "across adult models and doses): the effect-site ke0 comes from a 1-min time to "
+            "peak effect for all models, not from each study.",
+        ] if bol else [],
+    }
 
 
 register("pk-regimens", claim="PK",
          title="Ketamine concentrations of the seed regimens under each published model",
-         run=run, figure=figure, summary=summary)
+         run=run, figure=figure, summary=summary,
+         story=story)

@@ -3,8 +3,9 @@
 An experiment module defines ``run(**params) -> xr.Dataset`` (keyword parameters with
 defaults and type annotations), ``figure(ds) -> matplotlib.figure.Figure`` and
 ``summary(ds) -> dict`` (JSON-serialisable metrics, keys documented in the module
-docstring), and registers them with `register`. Modules are discovered by importing every
-module of the ``ketasim.experiments`` package.
+docstring), and registers them with `register`. An optional ``story(summary) -> dict`` tells
+the demo report, in words, what the result shows (see `register`). Modules are discovered by
+importing every module of the ``ketasim.experiments`` package.
 
 The registry stamps every result (`ketasim.core.provenance.stamp`) after the run: ``model``
 is ``experiment:<id>``, ``params`` the experiment ID and its complete arguments (defaults
@@ -38,6 +39,7 @@ class Experiment:
     summary: Callable[[xr.Dataset], dict]
     doc: str = ""
     in_demo: bool = True
+    story: Callable[[dict], dict] | None = None
 
     def parameters(self) -> dict[str, inspect.Parameter]:
         return dict(inspect.signature(self.run).parameters)
@@ -100,11 +102,18 @@ _DISCOVERED = False
 
 
 def register(id: str, *, claim: str, title: str, run, figure, summary,
-             in_demo: bool = True, citations=()) -> Experiment:
+             in_demo: bool = True, citations=(), story=None) -> Experiment:
     """Register an experiment; the ID must be lowercase and start with its claim.
 
     ``run`` is wrapped so that every result is stamped (see the module docstring);
     ``citations`` are keys the experiment rests on beyond those its layers stamp.
+
+    ``story`` (optional) is ``story(summary) -> dict`` for the demo report, computed from the
+    summary (no result number written in): ``{"shows": str`` (what the figure shows),
+    ``"numbers": [(label, value, unit)]`` (the key numbers), ``"comparisons": [(what, model,
+    target, source, met)]`` (``model`` and ``target`` as text with units, ``source`` the
+    citation key or document the target comes from, ``met`` a bool), ``"deviations":
+    [str]}`` (known deviations, in words). `ketasim.report.stories.check_story` checks it.
     """
     # "m05-mg-block" belongs to claim "M5": compare the claim number without zero padding
     head = id.split("-", 1)[0]
@@ -114,7 +123,7 @@ def register(id: str, *, claim: str, title: str, run, figure, summary,
         raise ValueError(f"experiment id {id!r} must start with its claim {claim!r}")
     module = inspect.getmodule(run)
     exp = Experiment(id, claim, title, _stamped(id, run, tuple(citations)), figure, summary,
-                     doc=inspect.getdoc(module) or "", in_demo=in_demo)
+                     doc=inspect.getdoc(module) or "", in_demo=in_demo, story=story)
     _REGISTRY[id] = exp
     return exp
 
