@@ -21,6 +21,8 @@ IDS = ["m15-transporters", "pk-regimens", "m05-mg-block"]
 # Fast parameters for running every experiment's story on a real (reduced) summary.
 FAST = {
     "m01-propofol-windup": {"n_stimuli": 4},
+    "m02-analgesic-window": {"ketamine_uM": (0.0, 0.3), "forms": ("racemic",),
+                             "configs": ("pore", "all"), "duration_ms": 4000.0},
     "m03-stimulus-response": {"n_temps": 3},
     "m04-sensitization": {"hours": 1.0},
     "m07-calcium-gain": {"hours": 2.0, "n_trains": 2},
@@ -161,7 +163,7 @@ def test_every_demo_experiment_has_a_story_with_sourced_comparisons(exp_id):
     if exp_id in FAST:
         params = {k: v for k, v in FAST[exp_id].items() if k in names}
     elif exp_id in ("m01-gabaa", "m05-mg-block", "m05-subunits", "m06-relief", "m09-trapping",
-                    "m10-use-dependence", "m15-transporters"):
+                    "m09-allosteric", "m10-use-dependence", "m15-transporters"):
         params = {}  # fast on their defaults
     else:
         pytest.skip(f"{exp_id}: no fast parameters known")
