@@ -99,6 +99,20 @@ class Segment:
         return tuple(getattr(self, f) for f in _FIELDS)
 
 
+@njit(cache=True, inline="always")
+def _cached_slot(cache_key, key):
+    """Slot of the two-entry propagator cache that holds ``key`` (-1: none)."""
+    for s in range(cache_key.shape[0]):
+        same = True
+        for f in range(key.shape[0]):
+            if cache_key[s, f] != key[f]:
+                same = False
+                break
+        if same:
+            return s
+    return -1
+
+
 @njit(cache=True)
 def _run_condition(c, segs, nsteps, dt, x0s, p, record_states, rec, states, out_row):
     """Integrate condition ``c`` of the batch with parameter vector ``p``, writing
@@ -129,16 +143,7 @@ def _run_condition(c, segs, nsteps, dt, x0s, p, record_states, rec, states, out_
             if K.spectral_segment(x, Q, xeq, nsteps[c, k], dt, out_row, rec[:, c, :], t):
                 t += nsteps[c, k]
                 continue
-        slot = -1
-        for s in range(2):
-            same = True
-            for f in range(5):
-                if cache_key[s, f] != key[f]:
-                    same = False
-                    break
-            if same:
-                slot = s
-                break
+        slot = _cached_slot(cache_key, key)
         if slot < 0:
             slot = nxt
             nxt = 1 - nxt
@@ -249,16 +254,7 @@ def _run_pair_condition(c, segs, nsteps, dt, x0s, pe, po, kon, koff, record_stat
             if K.spectral_segment(x, Q, xeq, nsteps[c, k], dt, out_row, rec[:, c, :], t):
                 t += nsteps[c, k]
                 continue
-        slot = -1
-        for s in range(2):
-            same = True
-            for f in range(5):
-                if cache_key[s, f] != key[f]:
-                    same = False
-                    break
-            if same:
-                slot = s
-                break
+        slot = _cached_slot(cache_key, key)
         if slot < 0:
             slot = nxt
             nxt = 1 - nxt
