@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 from pathlib import Path
 
@@ -62,21 +61,6 @@ def _numbers(text: str, flag: str, unit: str, constraint: Interval) -> list[floa
         raise InputError(flag, text, f"comma-separated values in {unit}, e.g. 0,0.1,1,10")
     return [_number(x, f"{flag}[{i}]" if len(items) > 1 else flag, unit, constraint)
             for i, x in enumerate(items)]
-
-
-def _writable(path: Path | None, flag: str) -> None:
-    """Refuse, before any work, an output path whose folder is missing or not writable."""
-    if path is None:
-        return
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise InputError(flag, str(path), "a file path, not a folder")
-    if not folder.is_dir():
-        raise InputError(flag, str(path), f"a file in an existing folder ({folder} does not "
-                         "exist)")
-    if not os.access(folder, os.W_OK):
-        raise InputError(flag, str(path), f"a file in a writable folder ({folder} is not "
-                         "writable)")
 
 
 def _write(path: Path, flag: str, write) -> None:
@@ -180,8 +164,10 @@ def clamp(
     gmax_nS = _number(gmax, "--gmax", "nS", _POSITIVE)
     dt_ms = _number(dt or ("1.0" if receptor == "nmda" else "0.01"), "--dt", "ms", _POSITIVE)
     check("--max-points", max_points, Interval(1, None))
-    _writable(out, "--out")
-    _writable(plot, "--plot")
+    from ketasim.cli.errors import figure_suffixes, output_file
+
+    out = None if out is None else output_file("--out", out)
+    plot = None if plot is None else output_file("--plot", plot, figure_suffixes())
     if receptor in ("gabaa", "glycine"):
         concs = _numbers(concentration, "--concentration", "uM", _NONNEG)
         gaba_uM = _number(gaba, "--gaba", "uM", _POSITIVE)
