@@ -47,7 +47,7 @@ def test_nrs_bounded_and_monotone(a, b):
 def test_below_threshold_is_zero_and_bad_input():
     s = PainTransferSpec(5.0, 10.0)
     assert nrs_from_output(4.99, s) == 0.0
-    with pytest.raises(InputError, match="rate_hz"):
+    with pytest.raises(InputError, match="rate_Hz"):
         nrs_from_output(-1.0, s)
     with pytest.raises(InputError, match="temperature_c"):
         heat_to_c_rate(99.0)

@@ -285,9 +285,9 @@ def test_experiment_params_are_coerced_and_unknown_names_rejected():
     from ketasim.experiments import get
 
     exp = get("m08-windup")
-    assert exp.coerce_params({"freqs_hz": "0.5,1", "n_stimuli": "4", "intensity": "1.5",
+    assert exp.coerce_params({"frequencies_Hz": "0.5,1", "n_stimuli": "4", "intensity": "1.5",
                               "traces": "no"}) == {
-        "freqs_hz": (0.5, 1.0), "n_stimuli": 4, "intensity": 1.5, "traces": False}
+        "frequencies_Hz": (0.5, 1.0), "n_stimuli": 4, "intensity": 1.5, "traces": False}
     with pytest.raises(UnknownNameError, match="no_such_param"):
         exp.coerce_params({"no_such_param": "1"})
     with pytest.raises(InputError, match="n_stimuli"):

@@ -179,7 +179,7 @@ def _examples() -> dict:
         "ketasim.spinal.simulate": {"protocol": shock()},
         "ketasim.simulate_spinal": {"protocol": shock()},
         "ketasim.clinical.heat_to_c_rate": {"temperature_c": 45.0},
-        "ketasim.clinical.nrs_from_output": {"rate_hz": 10.0,
+        "ketasim.clinical.nrs_from_output": {"rate_Hz": 10.0,
                                              "spec": PainTransferSpec(5.0, 10.0)},
     }
 
@@ -328,7 +328,8 @@ BAD_COMMAND_LINES = [
     (["experiment", "run", "m04-sensitization", "-p", "hours=-1"], ["hours", "-1"]),
     (["experiment", "run", "m04-sensitization", "-p", "mode=xyz"], ["mode", "xyz"]),
     (["experiment", "run", "m15-transporters", "-p", "ketamine_min_uM=0"], ["ketamine_min_uM"]),
-    (["experiment", "run", "m08-windup", "-p", "freqs_hz=1,nan"], ["freqs_hz[1]", "nan"]),
+    (["experiment", "run", "m08-windup", "-p", "frequencies_Hz=1,nan"],
+     ["frequencies_Hz[1]", "nan"]),
     (["experiment", "run", "m10-windup-ketamine", "-p", "n_stimuli=100000"], ["n_stimuli"]),
     (["cite", "nosuchkey"], ["nosuchkey"]),
     (["cite", "--format", "xml"], ["--format", "xml"]),

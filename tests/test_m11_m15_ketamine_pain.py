@@ -76,7 +76,7 @@ def test_m11_opioid_relief_is_computed_not_copied(m11):
     assert 0.0 < mu < 1.0
     _, transfer = pain_model()
     r = float(heat_to_c_rate(TEST_TEMPERATURE_C))
-    base, opioid = spiking_steady([Condition(), Condition(mu_occupancy=mu)], c_rate_hz=r,
+    base, opioid = spiking_steady([Condition(), Condition(mu_occupancy=mu)], c_rate_Hz=r,
                                   duration_ms=12000.0, seed=3)
     n0, n_o = nrs_from_output([base, opioid], transfer)
     expected = 100 * (1 - n_o / n0)
@@ -127,7 +127,7 @@ def test_m11_equianalgesic_opioid_relief_comes_from_its_own_run():
     mu, relief_k, relief_o = _equianalgesic_mu(1.0, 3, 12000.0)
     _, transfer = pain_model()
     r = float(heat_to_c_rate(TEST_TEMPERATURE_C))
-    base, opioid = spiking_steady([Condition(), Condition(mu_occupancy=mu)], c_rate_hz=r,
+    base, opioid = spiking_steady([Condition(), Condition(mu_occupancy=mu)], c_rate_Hz=r,
                                   duration_ms=12000.0, seed=3)
     n0, n_o = nrs_from_output([base, opioid], transfer)
     assert relief_o == pytest.approx(100 * (1 - n_o / n0), abs=1e-9)

@@ -26,7 +26,7 @@ FAST = {
     "m03-stimulus-response": {"n_temps": 3},
     "m04-sensitization": {"hours": 1.0},
     "m07-calcium-gain": {"hours": 2.0, "n_trains": 2},
-    "m08-windup": {"freqs_hz": (0.1, 1.0), "n_stimuli": 4, "n_stimuli_slow": 3,
+    "m08-windup": {"frequencies_Hz": (0.1, 1.0), "n_stimuli": 4, "n_stimuli_slow": 3,
                    "traces": False},
     "m10-windup-ketamine": {"ketamine_uM": (0.0, 1.0, 10.0), "n_stimuli": 4},
     "m11-ketamine-sensitization": {"ketamine_uM": (0.0, 1.0, 10.0)},

@@ -18,7 +18,7 @@ from ketasim.scenarios import list_presets, load_scenario, preset_path, to_yaml
 from ketasim.scenarios.runner import (
     SUMMARY_KEYS,
     SUMMARY_TEST_KEYS,
-    c_drive_hz,
+    c_drive_Hz,
     nmda_drug_block,
     simulate,
     summary,
@@ -109,8 +109,8 @@ def test_summary_keys_are_stable():
 def test_drive_schedule_and_block_helpers():
     from ketasim.scenarios import Healthy, Trauma
 
-    assert c_drive_hz(Trauma(), np.array([0.5, 1.0 + 96.0])).tolist() == [16.0, 4.0]
-    assert c_drive_hz(Healthy(), np.array([3.0])).tolist() == [0.0]
+    assert c_drive_Hz(Trauma(), np.array([0.5, 1.0 + 96.0])).tolist() == [16.0, 4.0]
+    assert c_drive_Hz(Healthy(), np.array([3.0])).tolist() == [0.0]
     b = nmda_drug_block([0.0, 0.3, 3.0], [0.0, 0.0, 0.0])
     assert b[0] == 0 and 0 < b[1] < b[2] < 1
 

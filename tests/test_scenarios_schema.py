@@ -84,7 +84,7 @@ def test_slow_model_names_and_defaults_match():
     npd, spec = S.Neuropathic(), NeuropathicSpec()
     assert (npd.ffi_scale, npd.mu_presyn_scale) == (spec.ffi_scale, spec.mu_presyn_scale)
     assert (npd.ectopic_abeta_Hz, npd.ectopic_adelta_Hz, npd.ectopic_c_Hz) == (
-        spec.ectopic_abeta_hz, spec.ectopic_adelta_hz, spec.ectopic_c_hz)
+        spec.ectopic_abeta_Hz, spec.ectopic_adelta_Hz, spec.ectopic_c_Hz)
 
 
 # ----------------------------------------------------------------------------- normalisation

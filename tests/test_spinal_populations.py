@@ -29,7 +29,7 @@ from ketasim.spinal.circuit import (
 from ketasim.spinal.params import DEFAULT
 from ketasim.spinal.synapses import pair_rates, populations_step
 
-WINDUP = train(n=15, freq_hz=1.0, intensity=2.0)
+WINDUP = train(n=15, frequency_Hz=1.0, intensity=2.0)
 ALL = Record(every=0.5, variables="all")
 
 

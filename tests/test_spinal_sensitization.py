@@ -98,7 +98,7 @@ def test_m07_drive_table_matches_spiking_model_off_grid(table):
 
     def interp(arr):
         o = np.empty(1)
-        interp3_many(table.c_rate_hz, table.ketamine_uM, table.gain, np.ascontiguousarray(arr),
+        interp3_many(table.c_rate_Hz, table.ketamine_uM, table.gain, np.ascontiguousarray(arr),
                      np.array([r]), np.array([k]), np.array([g]), o)
         return o[0]
 
@@ -128,7 +128,7 @@ def test_slow_model_conventions_and_one_gain_formula(table):
                        spec=spec)
     assert ds.gain.dims == ("condition", "time") and ds.time.attrs["units"] == "h"
     np.testing.assert_allclose(ds.time.values, [0.5, 1.0])
-    assert "out_hz" not in ds
+    assert "out_Hz" not in ds
     # the compiled kernel and the Python readout use the same gain definition
     np.testing.assert_allclose(ds.gain.values, gain_from_state(ds.W, ds.rho_bar, spec.gain),
                                rtol=1e-12)
@@ -143,7 +143,7 @@ def test_slow_model_conventions_and_one_gain_formula(table):
 
 def test_slow_model_rejects_bad_inputs_by_name(table):
     z = np.zeros((1, 2))
-    with pytest.raises(InputError, match="c_rate_hz"):
+    with pytest.raises(InputError, match="c_rate_Hz"):
         simulate_slow(table, np.full((1, 2), 1e3), z, schedule_dt_h=1.0)
     with pytest.raises(InputError, match="dt_h"):
         simulate_slow(table, z, z, schedule_dt_h="1 min", dt_h="7 s")
@@ -214,14 +214,14 @@ def test_changed_engine_computes_a_fresh_table_and_never_reads_the_old(tmp_path,
     old = tmp_path / f"drive_table_{t1.key}.npz"
     assert old.exists() and len(calls) == 1
     assert load_drive_table(**TINY).key == t1.key and len(calls) == 1  # a hit reads the file
-    # poison the old file: if the new model read it, out_hz would be 999
-    t1.__class__(**{**t1.__dict__, "out_hz": np.full_like(t1.out_hz, 999.0)}).save(old)
+    # poison the old file: if the new model read it, out_Hz would be 999
+    t1.__class__(**{**t1.__dict__, "out_Hz": np.full_like(t1.out_Hz, 999.0)}).save(old)
     _edit_source(monkeypatch, "engine.py")
     t2 = load_drive_table(**TINY)
     assert t2.key != t1.key and len(calls) == 2
     assert (tmp_path / f"drive_table_{t2.key}.npz").exists()
-    assert np.all(t2.out_hz < 999.0)
-    np.testing.assert_array_equal(t2.out_hz, t1.out_hz)  # same code really, same numbers
+    assert np.all(t2.out_Hz < 999.0)
+    np.testing.assert_array_equal(t2.out_Hz, t1.out_Hz)  # same code really, same numbers
 
 
 def test_changed_engine_recalibrates_and_never_reads_the_old(tmp_path, monkeypatch):

@@ -52,7 +52,7 @@ def test_m08_windup_frequency_dependence(batch_1hz):
     assert ad[-1] >= ad[0] + 5
 
 
-def test_m08_no_windup_at_0_1_hz():
+def test_m08_no_windup_at_0_1_Hz():
     # aguiar2010 rerun: 4 -> 5 at 0.1 Hz; mendell1966: wind-up needs intervals <~ 3 s
     ds = simulate(train(3, 0.1), Condition(), seed=0)
     r = ds.response.values[0]
@@ -119,7 +119,7 @@ def test_score_windows():
 
 
 def test_bad_inputs_raise_named_errors():
-    with pytest.raises(InputError, match="freq_hz"):
+    with pytest.raises(InputError, match="frequency_Hz"):
         train(3, 0.0)
     with pytest.raises(InputError, match="dt_ms"):
         simulate(train(1, 1.0), dt_ms=1.0)
@@ -194,7 +194,7 @@ def test_protocol_inputs_are_validated_and_capped():
     with pytest.raises(WorkLimitError, match="max_shocks"):
         train(100_000, 10.0)
     assert len(train(20, 10.0, max_shocks=20).stim_times_ms) == 20
-    with pytest.raises(InputError, match="freq_hz"):
+    with pytest.raises(InputError, match="frequency_Hz"):
         train(3, float("nan"))
     with pytest.raises(InputError, match="intensity"):
         train(3, 1.0, intensity=-1.0)
@@ -204,11 +204,11 @@ def test_protocol_inputs_are_validated_and_capped():
         Protocol(1e12)
     with pytest.raises(InputError, match="stim_times_ms"):
         Protocol(100.0, (150.0,), (2.0,))
-    with pytest.raises(InputError, match="rate_hz"):
+    with pytest.raises(InputError, match="rate_Hz"):
         Protocol(100.0).with_rate_drive("c", -1.0)
     with pytest.raises(InputError, match="fibre"):
         Protocol(100.0).with_rate_drive("gamma", 1.0)
-    with pytest.raises(InputError, match="rate_hz"):
+    with pytest.raises(InputError, match="rate_Hz"):
         Protocol(100.0).with_background(float("nan"))
     assert shock("0.5 s", duration_ms="1 s").duration_ms == 1000.0
 

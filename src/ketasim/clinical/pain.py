@@ -104,47 +104,47 @@ def heat_to_c_rate(temperature_c, spec: HeatEncoderSpec = HeatEncoderSpec()):
 class PainTransferSpec:
     """Projection-neuron rate -> NRS transfer (see module docstring).
 
-    threshold_hz : projection output at the pain threshold (R_th).
-    half_hz : supra-threshold output rated 5 (x50).
+    threshold_Hz : projection output at the pain threshold (R_th).
+    half_Hz : supra-threshold output rated 5 (x50).
     exponent : n.
     """
 
-    threshold_hz: float
-    half_hz: float
+    threshold_Hz: float
+    half_Hz: float
     exponent: float = 1.0
 
     def __post_init__(self):
-        check_fields(self, {"threshold_hz": Interval(0, None, unit="spikes/s"),
-                            "half_hz": Interval(0, None, closed="neither", unit="spikes/s"),
+        check_fields(self, {"threshold_Hz": Interval(0, None, unit="spikes/s"),
+                            "half_Hz": Interval(0, None, closed="neither", unit="spikes/s"),
                             "exponent": Interval(0.2, 5)}, prefix="PainTransferSpec.")
 
 
-@validate_params({"rate_hz": Each(RATE_HZ), "spec": Instance(PainTransferSpec)})
-def nrs_from_output(rate_hz, spec: PainTransferSpec):
-    """Pain intensity (0-10 NRS) for projection-neuron rate(s) ``rate_hz`` (spikes/s).
+@validate_params({"rate_Hz": Each(RATE_HZ), "spec": Instance(PainTransferSpec)})
+def nrs_from_output(rate_Hz, spec: PainTransferSpec):
+    """Pain intensity (0-10 NRS) for projection-neuron rate(s) ``rate_Hz`` (spikes/s).
 
     Examples
     --------
-    >>> s = PainTransferSpec(threshold_hz=5.0, half_hz=10.0)
+    >>> s = PainTransferSpec(threshold_Hz=5.0, half_Hz=10.0)
     >>> nrs_from_output([2.0, 15.0], s).tolist()
     [0.0, 5.0]
     """
-    r = np.asarray(rate_hz, dtype=float)
-    x = np.maximum(r - spec.threshold_hz, 0.0)
+    r = np.asarray(rate_Hz, dtype=float)
+    x = np.maximum(r - spec.threshold_Hz, 0.0)
     xn = x ** spec.exponent
-    out = 10.0 * xn / (xn + spec.half_hz ** spec.exponent)
+    out = 10.0 * xn / (xn + spec.half_Hz ** spec.exponent)
     check_finite("nrs", out)
     return out
 
 
-def calibrate_transfer(c_rate_hz, output_hz, *, encoder: HeatEncoderSpec = HeatEncoderSpec(),
+def calibrate_transfer(c_rate_Hz, output_Hz, *, encoder: HeatEncoderSpec = HeatEncoderSpec(),
                        anchor_temperature_c: float = ANCHOR_TEMPERATURE_C,
                        anchor_nrs: float = ANCHOR_NRS) -> PainTransferSpec:
     """Fit the transfer to drug-free psychophysics, given the model's output curve.
 
     Parameters
     ----------
-    c_rate_hz, output_hz : the spiking model's drug-free projection output (spikes/s) as a
+    c_rate_Hz, output_Hz : the spiking model's drug-free projection output (spikes/s) as a
         function of C-nociceptor rate (Hz), increasing; must span 0.5 Hz .. the anchor rate.
     encoder : heat -> C rate mapping; the anchor temperature becomes an anchor C rate.
 
@@ -162,21 +162,21 @@ def calibrate_transfer(c_rate_hz, output_hz, *, encoder: HeatEncoderSpec = HeatE
     >>> round(float(nrs_from_output(3 * 0.5, s)), 3)
     0.0
     """
-    r = np.asarray(c_rate_hz, float)
-    y = np.asarray(output_hz, float)
+    r = np.asarray(c_rate_Hz, float)
+    y = np.asarray(output_Hz, float)
     if r.ndim != 1 or r.shape != y.shape or r.size < 4:
-        raise InputError("c_rate_hz/output_hz", (r.shape, y.shape), "1-D arrays of equal size >= 4")
+        raise InputError("c_rate_Hz/output_Hz", (r.shape, y.shape), "1-D arrays of equal size >= 4")
     if np.any(np.diff(r) <= 0):
-        raise InputError("c_rate_hz", r, "strictly increasing rates")
+        raise InputError("c_rate_Hz", r, "strictly increasing rates")
     r_anchor = float(heat_to_c_rate(anchor_temperature_c, encoder))
     if r[0] > PAIN_THRESHOLD_C_RATE_HZ or r[-1] < r_anchor:
-        raise InputError("c_rate_hz", (r[0], r[-1]),
+        raise InputError("c_rate_Hz", (r[0], r[-1]),
                          f"a grid spanning {PAIN_THRESHOLD_C_RATE_HZ}..{r_anchor:.2f} Hz")
     r_th = float(np.interp(PAIN_THRESHOLD_C_RATE_HZ, r, y))
     y_anchor = float(np.interp(r_anchor, r, y))
     x_anchor = y_anchor - r_th
     if x_anchor <= 0:
-        raise InputError("output_hz", (r_th, y_anchor),
+        raise InputError("output_Hz", (r_th, y_anchor),
                          "an output that rises between pain threshold and the anchor")
     grid = np.linspace(PAIN_THRESHOLD_C_RATE_HZ, r_anchor, 24)[1:]
     target = anchor_nrs * (grid - PAIN_THRESHOLD_C_RATE_HZ) / (r_anchor - PAIN_THRESHOLD_C_RATE_HZ)
@@ -194,8 +194,8 @@ def calibrate_transfer(c_rate_hz, output_hz, *, encoder: HeatEncoderSpec = HeatE
     return spec_for(float(res.x))
 
 
-def pain_dataset(rate_hz, spec: PainTransferSpec, dims=("condition",), coords=None) -> xr.Dataset:
-    """NRS for an array of projection rates as a stamped Dataset (``nrs``, ``output_hz``).
+def pain_dataset(rate_Hz, spec: PainTransferSpec, dims=("condition",), coords=None) -> xr.Dataset:
+    """NRS for an array of projection rates as a stamped Dataset (``nrs``, ``output_Hz``).
 
     Examples
     --------
@@ -203,8 +203,8 @@ def pain_dataset(rate_hz, spec: PainTransferSpec, dims=("condition",), coords=No
     >>> ds.nrs.values.round(2).tolist()
     [0.0, 6.0]
     """
-    r = np.asarray(rate_hz, float)
-    ds = xr.Dataset({"output_hz": (dims, r, {"units": "spikes/s"}),
+    r = np.asarray(rate_Hz, float)
+    ds = xr.Dataset({"output_Hz": (dims, r, {"units": "spikes/s"}),
                      "nrs": (dims, nrs_from_output(r, spec), {"units": "NRS 0-10"})},
                     coords=coords)
     return stamp(ds, model="ketasim.clinical.pain", citations=PAIN_CITATIONS,
@@ -227,4 +227,4 @@ def transfer_from_table(table) -> PainTransferSpec:
     if table.ketamine_uM[k0] != 0.0 or abs(table.gain[g1] - 1.0) > 1e-9:
         raise InputError("table", (table.ketamine_uM[k0], table.gain[g1]),
                          "a drive table with ketamine 0 and gain 1 on its grid")
-    return calibrate_transfer(table.c_rate_hz, table.out_hz[:, k0, g1])
+    return calibrate_transfer(table.c_rate_Hz, table.out_Hz[:, k0, g1])

@@ -74,27 +74,27 @@ def hfs_states(conditions, spec: SensitizationSpec | None = None, seed: int = 3,
 
 
 def slow_after(table, w, rho, hours: float, spec: SensitizationSpec | None = None,
-               c_rate_hz: float = 0.0, ketamine_uM: float = 0.0, every_min: float = 10.0,
+               c_rate_Hz: float = 0.0, ketamine_uM: float = 0.0, every_min: float = 10.0,
                dt_min: float = 1.0):
     """Slow model from states (W, rho) for ``hours`` at constant C drive and ketamine,
     recorded every ``every_min`` minutes (also the schedule step)."""
     spec = model_spec() if spec is None else spec
     n = len(w)
     n_sched = int(round(hours * 60 / every_min))
-    c = np.full((n, n_sched), float(c_rate_hz))
+    c = np.full((n, n_sched), float(c_rate_Hz))
     k = np.full((n, n_sched), float(ketamine_uM))
     return simulate_slow(table, c, k, schedule_dt_h=f"{every_min} min", dt_h=f"{dt_min} min",
                          record=Record(every=f"{every_min} min", variables="all"), spec=spec,
                          w0=w, rho0=rho)
 
 
-def spiking_steady(conditions, *, c_rate_hz=0.0, fibre_rates=(), duration_ms=12000.0,
+def spiking_steady(conditions, *, c_rate_Hz=0.0, fibre_rates=(), duration_ms=12000.0,
                    skip_ms=6000.0, seed=5, protocol_hook=None):
     """Steady WDR output (spikes/s) of a batch of conditions under a steady drive (same
     warm-up and window as the drive table: the response builds up over ~5 s)."""
     prot = steady_protocol(duration_ms)
-    if c_rate_hz > 0:
-        prot = prot.with_rate_drive("c", float(c_rate_hz))
+    if c_rate_Hz > 0:
+        prot = prot.with_rate_drive("c", float(c_rate_Hz))
     for fibre, rate in fibre_rates:
         prot = prot.with_rate_drive(fibre, float(rate))
     if protocol_hook is not None:

@@ -39,9 +39,9 @@ _CONDS = (("control", {}), ("propofol 1 uM", {"propofol_uM": 1.0}),
           ("ketamine 30 uM", {"ketamine_uM": 30.0}), ("ketamine 100 uM", {"ketamine_uM": 100.0}))
 
 
-@validate_params({"n_stimuli": N_STIMULI, "freq_hz": FREQ_HZ, "propofol_uM": LEVEL_UM,
+@validate_params({"n_stimuli": N_STIMULI, "frequency_Hz": FREQ_HZ, "propofol_uM": LEVEL_UM,
                   "thiopental_uM": LEVEL_UM, "seed": SEED})
-def run(n_stimuli: int = 15, freq_hz: float = 1.0, propofol_uM: float = 1.0,
+def run(n_stimuli: int = 15, frequency_Hz: float = 1.0, propofol_uM: float = 1.0,
         thiopental_uM: float = 25.0, seed: int = 0) -> xr.Dataset:
     """Wind-up under control, propofol, thiopental and ketamine (one batch, with traces)."""
     conds = []
@@ -54,11 +54,11 @@ def run(n_stimuli: int = 15, freq_hz: float = 1.0, propofol_uM: float = 1.0,
             kw["thiopental_uM"] = thiopental_uM
             label = f"thiopental {thiopental_uM:g} uM"
         conds.append(Condition(label=label, **kw))
-    ds = simulate(train(n_stimuli, freq_hz), conds, seed=seed,
+    ds = simulate(train(n_stimuli, frequency_Hz), conds, seed=seed,
                   record=Record(1.0, ("i_inh", "v")))
     keep = ["response", "c_response", "after_discharge", "windup_ratio", "i_inh", "v"]
     return stamp_experiment(ds[keep], [ds], "m01-propofol-windup",
-                            {"n_stimuli": n_stimuli, "freq_hz": freq_hz,
+                            {"n_stimuli": n_stimuli, "frequency_Hz": frequency_Hz,
                              "propofol_uM": propofol_uM, "thiopental_uM": thiopental_uM,
                              "seed": seed}, citations=(S.FRANKS1994,), seed=seed)
 

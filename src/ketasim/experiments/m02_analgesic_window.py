@@ -129,10 +129,10 @@ def _synaptic_charge(form: str, site: bool, kets) -> dict[str, list]:
     return out
 
 
-def _steady(conds, nmda, seed, duration_ms, c_rate_hz=0.0, fibre=None):
+def _steady(conds, nmda, seed, duration_ms, c_rate_Hz=0.0, fibre=None):
     prot = steady_protocol(duration_ms)
-    if c_rate_hz > 0:
-        prot = prot.with_rate_drive("c", c_rate_hz)
+    if c_rate_Hz > 0:
+        prot = prot.with_rate_drive("c", c_rate_Hz)
     if fibre is not None:
         prot = prot.with_rate_drive(*fibre)
     sp = simulate(prot, conds, nmda=nmda, seed=seed, max_spikes=max_spikes_for(duration_ms))
@@ -154,7 +154,7 @@ def run(ketamine_uM: tuple = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0), forms: tuple = FOR
     forms, configs = tuple(np.atleast_1d(forms)), tuple(np.atleast_1d(configs))
     spec = model_spec()
     _, transfer = pain_model(spec)
-    heat_hz = float(heat_to_c_rate(TEST_TEMPERATURE_C))
+    heat_Hz = float(heat_to_c_rate(TEST_TEMPERATURE_C))
     # the established (drug-free) sensitized state: HFS, then 1 h at rest
     _, pl0 = run_with_plasticity(hfs_protocol(), [Condition()], spec, seed=seed)
     w1, r1 = relax_at_rest(pl0.W.values[:, -1], pl0.rho.values[:, -1, :], 1.0, spec)
@@ -183,8 +183,8 @@ def run(ketamine_uM: tuple = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0), forms: tuple = FOR
             g = gain_of(w, r, spec)
             data["prevention_pct"][i, j] = 100.0 * (g[0] - g) / max(g[0] - 1.0, 1e-9)
             sens = [Condition(params=p_sens, ketamine_uM=k) for k in kets]
-            h0, a = _steady(conds, nmda, seed, duration_ms, c_rate_hz=heat_hz)
-            h1, b = _steady(sens, nmda, seed, duration_ms, c_rate_hz=heat_hz)
+            h0, a = _steady(conds, nmda, seed, duration_ms, c_rate_Hz=heat_Hz)
+            h1, b = _steady(sens, nmda, seed, duration_ms, c_rate_Hz=heat_Hz)
             pp, c = _steady(sens, nmda, seed, duration_ms, fibre=("adelta", PINPRICK_ADELTA_HZ))
             tt, d = _steady(sens, nmda, seed, duration_ms, fibre=("abeta", TOUCH_ABETA_HZ))
             for key, out in (("heat_nrs_normal", h0), ("heat_nrs_sensitized", h1),

@@ -10,15 +10,15 @@ psychophysics only: tillman1995, torebjork1984, price2008; [estimate]) gives the
 Summary keys
 ------------
 temperatures_c : list of stimulus temperatures (degC).
-output_hz : WDR output (spikes/s) per temperature (spiking model).
+output_Hz : WDR output (spikes/s) per temperature (spiking model).
 nrs : pain (0-10) per temperature.
 monotone : bool, output and NRS never decrease with temperature.
 linearity_r2 : R^2 of a straight line through output vs C-fibre rate above threshold
     ("roughly proportional", M3).
 pain_threshold_c : lowest temperature with NRS > 0.
-touch_output_hz, touch_nrs : light-touch probe (NRS must be 0: touch is not painful).
-pinprick_output_hz, pinprick_nrs : pin-prick probe.
-transfer : fitted transfer parameters (threshold_hz, half_hz, exponent).
+touch_output_Hz, touch_nrs : light-touch probe (NRS must be 0: touch is not painful).
+pinprick_output_Hz, pinprick_nrs : pin-prick probe.
+transfer : fitted transfer parameters (threshold_Hz, half_Hz, exponent).
 """
 
 from __future__ import annotations
@@ -56,25 +56,25 @@ def run(t_min: float = 40.0, t_max: float = 50.0, n_temps: int = 6,
     table, transfer = pain_model()
     temps = np.linspace(t_min, t_max, int(n_temps))
     rates = heat_to_c_rate(temps)
-    out = np.array([spiking_steady([Condition()], c_rate_hz=r, duration_ms=duration_ms,
+    out = np.array([spiking_steady([Condition()], c_rate_Hz=r, duration_ms=duration_ms,
                                    seed=seed)[0] for r in rates])
     touch = spiking_steady([Condition()], fibre_rates=[("abeta", TOUCH_ABETA_HZ)],
                            duration_ms=duration_ms, seed=seed)[0]
     prick = spiking_steady([Condition()], fibre_rates=[("adelta", PINPRICK_ADELTA_HZ)],
                            duration_ms=duration_ms, seed=seed)[0]
-    xs = np.linspace(0, transfer.threshold_hz + 4 * transfer.half_hz, 200)
+    xs = np.linspace(0, transfer.threshold_Hz + 4 * transfer.half_Hz, 200)
     ds = xr.Dataset(
-        {"c_rate_hz": ("temperature", rates, {"units": "Hz"}),
-         "output_hz": ("temperature", out, {"units": "spikes/s"}),
+        {"c_rate_Hz": ("temperature", rates, {"units": "Hz"}),
+         "output_Hz": ("temperature", out, {"units": "spikes/s"}),
          "nrs": ("temperature", nrs_from_output(out, transfer), {"units": "NRS 0-10"}),
-         "table_output_hz": ("temperature", table.output(rates, 0.0, 1.0), {"units": "spikes/s"}),
+         "table_output_Hz": ("temperature", table.output(rates, 0.0, 1.0), {"units": "spikes/s"}),
          "transfer_x": ("x", xs, {"units": "spikes/s"}),
          "transfer_nrs": ("x", nrs_from_output(xs, transfer), {"units": "NRS 0-10"})},
         coords={"temperature": ("temperature", temps, {"units": "degC"})})
-    ds.attrs.update(touch_output_hz=float(touch), touch_nrs=float(nrs_from_output(touch, transfer)),
-                    pinprick_output_hz=float(prick),
+    ds.attrs.update(touch_output_Hz=float(touch), touch_nrs=float(nrs_from_output(touch, transfer)),
+                    pinprick_output_Hz=float(prick),
                     pinprick_nrs=float(nrs_from_output(prick, transfer)),
-                    transfer_threshold_hz=transfer.threshold_hz, transfer_half_hz=transfer.half_hz,
+                    transfer_threshold_Hz=transfer.threshold_Hz, transfer_half_Hz=transfer.half_Hz,
                     transfer_exponent=transfer.exponent)
     return stamp(ds, model="m03-stimulus-response",
                  citations=[*PAIN_CITATIONS, *SENSITIZATION_CITATIONS,
@@ -82,14 +82,14 @@ def run(t_min: float = 40.0, t_max: float = 50.0, n_temps: int = 6,
                  params={"t_min": float(t_min), "t_max": float(t_max), "n_temps": int(n_temps),
                          "duration_ms": float(duration_ms), "seed": int(seed),
                          "drive_table": table.key, "transfer": asdict(transfer),
-                         "touch_abeta_hz": TOUCH_ABETA_HZ,
-                         "pinprick_adelta_hz": PINPRICK_ADELTA_HZ}, seed=seed)
+                         "touch_abeta_Hz": TOUCH_ABETA_HZ,
+                         "pinprick_adelta_Hz": PINPRICK_ADELTA_HZ}, seed=seed)
 
 
 def _summary(ds: xr.Dataset) -> dict:
-    out = ds.output_hz.values
+    out = ds.output_Hz.values
     nrs = ds.nrs.values
-    r = ds.c_rate_hz.values
+    r = ds.c_rate_Hz.values
     above = r > 0.5
     r2 = float("nan")
     if above.sum() >= 3:
@@ -100,17 +100,17 @@ def _summary(ds: xr.Dataset) -> dict:
     painful = ds.temperature.values[nrs > 0]
     return {
         "temperatures_c": [float(t) for t in ds.temperature.values],
-        "output_hz": [round(float(x), 3) for x in out],
+        "output_Hz": [round(float(x), 3) for x in out],
         "nrs": [round(float(x), 3) for x in nrs],
         "monotone": bool(np.all(np.diff(out) >= -1e-9) and np.all(np.diff(nrs) >= -1e-9)),
         "linearity_r2": r2,
         "pain_threshold_c": float(painful.min()) if painful.size else None,
-        "touch_output_hz": ds.attrs["touch_output_hz"],
+        "touch_output_Hz": ds.attrs["touch_output_Hz"],
         "touch_nrs": ds.attrs["touch_nrs"],
-        "pinprick_output_hz": ds.attrs["pinprick_output_hz"],
+        "pinprick_output_Hz": ds.attrs["pinprick_output_Hz"],
         "pinprick_nrs": ds.attrs["pinprick_nrs"],
-        "transfer": {"threshold_hz": ds.attrs["transfer_threshold_hz"],
-                     "half_hz": ds.attrs["transfer_half_hz"],
+        "transfer": {"threshold_Hz": ds.attrs["transfer_threshold_Hz"],
+                     "half_Hz": ds.attrs["transfer_half_Hz"],
                      "exponent": ds.attrs["transfer_exponent"]},
     }
 
@@ -123,10 +123,10 @@ def figure(ds: xr.Dataset):
     fig = Figure(figsize=(12, 3.6))
     ax = fig.subplots(1, 3)
     t = ds.temperature.values
-    ax[0].plot(t, ds.output_hz, "o-", label="spiking model")
-    ax[0].plot(t, ds.table_output_hz, "k--", lw=1, label="drive table")
-    ax[0].axhline(ds.attrs["touch_output_hz"], color="tab:green", ls=":", label="light touch")
-    ax[0].axhline(ds.attrs["transfer_threshold_hz"], color="tab:red", ls=":",
+    ax[0].plot(t, ds.output_Hz, "o-", label="spiking model")
+    ax[0].plot(t, ds.table_output_Hz, "k--", lw=1, label="drive table")
+    ax[0].axhline(ds.attrs["touch_output_Hz"], color="tab:green", ls=":", label="light touch")
+    ax[0].axhline(ds.attrs["transfer_threshold_Hz"], color="tab:red", ls=":",
                   label="pain threshold output")
     ax[0].set(xlabel="skin temperature (degC)", ylabel="WDR output (spikes/s)",
               title="projection neuron")
@@ -139,7 +139,7 @@ def figure(ds: xr.Dataset):
     ax[1].legend(fontsize=7)
     ax[2].plot(ds.transfer_x, ds.transfer_nrs)
     ax[2].set(xlabel="WDR output (spikes/s)", ylabel="NRS", title=(
-        f"transfer: thr {ds.attrs['transfer_threshold_hz']:.1f} Hz, "
+        f"transfer: thr {ds.attrs['transfer_threshold_Hz']:.1f} Hz, "
         f"n {ds.attrs['transfer_exponent']:.2f}"))
     fig.suptitle("M3: drug-free stimulus-response")
     fig.tight_layout()
@@ -159,10 +159,10 @@ def story(s: dict) -> dict:
         "numbers": [
             ("pain threshold", s["pain_threshold_c"], "degC"),
             (f"pain at {t[-1]:g} degC", nrs[-1], "NRS"),
-            (f"output at {t[-1]:g} degC", s["output_hz"][-1], "spikes/s"),
+            (f"output at {t[-1]:g} degC", s["output_Hz"][-1], "spikes/s"),
             ("straight-line fit of output vs C-fibre rate (R^2)",
              float("nan") if s["linearity_r2"] is None else s["linearity_r2"], ""),
-            ("light touch: output", s["touch_output_hz"], "spikes/s"),
+            ("light touch: output", s["touch_output_Hz"], "spikes/s"),
             ("light touch: pain", s["touch_nrs"], "NRS"),
             ("pin-prick: pain", s["pinprick_nrs"], "NRS"),
         ],

@@ -4,7 +4,7 @@ Two conditioning modes, both through the calcium rules of `ketasim.spinal.plasti
 
 * ``"hfs"``: electrical high-frequency conditioning (5 x 1 s at 100 Hz; klein2004) run on the
   spiking model with the WDR Ca2+ driving the gain; the hours after run on the slow model.
-* ``"injury"``: an injury-like sustained C-fibre barrage (``injury_rate_hz`` for
+* ``"injury"``: an injury-like sustained C-fibre barrage (``injury_rate_Hz`` for
   ``injury_min`` minutes) run on the slow model from the spiking model's drive table.
 
 The gain scales the nociceptive synapses onto the projection neuron (hyperalgesia) and,
@@ -71,7 +71,7 @@ from ketasim.spinal.slow import gain_of, simulate_slow
 TEMPS = np.linspace(40.0, 50.0, 21)
 
 
-def conditioned_course(mode: str, hours: float, injury_rate_hz: float, injury_min: float,
+def conditioned_course(mode: str, hours: float, injury_rate_Hz: float, injury_min: float,
                        seed: int = 3, ketamine_uM: float = 0.0, ketamine_after_uM: float = 0.0):
     """Gain time course (t_h, gain) after conditioning in ``mode`` (shared with m11).
 
@@ -95,7 +95,7 @@ def conditioned_course(mode: str, hours: float, injury_rate_hz: float, injury_mi
     if mode == "injury":
         c = np.zeros((1, n))
         n_inj = int(round(injury_min / step_min))
-        c[0, :n_inj] = injury_rate_hz
+        c[0, :n_inj] = injury_rate_Hz
         k = np.full((1, n), float(ketamine_after_uM))
         k[0, :n_inj] = ketamine_uM
         slow = simulate_slow(table, c, k, w0=np.array([W_REST]), rho0=None, **slow_kw)
@@ -113,7 +113,7 @@ def lfs_gain(minutes: float = 17.0, spiking_s: float = 60.0, seed: int = 3):
     """
     spec = model_spec()
     n = int(spiking_s)
-    sp, pl = run_with_plasticity(train(n=n, freq_hz=1.0, intensity=2.0, start_ms=500.0),
+    sp, pl = run_with_plasticity(train(n=n, frequency_Hz=1.0, intensity=2.0, start_ms=500.0),
                                  [Condition()], spec, seed=seed)
     drive = plasticity_drive(sp, spec)
     st = calcium_drive_stats(drive, 0.5, spec.gain, skip_ms=drive.shape[1] * 0.5 / 2)
@@ -125,12 +125,12 @@ def lfs_gain(minutes: float = 17.0, spiking_s: float = 60.0, seed: int = 3):
 
 
 @validate_params({"mode": Options(("hfs", "injury")), "hours": Interval(1.0, 24 * 14),
-                  "injury_rate_hz": Interval(0, 16), "injury_min": Interval(0, 24 * 60),
+                  "injury_rate_Hz": Interval(0, 16), "injury_min": Interval(0, 24 * 60),
                   "seed": Interval(0, None, integer=True)})
-def run(mode: str = "hfs", hours: float = 6.0, injury_rate_hz: float = 8.0,
+def run(mode: str = "hfs", hours: float = 6.0, injury_rate_Hz: float = 8.0,
         injury_min: float = 30.0, seed: int = 3) -> xr.Dataset:
     table, transfer = pain_model()
-    t, g = conditioned_course(mode, hours, injury_rate_hz, injury_min, seed)
+    t, g = conditioned_course(mode, hours, injury_rate_Hz, injury_min, seed)
     _, _, heat_t = heat_nrs(table, transfer, np.full(t.size, TEST_TEMPERATURE_C), 0.0, g)
     _, touch_t = probe_nrs(table, transfer, "touch", 0.0, g)
     _, prick_t = probe_nrs(table, transfer, "pinprick", 0.0, g)
@@ -157,7 +157,7 @@ def run(mode: str = "hfs", hours: float = 6.0, injury_rate_hz: float = 8.0,
                  citations=[*SENSITIZATION_CITATIONS, *PAIN_CITATIONS,
                             *(k for k in table.citations.split(";") if k)],
                  params={"mode": mode, "hours": float(hours),
-                         "injury_rate_hz": float(injury_rate_hz),
+                         "injury_rate_Hz": float(injury_rate_Hz),
                          "injury_min": float(injury_min), "seed": int(seed),
                          "spec": asdict(model_spec()), "drive_table": table.key,
                          "transfer": asdict(transfer), "temperatures_c": TEMPS.tolist(),

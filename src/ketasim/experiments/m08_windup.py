@@ -36,27 +36,27 @@ from ketasim.spinal import sources as S
 _TRACES = ("v", "v_dend", "i_nmda", "i_cal", "ca_i", "i_can")
 
 
-@validate_params({"freqs_hz": Each(FREQ_HZ, max_len=20), "n_stimuli": N_STIMULI,
+@validate_params({"frequencies_Hz": Each(FREQ_HZ, max_len=20), "n_stimuli": N_STIMULI,
                   "n_stimuli_slow": N_STIMULI, "intensity": INTENSITY, "seed": SEED,
                   "traces": Instance(bool)})
-def run(freqs_hz: tuple = (0.1, 0.5, 1.0, 2.0), n_stimuli: int = 15, n_stimuli_slow: int = 6,
+def run(frequencies_Hz: tuple = (0.1, 0.5, 1.0, 2.0), n_stimuli: int = 15, n_stimuli_slow: int = 6,
         intensity: float = 2.0, seed: int = 0, traces: bool = True) -> xr.Dataset:
     """Run the wind-up protocol at each frequency, control and AP5-like NMDA block.
 
     Returns ``response``, ``c_response``, ``after_discharge`` on (frequency_Hz, condition,
     stimulus) and, with ``traces``, the control traces at 1 Hz on ``time`` (ms).
     """
-    freqs_hz = tuple(float(f) for f in np.atleast_1d(freqs_hz))
+    frequencies_Hz = tuple(float(f) for f in np.atleast_1d(frequencies_Hz))
     p = SpinalParams()
     conds = [Condition(p, label="control"), Condition(p.replace(nmda_scale=0.0), label="ap5")]
     nmax = max(n_stimuli, n_stimuli_slow)
-    shape = (len(freqs_hz), 2, nmax)
+    shape = (len(frequencies_Hz), 2, nmax)
     resp = np.full(shape, np.nan)
     cresp = np.full(shape, np.nan)
     ad = np.full(shape, np.nan)
     tr = None
     runs = []
-    for i, f in enumerate(freqs_hz):
+    for i, f in enumerate(frequencies_Hz):
         n = n_stimuli_slow if f < 0.25 else n_stimuli
         rec = traces and abs(f - 1.0) < 1e-9
         ds = simulate(train(n, f, intensity), conds, seed=seed,
@@ -73,13 +73,14 @@ def run(freqs_hz: tuple = (0.1, 0.5, 1.0, 2.0), n_stimuli: int = 15, n_stimuli_s
         {"response": (dims, resp, {"units": "spikes"}),
          "c_response": (dims, cresp, {"units": "spikes"}),
          "after_discharge": (dims, ad, {"units": "spikes"})},
-        coords={"frequency_Hz": ("frequency_Hz", np.asarray(freqs_hz, float), {"units": "Hz"}),
+        coords={"frequency_Hz": ("frequency_Hz", np.asarray(frequencies_Hz, float),
+                                 {"units": "Hz"}),
                 "condition": np.arange(2), "label": ("condition", ["control", "ap5"]),
                 "stimulus": np.arange(nmax)})
     if tr is not None:
         out = out.merge(tr)
     return stamp_experiment(out, runs, "m08-windup",
-                            {"freqs_hz": list(freqs_hz), "n_stimuli": n_stimuli,
+                            {"frequencies_Hz": list(frequencies_Hz), "n_stimuli": n_stimuli,
                              "n_stimuli_slow": n_stimuli_slow, "intensity": intensity,
                              "seed": seed, "traces": traces},
                             citations=(S.DICKENSON1987, S.MENDELL1966), seed=seed)

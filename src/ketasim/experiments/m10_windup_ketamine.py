@@ -34,17 +34,17 @@ from ketasim.spinal import sources as S
 
 
 @validate_params({"ketamine_uM": Each(LEVEL_UM, max_len=100), "n_stimuli": N_STIMULI,
-                  "freq_hz": FREQ_HZ, "seed": SEED})
+                  "frequency_Hz": FREQ_HZ, "seed": SEED})
 def run(ketamine_uM: tuple = (0.0, 1.0, 3.0, 10.0, 30.0, 100.0), n_stimuli: int = 15,
-        freq_hz: float = 1.0, seed: int = 0) -> xr.Dataset:
+        frequency_Hz: float = 1.0, seed: int = 0) -> xr.Dataset:
     """Ketamine concentration-response of the wind-up train (one batch; dims condition,
     stimulus, with ``ketamine_uM`` on condition)."""
     ketamine_uM = tuple(float(k) for k in np.atleast_1d(ketamine_uM))
     conds = [Condition(ketamine_uM=float(k), label=f"ket {k:g} uM") for k in ketamine_uM]
-    ds = simulate(train(n_stimuli, freq_hz), conds, seed=seed)
+    ds = simulate(train(n_stimuli, frequency_Hz), conds, seed=seed)
     return stamp_experiment(ds.copy(), [ds], "m10-windup-ketamine",
                             {"ketamine_uM": list(ketamine_uM), "n_stimuli": n_stimuli,
-                             "freq_hz": freq_hz, "seed": seed},
+                             "frequency_Hz": frequency_Hz, "seed": seed},
                             citations=(S.DAVIES1987, S.DICKENSON1987), seed=seed)
 
 

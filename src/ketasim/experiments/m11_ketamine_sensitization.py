@@ -113,12 +113,12 @@ def _equianalgesic_mu(k_uM: float, seed: int, duration_ms: float):
     """
     _, transfer = pain_model()
     r = float(heat_to_c_rate(TEST_TEMPERATURE_C))
-    base, ket = spiking_steady([Condition(), Condition(ketamine_uM=k_uM)], c_rate_hz=r,
+    base, ket = spiking_steady([Condition(), Condition(ketamine_uM=k_uM)], c_rate_Hz=r,
                                duration_ms=duration_ms, seed=seed)
     n0, nk = nrs_from_output([base, ket], transfer)
     target = n0 - nk
     occs = np.asarray(MU_GRID)
-    outs = spiking_steady([Condition(mu_occupancy=float(o)) for o in occs], c_rate_hz=r,
+    outs = spiking_steady([Condition(mu_occupancy=float(o)) for o in occs], c_rate_Hz=r,
                           duration_ms=duration_ms, seed=seed)
     red = n0 - nrs_from_output(outs, transfer)
     # first occupancy whose reduction reaches ketamine's (linear interpolation on the grid)
@@ -128,7 +128,7 @@ def _equianalgesic_mu(k_uM: float, seed: int, duration_ms: float):
         j = int(np.nonzero(red >= target)[0][0])
         x = 0.0 if j == 0 else float(occs[j - 1] + (target - red[j - 1]) / max(
             red[j] - red[j - 1], 1e-12) * (occs[j] - occs[j - 1]))
-    out_o = spiking_steady([Condition(mu_occupancy=x)], c_rate_hz=r, duration_ms=duration_ms,
+    out_o = spiking_steady([Condition(mu_occupancy=x)], c_rate_Hz=r, duration_ms=duration_ms,
                            seed=seed)
     n_o = float(nrs_from_output(out_o, transfer)[0])
     return x, _relief(n0, nk), _relief(n0, n_o)
@@ -137,7 +137,7 @@ def _equianalgesic_mu(k_uM: float, seed: int, duration_ms: float):
 def _probe_outputs(params, kets, seed, duration_ms):
     """Spiking WDR output for heat 47 degC, pin-prick and touch at each ketamine level."""
     conds = [Condition(params=params, ketamine_uM=float(k)) for k in kets]
-    heat = spiking_steady(conds, c_rate_hz=float(heat_to_c_rate(TEST_TEMPERATURE_C)),
+    heat = spiking_steady(conds, c_rate_Hz=float(heat_to_c_rate(TEST_TEMPERATURE_C)),
                           duration_ms=duration_ms, seed=seed)
     prick = spiking_steady(conds, fibre_rates=[("adelta", PINPRICK_ADELTA_HZ)],
                            duration_ms=duration_ms, seed=seed)
@@ -202,8 +202,8 @@ def run(ketamine_uM: tuple = (0.0, 1.0, 10.0, 30.0, 100.0), ketamine_eq_uM: floa
          "reversal_heat_nrs": ("ketamine_uM", rev_heat, {"units": "NRS"}),
          "reversal_pinprick_nrs": ("ketamine_uM", rev_prick, {"units": "NRS"}),
          "reversal_touch_nrs": ("ketamine_uM", rev_touch, {"units": "NRS"}),
-         "np_ongoing_hz": ("np_condition", ongoing, {"units": "spikes/s"}),
-         "np_touch_hz": ("np_condition", touch, {"units": "spikes/s"}),
+         "np_ongoing_Hz": ("np_condition", ongoing, {"units": "spikes/s"}),
+         "np_touch_Hz": ("np_condition", touch, {"units": "spikes/s"}),
          "np_ongoing_nrs": ("np_condition", nrs_from_output(ongoing, transfer), {"units": "NRS"}),
          "np_touch_nrs": ("np_condition", nrs_from_output(touch, transfer), {"units": "NRS"})},
         coords={"ketamine_uM": ("ketamine_uM", kets, {"units": "umol/L"}),
@@ -224,7 +224,7 @@ def run(ketamine_uM: tuple = (0.0, 1.0, 10.0, 30.0, 100.0), ketamine_eq_uM: floa
                          "spec": asdict(spec), "drive_table": table.key,
                          "transfer": asdict(transfer), "neuropathic": asdict(npspec),
                          "mu_grid": list(MU_GRID), "hfs": "5 x 1 s at 100 Hz (hfs_protocol)",
-                         "ongoing_c_rate_hz": 4.0, "ongoing_hours": 24.0},
+                         "ongoing_c_rate_Hz": 4.0, "ongoing_hours": 24.0},
                  seed=seed)
 
 

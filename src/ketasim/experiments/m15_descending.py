@@ -78,7 +78,7 @@ def run(ketamine_uM: tuple = (0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0),
         postsyn_factor=float(ds_sp.postsyn_factor[0] / d0.postsyn_factor[0]))),
         label="spinalized")
     r = float(heat_to_c_rate(TEST_TEMPERATURE_C))
-    out = spiking_steady(full + nmda_only + [spinal], c_rate_hz=r, duration_ms=duration_ms,
+    out = spiking_steady(full + nmda_only + [spinal], c_rate_Hz=r, duration_ms=duration_ms,
                          seed=seed)
     n = k.size
     ds = xr.Dataset(

@@ -59,7 +59,7 @@ def figure(ds: xr.Dataset) -> Figure:
         ax[2].plot(t, ds.gain.values, color="tab:red", label="central gain (slow model)")
     ax[2].axhline(1.0, color="gray", lw=0.8, ls=":")
     a2b = ax[2].twinx()
-    a2b.fill_between(t, ds.c_rate_hz.values, color="tab:orange", alpha=0.15, step="mid")
+    a2b.fill_between(t, ds.c_rate_Hz.values, color="tab:orange", alpha=0.15, step="mid")
     a2b.set_ylabel("C-fibre drive (Hz)")
     ax[2].set_ylabel("gain")
     ax[2].set_title("Sensitization: central gain under the afferent drive")

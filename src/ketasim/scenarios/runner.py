@@ -205,13 +205,13 @@ def nmda_drug_block(ketamine_uM, norketamine_uM):
     return np.clip(drug, 0.0, 1.0)[inv.ravel()].reshape(k.shape)
 
 
-def c_drive_hz(condition, t_h: np.ndarray) -> np.ndarray:
+def c_drive_Hz(condition, t_h: np.ndarray) -> np.ndarray:
     """C-fibre drive (Hz) of the condition at times ``t_h`` (see the module docstring).
 
     Examples
     --------
     >>> from ketasim.scenarios import Postoperative
-    >>> c_drive_hz(Postoperative(), np.array([0.1, 0.5, 48.5])).tolist()
+    >>> c_drive_Hz(Postoperative(), np.array([0.1, 0.5, 48.5])).tolist()
     [8.0, 4.0, 2.0]
     """
     t = np.asarray(t_h, float)
@@ -280,9 +280,9 @@ def _circuit(scenario, site: str, g: float, spec):
     mod = modulation_from_gain(g if site != "normal" else 1.0, spec)
     hook = None
     if cond.kind == "neuropathic" and site != "normal":
-        nps = NeuropathicSpec(ffi_scale=cond.ffi_scale, ectopic_abeta_hz=cond.ectopic_abeta_Hz,
-                              ectopic_adelta_hz=cond.ectopic_adelta_Hz,
-                              ectopic_c_hz=cond.ectopic_c_Hz,
+        nps = NeuropathicSpec(ffi_scale=cond.ffi_scale, ectopic_abeta_Hz=cond.ectopic_abeta_Hz,
+                              ectopic_adelta_Hz=cond.ectopic_adelta_Hz,
+                              ectopic_c_Hz=cond.ectopic_c_Hz,
                               mu_presyn_scale=cond.mu_presyn_scale)
         mod = mod.combine(nps.modulation())
         if site == "injured":
@@ -328,11 +328,11 @@ def _run_test(scenario, i, test, levels: dict, g: float, c_now: float, spec, tra
     out = {"added_c_rate_Hz": added_c, "citations": sp.attrs.get("citations", "")}
     if test.kind == "windup":
         resp = np.asarray(sp.response.values[0], float)
-        out.update(spikes=resp, output_hz=math.nan, nrs=math.nan,
+        out.update(spikes=resp, output_Hz=math.nan, nrs=math.nan,
                    windup_ratio=float(resp[-1] / resp[0]) if resp[0] > 0 else math.nan)
     else:
         rate = float(steady_output(sp, TEST_SKIP_MS)[0])
-        out.update(spikes=None, output_hz=rate, windup_ratio=math.nan,
+        out.update(spikes=None, output_Hz=rate, windup_ratio=math.nan,
                    nrs=float(nrs_from_output(rate, transfer)))
     return out
 
@@ -354,12 +354,12 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
     * dim ``time`` (h, the report grid ``readouts.every``): ``<species>_plasma_ng_mL``,
       ``<species>_effect_ng_mL`` per dosed species; the free receptor levels
       ``ketamine_uM``, ``norketamine_uM``, ``propofol_uM``... (every drug, 0 when not given);
-      ``nmda_block``; ``c_rate_hz`` (scheduled C drive); ``gain``, ``W``, ``rho_bar``;
-      ``out_hz`` and ``ongoing_nrs`` (ongoing pain from the slow model);
+      ``nmda_block``; ``c_rate_Hz`` (scheduled C drive); ``gain``, ``W``, ``rho_bar``;
+      ``out_Hz`` and ``ongoing_nrs`` (ongoing pain from the slow model);
     * dim ``test``: coordinates ``test_time_h``, ``test_kind``, ``test_site``; variables
       ``test_<species>_plasma_ng_mL`` / ``_effect_ng_mL``, ``test_<drug>_uM``,
-      ``test_nmda_block``, ``test_gain`` (gain applied at the site), ``test_c_rate_hz``
-      (peripheral C drive added), ``test_output_hz``, ``test_nrs``, ``test_windup_ratio``;
+      ``test_nmda_block``, ``test_gain`` (gain applied at the site), ``test_c_rate_Hz``
+      (peripheral C drive added), ``test_output_Hz``, ``test_nrs``, ``test_windup_ratio``;
       ``test_spikes_per_stimulus`` (test, stimulus; NaN-padded, wind-up tests only).
 
     Variables the scenario's ``readouts`` switch off are dropped. Provenance: ``attrs``
@@ -398,7 +398,7 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
     table, transfer = pain_model(spec)
     k_top = float(table.ketamine_uM[-1])
     mid_h = (np.arange(n_steps) + 0.5) * STEP_MIN / 60.0
-    c_sched = c_drive_hz(scenario.condition, mid_h)
+    c_sched = c_drive_Hz(scenario.condition, mid_h)
     k_mid = np.interp(mid_h, t_h, free["ketamine_uM"])
     clipped = float(np.mean(k_mid > k_top + 1e-12))
     k_sched = np.minimum(k_mid, k_top)
@@ -416,7 +416,7 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
     out_f = np.concatenate([[float(table.output(c_sched[0], k_sched[0],
                                                 np.clip(g_start, table.gain[0],
                                                         table.gain[-1])))],
-                            slow.out_hz.values[0]])
+                            slow.out_Hz.values[0]])
 
     # report grid
     every = scenario.readouts.every_h
@@ -442,13 +442,13 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
     data["nmda_block"] = ("time", block_rep, {
         "units": "1", "long_name": f"NMDA block by the drugs at {REFERENCE_VOLTAGE_MV:g} mV, "
                                    f"{MG_MM:g} mM Mg2+ (equilibrium)"})
-    data["c_rate_hz"] = ("time", c_drive_hz(scenario.condition, t_rep),
+    data["c_rate_Hz"] = ("time", c_drive_Hz(scenario.condition, t_rep),
                          {"units": "Hz", "long_name": "scheduled C-fibre drive"})
     data["gain"] = ("time", on_grid(gain_f), {"units": "1", "long_name": "central gain"})
     data["W"] = ("time", on_grid(w_f), {"units": "1", "long_name": "early-phase state"})
     data["rho_bar"] = ("time", on_grid(rb_f), {"units": "1", "long_name": "late-phase state"})
     out_rep = on_grid(out_f)
-    data["out_hz"] = ("time", out_rep, {"units": "spikes/s",
+    data["out_Hz"] = ("time", out_rep, {"units": "spikes/s",
                                         "long_name": "WDR output under the scheduled drive"})
     data["ongoing_nrs"] = ("time", nrs_from_output(np.maximum(out_rep, 0.0), transfer),
                            {"units": "NRS 0-10", "long_name": "ongoing pain"})
@@ -459,7 +459,7 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
     n_stim = max([t.n_shocks for t in tests if t.kind == "windup"], default=0)
     spikes = np.full((nt, n_stim), np.nan)
     tv: dict[str, np.ndarray] = {k: np.full(nt, np.nan) for k in (
-        "test_nmda_block", "test_gain", "test_c_rate_hz", "test_output_hz", "test_nrs",
+        "test_nmda_block", "test_gain", "test_c_rate_Hz", "test_output_Hz", "test_nrs",
         "test_windup_ratio")}
     for sp, (_, eff) in conc.items():
         tv[f"test_{sp}_plasma_ng_mL"] = np.full(nt, np.nan)
@@ -479,13 +479,13 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
         for f in RECEPTOR_DRUGS:
             tv[f"test_{f}"][i] = levels[f]
         g = float(np.interp(t, t_h, gain_f))
-        c_now = float(c_drive_hz(scenario.condition, np.array([t]))[0])
+        c_now = float(c_drive_Hz(scenario.condition, np.array([t]))[0])
         res = _run_test(scenario, i, test, levels, g, c_now, spec, transfer)
         tv["test_nmda_block"][i] = float(nmda_drug_block(levels["ketamine_uM"],
                                                          levels["norketamine_uM"]))
         tv["test_gain"][i] = g if test.site != "normal" else 1.0
-        tv["test_c_rate_hz"][i] = res["added_c_rate_Hz"]
-        tv["test_output_hz"][i] = res["output_hz"]
+        tv["test_c_rate_Hz"][i] = res["added_c_rate_Hz"]
+        tv["test_output_Hz"][i] = res["output_Hz"]
         tv["test_nrs"][i] = res["nrs"]
         tv["test_windup_ratio"][i] = res["windup_ratio"]
         if res["spikes"] is not None:
@@ -493,8 +493,8 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
         cites.append(res["citations"])
     _ts(progress, "done", 1.0)
 
-    units = {"test_nmda_block": "1", "test_gain": "1", "test_c_rate_hz": "Hz",
-             "test_output_hz": "spikes/s", "test_nrs": "NRS 0-10", "test_windup_ratio": "1"}
+    units = {"test_nmda_block": "1", "test_gain": "1", "test_c_rate_Hz": "Hz",
+             "test_output_Hz": "spikes/s", "test_nrs": "NRS 0-10", "test_windup_ratio": "1"}
     for k, v in tv.items():
         u = units.get(k, "ng/mL" if k.endswith("ng_mL") else "umol/L")
         data[k] = ("test", v, {"units": u})
@@ -511,7 +511,7 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
     ds = xr.Dataset(data, coords=coords)
     for n in ds.data_vars:
         v = ds[n].values
-        if n in ("test_output_hz", "test_nrs", "test_windup_ratio", "test_spikes_per_stimulus"):
+        if n in ("test_output_Hz", "test_nrs", "test_windup_ratio", "test_spikes_per_stimulus"):
             v = v[np.isfinite(v)]  # NaN marks "not this kind of test"
         check_finite(n, v)
     ds = _drop_unwanted(ds, scenario.readouts)
@@ -574,7 +574,7 @@ def summary(ds: xr.Dataset) -> dict:
 
     ``time_courses``: ``time_h`` (the report grid) and lists for every variable on ``time``
     (``<species>_plasma_ng_mL``, ``<species>_effect_ng_mL``, ``<drug>_uM``, ``nmda_block``,
-    ``c_rate_hz``, ``gain``, ``W``, ``rho_bar``, ``out_hz``, ``ongoing_nrs``) that the
+    ``c_rate_Hz``, ``gain``, ``W``, ``rho_bar``, ``out_Hz``, ``ongoing_nrs``) that the
     result holds.
 
     ``flags``: ``slow_ketamine_clipped_fraction`` (share of the horizon where free ketamine
@@ -608,7 +608,7 @@ def summary(ds: xr.Dataset) -> dict:
             "ketamine_uM": get("test_ketamine_uM", i),
             "free_uM": {f[:-3]: get(f"test_{f}", i) for f in RECEPTOR_DRUGS},
             "nmda_block": get("test_nmda_block", i), "gain": get("test_gain", i),
-            "added_c_rate_Hz": get("test_c_rate_hz", i), "output_Hz": get("test_output_hz", i),
+            "added_c_rate_Hz": get("test_c_rate_Hz", i), "output_Hz": get("test_output_Hz", i),
             "spikes_per_stimulus": sp, "windup_ratio": get("test_windup_ratio", i),
             "nrs": get("test_nrs", i)})
     courses = {"time_h": [float(x) for x in ds.time.values]}

@@ -518,12 +518,12 @@ class _AcuteDrive(_Model):
     ``ongoing_rate_Hz`` and halves every ``ongoing_half_life`` (null: constant).
 
     Names and defaults follow the slow-model experiments: m04's injury barrage
-    (``injury_rate_hz`` 8 Hz for ``injury_min`` 30 min) and m11's ongoing 4 Hz C drive.
+    (``injury_rate_Hz`` 8 Hz for ``injury_min`` 30 min) and m11's ongoing 4 Hz C drive.
     """
 
     _what: ClassVar[str] = "an acute condition"
     onset: Time = "0.0 h"
-    injury_rate_Hz: CRate = 8.0  # m04 injury_rate_hz [estimate]
+    injury_rate_Hz: CRate = 8.0  # m04 injury_rate_Hz [estimate]
     injury_duration: Time = "0.5 h"  # m04 injury_min = 30 [estimate]
     ongoing_rate_Hz: CRate = 4.0  # m11 ongoing drive [estimate]
     ongoing_half_life: Duration | None = "48.0 h"  # [estimate]

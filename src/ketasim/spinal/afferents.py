@@ -13,7 +13,7 @@ stimulus") and Poisson background are Poisson trains of such pathway events.
 Examples
 --------
 >>> from ketasim.spinal.afferents import train
->>> p = train(n=15, freq_hz=1.0, intensity=2.0)
+>>> p = train(n=15, frequency_Hz=1.0, intensity=2.0)
 >>> len(p.stim_times_ms), p.duration_ms
 (15, 16000.0)
 """
@@ -119,16 +119,16 @@ def _ms(value, field: str) -> float:
 
 @dataclass(frozen=True)
 class RateDrive:
-    """Poisson pathway events of one fibre class at ``rate_hz`` between two times (ms)."""
+    """Poisson pathway events of one fibre class at ``rate_Hz`` between two times (ms)."""
 
     fibre: str
-    rate_hz: float
+    rate_Hz: float
     start_ms: float
     stop_ms: float
     recruited: float = 1.0
 
     def __post_init__(self):
-        check_fields(self, {"fibre": Options(FIBRES), "rate_hz": RATE_HZ,
+        check_fields(self, {"fibre": Options(FIBRES), "rate_Hz": RATE_HZ,
                             "start_ms": Interval(0, MAX_DURATION_MS),
                             "stop_ms": Interval(0, MAX_DURATION_MS),
                             "recruited": Interval(0.0, 1.0)}, prefix="RateDrive.")
@@ -146,7 +146,7 @@ class Protocol:
     stim_times_ms: tuple[float, ...] = ()
     stim_intensity_xc: tuple[float, ...] = ()
     rate_drives: tuple[RateDrive, ...] = ()
-    background_hz: float = 0.0
+    background_Hz: float = 0.0
     jitter: bool = True
     label: str = ""
     meta: dict = field(default_factory=dict, compare=False)
@@ -155,7 +155,7 @@ class Protocol:
         check_fields(self, {"duration_ms": Interval(0, MAX_DURATION_MS, closed="right"),
                             "stim_times_ms": Instance(tuple, list),
                             "stim_intensity_xc": Instance(tuple, list),
-                            "rate_drives": Instance(tuple, list), "background_hz": RATE_HZ,
+                            "rate_drives": Instance(tuple, list), "background_Hz": RATE_HZ,
                             "jitter": Instance(bool), "label": TEXT, "meta": Instance(dict)})
         n = len(self.stim_times_ms)
         if len(self.stim_intensity_xc) != n:
@@ -173,42 +173,42 @@ class Protocol:
         object.__setattr__(self, "stim_intensity_xc",
                            tuple(float(x) for x in self.stim_intensity_xc))
         object.__setattr__(self, "rate_drives", tuple(self.rate_drives))
-        object.__setattr__(self, "background_hz", float(self.background_hz))
+        object.__setattr__(self, "background_Hz", float(self.background_Hz))
 
     def to_dict(self) -> dict:
         """The complete protocol as plain data (for provenance)."""
         return {"duration_ms": self.duration_ms, "stim_times_ms": list(self.stim_times_ms),
                 "stim_intensity_xc": list(self.stim_intensity_xc),
                 "rate_drives": [asdict(rd) for rd in self.rate_drives],
-                "background_hz": self.background_hz, "jitter": self.jitter,
+                "background_Hz": self.background_Hz, "jitter": self.jitter,
                 "label": self.label}
 
-    def with_rate_drive(self, fibre: str, rate_hz: float, start_ms: float = 0.0,
+    def with_rate_drive(self, fibre: str, rate_Hz: float, start_ms: float = 0.0,
                         stop_ms: float | None = None, recruited: float = 1.0) -> Protocol:
-        """Add Poisson pathway events of ``fibre`` at ``rate_hz`` (natural-stimulus drive)
+        """Add Poisson pathway events of ``fibre`` at ``rate_Hz`` (natural-stimulus drive)
         between ``start_ms`` and ``stop_ms`` (default: the end of the protocol).
 
-        >>> shock(500.0).with_rate_drive("c", 2.0).rate_drives[0].rate_hz
+        >>> shock(500.0).with_rate_drive("c", 2.0).rate_drives[0].rate_Hz
         2.0
         """
         check("fibre", fibre, Options(FIBRES))
-        check("rate_hz", rate_hz, RATE_HZ)
+        check("rate_Hz", rate_Hz, RATE_HZ)
         start = _ms(start_ms, "start_ms")
         stop = self.duration_ms if stop_ms is None else _ms(stop_ms, "stop_ms")
         check("stop_ms", stop, Interval(0, self.duration_ms))
         check("start_ms", start, Interval(0, stop))
         check("recruited", recruited, Interval(0.0, 1.0))
-        rd = RateDrive(fibre, float(rate_hz), float(start), float(stop), float(recruited))
+        rd = RateDrive(fibre, float(rate_Hz), float(start), float(stop), float(recruited))
         return _replace(self, rate_drives=self.rate_drives + (rd,))
 
-    def with_background(self, rate_hz: float = 100.0) -> Protocol:
+    def with_background(self, rate_Hz: float = 100.0) -> Protocol:
         """Add Poisson background excitation and inhibition (aguiar2010: mean interval 10 ms).
 
-        >>> shock(500.0).with_background(50.0).background_hz
+        >>> shock(500.0).with_background(50.0).background_Hz
         50.0
         """
-        check("rate_hz", rate_hz, RATE_HZ)
-        return _replace(self, background_hz=float(rate_hz))
+        check("rate_Hz", rate_Hz, RATE_HZ)
+        return _replace(self, background_Hz=float(rate_Hz))
 
     def deterministic(self) -> Protocol:
         """Same protocol without latency jitter (for cross-checks)."""
@@ -235,7 +235,7 @@ class Protocol:
                         chans.append(CH_FFI)
                         ws.append(f / fc.n_sub)
         for rd in self.rate_drives:
-            n = rng.poisson(rd.rate_hz * (rd.stop_ms - rd.start_ms) / 1000.0)
+            n = rng.poisson(rd.rate_Hz * (rd.stop_ms - rd.start_ms) / 1000.0)
             ts = np.sort(rng.uniform(rd.start_ms, rd.stop_ms, n))
             lat = float(FIBRES[rd.fibre].latencies_ms().mean())
             for t in ts:
@@ -246,9 +246,9 @@ class Protocol:
                     steps.append(t + lat + ffi_delay)
                     chans.append(CH_FFI)
                     ws.append(rd.recruited)
-        if self.background_hz > 0:
+        if self.background_Hz > 0:
             for ch in (CH_BGE, CH_BGI):
-                n = rng.poisson(self.background_hz * self.duration_ms / 1000.0)
+                n = rng.poisson(self.background_Hz * self.duration_ms / 1000.0)
                 for t in rng.uniform(0.0, self.duration_ms, n):
                     steps.append(t)
                     chans.append(ch)
@@ -262,7 +262,7 @@ class Protocol:
 
 def _replace(p: Protocol, **kw) -> Protocol:
     d = {k: getattr(p, k) for k in ("duration_ms", "stim_times_ms", "stim_intensity_xc",
-                                     "rate_drives", "background_hz", "jitter", "label")}
+                                     "rate_drives", "background_Hz", "jitter", "label")}
     d.update(kw)
     return Protocol(**d, meta=dict(p.meta))
 
@@ -292,12 +292,12 @@ def shock(t_ms: float = 1000.0, intensity: float = 2.0, duration_ms: float | Non
 
 
 @validate_params({"n": Interval(1, None, integer=True),
-                  "freq_hz": Interval(0, RATE_HZ.hi, closed="right"), "intensity": INTENSITY,
+                  "frequency_Hz": Interval(0, RATE_HZ.hi, closed="right"), "intensity": INTENSITY,
                   "start_ms": _TIME_MS, "tail_ms": _TIME_MS,
                   "max_shocks": Interval(1, MAX_STIMULI, integer=True)})
-def train(n: int = 15, freq_hz: float = 1.0, intensity: float = 2.0, start_ms: float = 1000.0,
+def train(n: int = 15, frequency_Hz: float = 1.0, intensity: float = 2.0, start_ms: float = 1000.0,
           tail_ms: float = 0.0, *, max_shocks: int = DEFAULT_MAX_SHOCKS) -> Protocol:
-    """``n`` shocks at ``freq_hz`` (wind-up protocol; aguiar2010: 15 at 1 Hz from t = 1 s).
+    """``n`` shocks at ``frequency_Hz`` (wind-up protocol; aguiar2010: 15 at 1 Hz from t = 1 s).
 
     The protocol lasts until one inter-stimulus interval (at most 1 s) plus ``tail_ms`` after
     the last shock. ``n`` is capped at ``max_shocks``.
@@ -312,14 +312,15 @@ def train(n: int = 15, freq_hz: float = 1.0, intensity: float = 2.0, start_ms: f
     check("n", n, Interval(1, None, integer=True))
     check("max_shocks", max_shocks, Interval(1, MAX_STIMULI, integer=True))
     check_work("n", n, max_shocks, "pass max_shocks=... to go past it")
-    check("freq_hz", freq_hz, Interval(0, RATE_HZ.hi, closed="right"))
+    check("frequency_Hz", frequency_Hz, Interval(0, RATE_HZ.hi, closed="right"))
     check("intensity", intensity, INTENSITY)
     start_ms = _ms(start_ms, "start_ms")
     check("start_ms", start_ms, Interval(0, MAX_DURATION_MS))
     tail_ms = _ms(tail_ms, "tail_ms")
     check("tail_ms", tail_ms, Interval(0, MAX_DURATION_MS))
-    isi = 1000.0 / freq_hz
+    isi = 1000.0 / frequency_Hz
     times = tuple(start_ms + i * isi for i in range(int(n)))
     dur = times[-1] + max(min(isi, 1000.0), 1000.0) + tail_ms
-    return Protocol(dur, times, (float(intensity),) * int(n), label=f"train {n} x {freq_hz:g} Hz",
-                    meta={"freq_hz": float(freq_hz)})
+    return Protocol(dur, times, (float(intensity),) * int(n),
+                    label=f"train {n} x {frequency_Hz:g} Hz",
+                    meta={"frequency_Hz": float(frequency_Hz)})

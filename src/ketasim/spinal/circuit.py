@@ -437,7 +437,7 @@ def simulate(protocol: Protocol, conditions=None, *,
     Examples
     --------
     >>> from ketasim.spinal import simulate, train, Condition
-    >>> ds = simulate(train(n=3, freq_hz=1.0), [Condition(), Condition(ketamine_uM=10.0)])
+    >>> ds = simulate(train(n=3, frequency_Hz=1.0), [Condition(), Condition(ketamine_uM=10.0)])
     >>> ds.response.dims
     ('condition', 'stimulus')
     >>> from ketasim.core.record import Record

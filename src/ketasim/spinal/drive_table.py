@@ -56,22 +56,22 @@ MAX_GRID_POINTS = 2000
 class DriveTable:
     """Steady-state spiking-model drive on a (c_rate, ketamine, gain) grid.
 
-    Arrays: ``out_hz`` (nr, nk, ng) WDR rate; ``a``, ``b`` (nr, nk, ng) early-rule drive
+    Arrays: ``out_Hz`` (nr, nk, ng) WDR rate; ``a``, ``b`` (nr, nk, ng) early-rule drive
     (1/s); ``f_p``, ``f_d`` (nr, nk, ng, n_classes) late-rule fractions of time above
-    threshold; ``touch_hz``, ``pinprick_hz`` (nk, ng) probe-stimulus outputs. ``key`` is the
+    threshold; ``touch_Hz``, ``pinprick_Hz`` (nk, ng) probe-stimulus outputs. ``key`` is the
     `table_key`; ``citations`` the ';'-joined keys of the spiking run that made it.
     """
 
-    c_rate_hz: np.ndarray
+    c_rate_Hz: np.ndarray
     ketamine_uM: np.ndarray
     gain: np.ndarray
-    out_hz: np.ndarray
+    out_Hz: np.ndarray
     a: np.ndarray
     b: np.ndarray
     f_p: np.ndarray
     f_d: np.ndarray
-    touch_hz: np.ndarray
-    pinprick_hz: np.ndarray
+    touch_Hz: np.ndarray
+    pinprick_Hz: np.ndarray
     key: str = ""
     citations: str = ""
 
@@ -86,7 +86,7 @@ class DriveTable:
             d = {k: z[k] for k in z.files}
         return cls(**{k: (str(v) if k in ("key", "citations") else v) for k, v in d.items()})
 
-    def output(self, c_rate_hz, ketamine_uM, gain):
+    def output(self, c_rate_Hz, ketamine_uM, gain):
         """Interpolated WDR output rate (spikes/s) at arrays of (c_rate, ketamine, gain).
 
         Examples
@@ -94,17 +94,17 @@ class DriveTable:
         >>> tab = load_drive_table()   # doctest: +SKIP
         >>> tab.output(4.0, 0.0, 1.0)   # doctest: +SKIP
         """
-        r, k, g = np.broadcast_arrays(np.asarray(c_rate_hz, float),
+        r, k, g = np.broadcast_arrays(np.asarray(c_rate_Hz, float),
                                       np.asarray(ketamine_uM, float), np.asarray(gain, float))
         self.check_inside(r, k, g)
         out = np.empty(r.size)
-        interp3_many(self.c_rate_hz, self.ketamine_uM, self.gain, self.out_hz,
+        interp3_many(self.c_rate_Hz, self.ketamine_uM, self.gain, self.out_Hz,
                      r.ravel(), k.ravel(), g.ravel(), out)
         return out.reshape(r.shape)
 
     def probe(self, which: str, ketamine_uM, gain):
         """Interpolated output for the ``"touch"`` or ``"pinprick"`` probe."""
-        tab = {"touch": self.touch_hz, "pinprick": self.pinprick_hz}.get(which)
+        tab = {"touch": self.touch_Hz, "pinprick": self.pinprick_Hz}.get(which)
         if tab is None:
             raise InputError("probe", which, "'touch' or 'pinprick'")
         k, g = np.broadcast_arrays(np.asarray(ketamine_uM, float), np.asarray(gain, float))
@@ -116,7 +116,7 @@ class DriveTable:
 
     def check_inside(self, r, k, g):
         """Raise `InputError` if a value lies outside the grid (no extrapolation)."""
-        for name, v, ax in (("c_rate_hz", r, self.c_rate_hz), ("ketamine_uM", k, self.ketamine_uM),
+        for name, v, ax in (("c_rate_Hz", r, self.c_rate_Hz), ("ketamine_uM", k, self.ketamine_uM),
                             ("gain", g, self.gain)):
             if v is None:
                 continue
@@ -204,7 +204,7 @@ def table_key(spec: SensitizationSpec, base: SpinalParams, c_rates, ketamine_uM,
     16
     """
     extra = json.dumps({"spec": asdict(spec), "base": asdict(base),
-                        "c_rate_hz": [float(x) for x in np.ravel(c_rates)],
+                        "c_rate_Hz": [float(x) for x in np.ravel(c_rates)],
                         "ketamine_uM": [float(x) for x in np.ravel(ketamine_uM)],
                         "gain": [float(x) for x in np.ravel(gains)],
                         "duration_ms": float(duration_ms), "skip_ms": float(skip_ms),
@@ -236,7 +236,7 @@ def compute_drive_table(spec: SensitizationSpec = DEFAULT_SENSITIZATION, *,
     --------
     >>> t = compute_drive_table(c_rates=(0.0, 1.0), ketamine_uM=(0.0,), gains=(1.0, 1.5),
     ...                         duration_ms=600.0, skip_ms=100.0)
-    >>> t.out_hz.shape
+    >>> t.out_Hz.shape
     (2, 1, 2)
     """
     base = DEFAULT if base is None else base

@@ -176,7 +176,7 @@ class NeuropathicSpec:
     ffi_scale : fraction of feed-forward inhibition left. [estimate] 0.4: nerve injury
         causes a selective loss of GABAergic inhibition (moore2002) and a collapse of the
         Cl- gradient (coull2003); magnitudes are our estimates.
-    ectopic_abeta_hz, ectopic_adelta_hz, ectopic_c_hz : spontaneous (ectopic) pathway
+    ectopic_abeta_Hz, ectopic_adelta_Hz, ectopic_c_Hz : spontaneous (ectopic) pathway
         activity from injured afferents, dominated by A fibres (liu2000; [estimate]).
     mu_presyn_scale : fraction of presynaptic mu-opioid action left on injured afferents
         (kohno2005: reduced pre- and postsynaptic mu action; [estimate] 0.5).
@@ -188,16 +188,16 @@ class NeuropathicSpec:
     """
 
     ffi_scale: float = 0.4  # [estimate]
-    ectopic_abeta_hz: float = 2.0  # [estimate]
-    ectopic_adelta_hz: float = 1.0  # [estimate]
-    ectopic_c_hz: float = 0.5  # [estimate]
+    ectopic_abeta_Hz: float = 2.0  # [estimate]
+    ectopic_adelta_Hz: float = 1.0  # [estimate]
+    ectopic_c_Hz: float = 0.5  # [estimate]
     mu_presyn_scale: float = 0.5  # [estimate]
 
     def __post_init__(self):
         check_fields(self, {"ffi_scale": Interval(0, 1), "mu_presyn_scale": Interval(0, 1),
-                            "ectopic_abeta_hz": Interval(0, 100),
-                            "ectopic_adelta_hz": Interval(0, 100),
-                            "ectopic_c_hz": Interval(0, 100)}, prefix="NeuropathicSpec.")
+                            "ectopic_abeta_Hz": Interval(0, 100),
+                            "ectopic_adelta_Hz": Interval(0, 100),
+                            "ectopic_c_Hz": Interval(0, 100)}, prefix="NeuropathicSpec.")
 
     def modulation(self) -> CircuitModulation:
         """The circuit multipliers of the neuropathic state."""
@@ -206,8 +206,8 @@ class NeuropathicSpec:
     def add_ectopic(self, protocol):
         """Protocol with the ectopic afferent drive added (Poisson pathway events)."""
         p = protocol
-        for fibre, r in (("abeta", self.ectopic_abeta_hz), ("adelta", self.ectopic_adelta_hz),
-                         ("c", self.ectopic_c_hz)):
+        for fibre, r in (("abeta", self.ectopic_abeta_Hz), ("adelta", self.ectopic_adelta_Hz),
+                         ("c", self.ectopic_c_Hz)):
             if r > 0:
                 p = p.with_rate_drive(fibre, r)
         return p

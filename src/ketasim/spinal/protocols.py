@@ -44,10 +44,10 @@ def max_spikes_for(duration_ms: float) -> int:
     return int(duration_ms * 0.4) + 1000
 
 
-def hfs_protocol(n_trains: int = 5, freq_hz: float = 100.0, train_ms: float = 1000.0,
+def hfs_protocol(n_trains: int = 5, frequency_Hz: float = 100.0, train_ms: float = 1000.0,
                  interval_ms: float = 10_000.0, intensity: float = 2.0,
                  tail_ms: float = 2000.0) -> Protocol:
-    """High-frequency conditioning: ``n_trains`` x ``train_ms`` at ``freq_hz`` every
+    """High-frequency conditioning: ``n_trains`` x ``train_ms`` at ``frequency_Hz`` every
     ``interval_ms`` (klein2004: 5 x 1 s at 100 Hz, 10 s apart; benrath2005 used the same
     classic spinal LTP design) at ``intensity`` x C threshold.
 
@@ -58,24 +58,24 @@ def hfs_protocol(n_trains: int = 5, freq_hz: float = 100.0, train_ms: float = 10
     10
     """
     check("n_trains", n_trains, Interval(1, 100, integer=True))
-    check("freq_hz", freq_hz, Interval(0, 1000, closed="right"))
+    check("frequency_Hz", frequency_Hz, Interval(0, 1000, closed="right"))
     check("train_ms", train_ms, Interval(0, 60_000, closed="right"))
     check("interval_ms", interval_ms, Interval(0, 3.6e6, closed="right"))
     check("intensity", intensity, Interval(0, 100))
     check("tail_ms", tail_ms, Interval(0, 3.6e6))
-    per_train = int(round(train_ms * freq_hz / 1000.0))
+    per_train = int(round(train_ms * frequency_Hz / 1000.0))
     if per_train < 1:
-        raise InputError("train_ms", train_ms, f"a train holding >= 1 pulse at {freq_hz} Hz")
+        raise InputError("train_ms", train_ms, f"a train holding >= 1 pulse at {frequency_Hz} Hz")
     times = []
     for i in range(int(n_trains)):
         t0 = 500.0 + i * interval_ms
-        times += [t0 + k * 1000.0 / freq_hz for k in range(per_train)]
+        times += [t0 + k * 1000.0 / frequency_Hz for k in range(per_train)]
     dur = times[-1] + tail_ms
     return Protocol(dur, tuple(times), (float(intensity),) * len(times),
-                    label=f"HFS {n_trains} x {train_ms:g} ms at {freq_hz:g} Hz")
+                    label=f"HFS {n_trains} x {train_ms:g} ms at {frequency_Hz:g} Hz")
 
 
-def steady_protocol(duration_ms: float, background_hz: float = 100.0) -> Protocol:
+def steady_protocol(duration_ms: float, background_Hz: float = 100.0) -> Protocol:
     """An empty protocol (one zero-intensity marker shock at t = 0, which recruits no fibre)
     with Poisson background (aguiar2010), to which rate drives are added.
 
@@ -85,9 +85,9 @@ def steady_protocol(duration_ms: float, background_hz: float = 100.0) -> Protoco
     1000.0
     """
     check("duration_ms", duration_ms, Interval(0, None, closed="neither"))
-    check("background_hz", background_hz, Interval(0, 1000))
+    check("background_Hz", background_Hz, Interval(0, 1000))
     return Protocol(float(duration_ms), (0.0,), (0.0,), label="steady").with_background(
-        background_hz)
+        background_Hz)
 
 
 def steady_output(sp: xr.Dataset, skip_ms: float) -> np.ndarray:

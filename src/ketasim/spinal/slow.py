@@ -41,7 +41,7 @@ __all__ = ["simulate_slow", "gain_state_after", "relax_at_rest", "gain_of", "SLO
            "MAX_STEPS"]
 
 #: Traces the slow model can record (`Record.variables`).
-SLOW_VARIABLES = ("gain", "W", "rho_bar", "out_hz")
+SLOW_VARIABLES = ("gain", "W", "rho_bar", "out_Hz")
 #: Cap on conditions x integration steps of one call; lift with ``max_steps=``.
 MAX_STEPS = 2e8
 
@@ -134,7 +134,7 @@ def _slow_kernel(c_sched, k_sched, sched_every, n_steps, dt_s, rec_every, ax_r, 
             rho[i, c] = rv[0, c]
 
 
-def simulate_slow(table: DriveTable, c_rate_hz, ketamine_uM, *, schedule_dt_h,
+def simulate_slow(table: DriveTable, c_rate_Hz, ketamine_uM, *, schedule_dt_h,
                   dt_h="1 min", record: Record | None = None,
                   spec: SensitizationSpec = DEFAULT_SENSITIZATION, w0=None, rho0=None,
                   max_steps: float = MAX_STEPS) -> xr.Dataset:
@@ -143,7 +143,7 @@ def simulate_slow(table: DriveTable, c_rate_hz, ketamine_uM, *, schedule_dt_h,
     Parameters
     ----------
     table : `DriveTable` from the spiking model (`ketasim.spinal.drive_table.load_drive_table`).
-    c_rate_hz, ketamine_uM : arrays (condition, schedule_step) of ongoing C-fibre drive (Hz)
+    c_rate_Hz, ketamine_uM : arrays (condition, schedule_step) of ongoing C-fibre drive (Hz)
         and free ketamine at the receptor (uM), piecewise constant over ``schedule_dt_h``.
     schedule_dt_h : schedule step (h, or a quantity such as ``"10 min"``).
     dt_h : integration step (h or a quantity; default 1 min); must divide ``schedule_dt_h``.
@@ -158,7 +158,7 @@ def simulate_slow(table: DriveTable, c_rate_hz, ketamine_uM, *, schedule_dt_h,
 
     Returns
     -------
-    xarray.Dataset with traces ``gain``, ``W``, ``rho_bar`` and the WDR output ``out_hz`` at
+    xarray.Dataset with traces ``gain``, ``W``, ``rho_bar`` and the WDR output ``out_Hz`` at
     the scheduled drive (condition, time[h]), and the final states ``W_end``, ``rho_end``
     (to continue a simulation).
 
@@ -177,10 +177,10 @@ def simulate_slow(table: DriveTable, c_rate_hz, ketamine_uM, *, schedule_dt_h,
     sched_h = _hours(schedule_dt_h, "schedule_dt_h")
     step_h = _hours(dt_h, "dt_h")
     rec_h = record.interval("h", default=1.0 / 6.0)
-    c = np.ascontiguousarray(np.atleast_2d(np.asarray(c_rate_hz, float)))
+    c = np.ascontiguousarray(np.atleast_2d(np.asarray(c_rate_Hz, float)))
     k = np.ascontiguousarray(np.atleast_2d(np.asarray(ketamine_uM, float)))
     if c.ndim != 2 or c.shape != k.shape:
-        raise InputError("ketamine_uM", k.shape, f"the 2-D shape of c_rate_hz {c.shape}")
+        raise InputError("ketamine_uM", k.shape, f"the 2-D shape of c_rate_Hz {c.shape}")
     table.check_inside(c, k, None)
     every = sched_h / step_h
     if abs(every - round(every)) > 1e-9 or round(every) < 1:
@@ -203,7 +203,7 @@ def simulate_slow(table: DriveTable, c_rate_hz, ketamine_uM, *, schedule_dt_h,
         raise InputError("w0/rho0", "values outside [0, 1]", "states in [0, 1]")
     n_out = n_steps // rec
     og, ow, orho = (np.zeros((n_pat, n_out)) for _ in range(3))
-    _slow_kernel(c, k, every, n_steps, dt_s, rec, table.c_rate_hz, table.ketamine_uM,
+    _slow_kernel(c, k, every, n_steps, dt_s, rec, table.c_rate_Hz, table.ketamine_uM,
                  table.gain, table.a.ravel(), table.b.ravel(),
                  np.ascontiguousarray(table.f_p.reshape(-1, nk)),
                  np.ascontiguousarray(table.f_d.reshape(-1, nk)), params_vector(spec.gain),
@@ -211,10 +211,10 @@ def simulate_slow(table: DriveTable, c_rate_hz, ketamine_uM, *, schedule_dt_h,
     t_h = (np.arange(n_out) + 1) * rec * step_h
     idx = np.minimum(((np.arange(n_out) + 1) * rec - 1) // every, n_sched - 1)
     traces = {"gain": og, "W": ow, "rho_bar": orho}
-    if "out_hz" in names:
-        traces["out_hz"] = table.output(c[:, idx], k[:, idx],
+    if "out_Hz" in names:
+        traces["out_Hz"] = table.output(c[:, idx], k[:, idx],
                                         np.clip(og, table.gain[0], table.gain[-1]))
-    units = {"gain": "1", "W": "1", "rho_bar": "1", "out_hz": "spikes/s"}
+    units = {"gain": "1", "W": "1", "rho_bar": "1", "out_Hz": "spikes/s"}
     dims = ("condition", "time")
     data = {n: (dims, traces[n], {"units": units[n]}) for n in names}
     data["W_end"] = ("condition", w, {"units": "1", "long_name": "final early state"})
@@ -229,7 +229,7 @@ def simulate_slow(table: DriveTable, c_rate_hz, ketamine_uM, *, schedule_dt_h,
     cites = [*SENSITIZATION_CITATIONS, *(x for x in table.citations.split(";") if x)]
     return stamp(ds, model="ketasim.spinal.slow.simulate_slow", citations=cites,
                  params={"spec": asdict(spec), "drive_table": table.key,
-                         "c_rate_hz": c.tolist(), "ketamine_uM": k.tolist(),
+                         "c_rate_Hz": c.tolist(), "ketamine_uM": k.tolist(),
                          "schedule_dt_h": sched_h, "dt_h": step_h, "record_every_h": rec * step_h,
                          "variables": list(names), "w0": None if w0 is None else
                          np.asarray(w0, float).tolist(),
