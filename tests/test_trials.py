@@ -86,7 +86,7 @@ def test_batched_equals_simulate_per_patient():
             pp = int(np.flatnonzero(ds.test_kind.values == "pinprick")[0])
             want = table.probe("pinprick", ds.test_ketamine_uM.values[pp],
                                ds.test_gain.values[pp])
-            np.testing.assert_allclose(r["aux"]["pp24_output_hz"][a, j], want, rtol=1e-9)
+            np.testing.assert_allclose(r["aux"]["pp24_output_Hz"][a, j], want, rtol=1e-9)
     # ketamine lowers the gain at 24 h in every patient (NMDA block of the slow model)
     assert np.all(r["courses"]["gain"][1, :, 144] < r["courses"]["gain"][0, :, 144])
 

@@ -51,7 +51,7 @@ from ketasim.scenarios.runner import (
     _initial_state,
     _schedule,
     _test_seed,
-    c_drive_hz,
+    c_drive_Hz,
 )
 from ketasim.trials.population import allocation, covariates, noise_seed, pd_scales, pk_etas
 
@@ -196,12 +196,12 @@ def _arm(trial, base, a, idx, cov, scales, spec, table, transfer):
     else:
         conc, free = {}, {f: np.zeros((m, t_min.size)) for f in RECEPTOR_DRUGS}
 
-    c_top = float(table.c_rate_hz[-1])
+    c_top = float(table.c_rate_Hz[-1])
     k_top = float(table.ketamine_uM[-1])
     s_aff, s_tr, s_nm = (scales["afferent_drive"], scales["transfer"],
                          scales["nmda_sensitivity"])
     mid_h = (np.arange(n_steps) + 0.5) * STEP_MIN / 60.0
-    c_sched = np.minimum(c_drive_hz(base.condition, mid_h)[None, :] * s_aff[:, None], c_top)
+    c_sched = np.minimum(c_drive_Hz(base.condition, mid_h)[None, :] * s_aff[:, None], c_top)
     k_free = free["ketamine_uM"]
     k_mid = np.stack([np.interp(mid_h, t_h, k_free[j]) for j in range(m)]) * s_nm[:, None]
     clipped = np.mean(k_mid > k_top + 1e-12, axis=1)
@@ -211,13 +211,13 @@ def _arm(trial, base, a, idx, cov, scales, spec, table, transfer):
         w0, rho0 = np.repeat(w0, m), np.repeat(rho0, m, axis=0)
     slow = simulate_slow(table, c_sched, k_sched, schedule_dt_h=f"{STEP_MIN} min",
                          dt_h=f"{STEP_MIN} min",
-                         record=Record(every=f"{STEP_MIN} min", variables=("gain", "out_hz")),
+                         record=Record(every=f"{STEP_MIN} min", variables=("gain", "out_Hz")),
                          spec=spec, w0=w0, rho0=rho0)
     g_start = 1.0 if w0 is None else float(gain_of(w0[:1], rho0[:1], spec)[0])
     gain_f = np.concatenate([np.full((m, 1), g_start), slow.gain.values], axis=1)
     out0 = table.output(c_sched[:, 0], k_sched[:, 0],
                         np.full(m, np.clip(g_start, table.gain[0], table.gain[-1])))
-    out_f = np.concatenate([out0[:, None], slow.out_hz.values], axis=1)
+    out_f = np.concatenate([out0[:, None], slow.out_Hz.values], axis=1)
     del slow
 
     def at(y, t):  # (m, T) on t_h -> (m,) at time t
@@ -237,13 +237,13 @@ def _arm(trial, base, a, idx, cov, scales, spec, table, transfer):
             if o.kind == "heat":
                 c = np.full(m, float(heat_to_c_rate(o.temperature_C)))
                 if o.site == "injured":
-                    c_now = float(c_drive_hz(base.condition, np.array([o.time_h]))[0])
+                    c_now = float(c_drive_Hz(base.condition, np.array([o.time_h]))[0])
                     c = c + c_now * (s_aff if base.condition.kind != "neuropathic" else 1.0)
                 out = table.output(np.minimum(c, c_top), k, g)
             else:
                 out = table.probe(o.kind, k, g)
             res[o.name] = nrs_from_output(np.maximum(out, 0.0) * s_tr, transfer)
-            res[f"_{o.name}_output_hz"] = out
+            res[f"_{o.name}_output_Hz"] = out
             ti += 1
         elif o.kind == "windup":
             res[o.name] = _windup(trial, base, tests[ti], ti, nseed, m, at, free, gain_f,

@@ -62,7 +62,7 @@ def open_store(trial, out: str | Path, *, resume: bool = False):
     for c in COURSES:
         g.create_array(f"courses/{c}", shape=(a, n, t.size), chunks=(a, b, t.size),
                        dtype="f4", fill_value=np.nan)
-    for x in _AUX + tuple(f"{o.name}_output_hz" for o in trial.outcomes
+    for x in _AUX + tuple(f"{o.name}_output_Hz" for o in trial.outcomes
                           if o.kind in ("heat", "pinprick", "touch")):
         g.create_array(f"aux/{x}", shape=(a, n), chunks=(a, b), dtype="f8",
                        fill_value=np.nan)
