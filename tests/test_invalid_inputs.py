@@ -30,6 +30,7 @@ from ketasim.core.validation import (
 )
 
 LAYERS = ("ketasim", "ketasim.pk", "ketasim.receptors", "ketasim.spinal", "ketasim.clinical",
+          "ketasim.scenarios", "ketasim.trials",
           "ketasim.core")
 
 
@@ -67,6 +68,23 @@ NOT_SCALAR = {
     "ketasim.pk.drugs": "takes no arguments",
     "ketasim.receptors.ic50_from_curve": "takes a dose-response curve (two arrays)",
     "ketasim.simulate": "takes a scenario document (tested in test_scenarios_*.py)",
+    **{f"ketasim.scenarios.{f}": "takes a Scenario or a result (validated by the pydantic "
+       "schema; test_scenarios_*.py)" for f in ("canonical_json", "scenario_hash", "to_yaml",
+                                                 "summary", "write_outputs")},
+    "ketasim.scenarios.load_scenario": "takes a document (path, YAML text, dict); the schema "
+                                       "validates it, hostile documents in "
+                                       "test_scenarios_schema.py",
+    **{f"ketasim.scenarios.{f}": "takes a preset name (UnknownNameError; "
+       "test_scenarios_schema.py)" for f in ("init_preset", "show_preset", "preset_path")},
+    "ketasim.scenarios.list_presets": "takes no arguments",
+    "ketasim.trials.init_trial": "takes a preset name (UnknownNameError; test_trials.py)",
+    "ketasim.trials.list_trial_presets": "takes no arguments",
+    "ketasim.trials.load_trial": "takes a document; the trial schema validates it "
+                                 "(test_trials.py)",
+    "ketasim.trials.run_trial": "takes a Trial; workers/scheduler/backend checked inline "
+                                "(test_trials.py)",
+    "ketasim.trials.summarise": "takes a trial store",
+    "ketasim.trials.trial_hash": "takes a Trial",
     "ketasim.receptors.deactivation_tau_w": "takes a receptor model (its scalar arguments "
                                             "are validated inline: test_receptors_subunits.py)",
 }
