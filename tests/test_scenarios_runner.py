@@ -175,3 +175,20 @@ def test_cli_bad_file_one_line_error(tmp_path, text):
     assert r.exit_code == 2
     lines = [x for x in r.output.splitlines() if x.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and "Traceback" not in r.output
+
+
+def test_s_ketamine_reaches_the_receptor():
+    """The PK layer names S-ketamine's variables ``s_ketamine_*``: its free level must reach
+    the receptor (it was silently dropped when the runner looked up ``s-ketamine`` only)."""
+    import ketasim
+
+    # the only S-ketamine model is paediatric (flint2017): a 20 kg, 6-year-old child
+    doc = {"name": "s-ketamine", "patient": {"weight_kg": 20, "height_cm": 115, "age_yr": 6,
+                                              "sex": "male"},
+           "regimens": [{"drug": "s-ketamine", "doses": [{"kind": "infusion",
+                                                          "rate": "0.15 mg/kg/h",
+                                                          "start": "0 min"}]}],
+           "condition": {"kind": "healthy"}, "tests": [], "horizon": "4 h"}
+    ds = ketasim.simulate(doc)
+    assert float(ds["ketamine_uM"].max()) > 0.05
+    assert float(ds["norketamine_uM"].max()) > 0.0  # S-norketamine from the Flint 2017 model

@@ -172,11 +172,12 @@ def _pk(scenario, t_min: np.ndarray):
                 plasma = p0 + plasma
                 eff = None if eff is None or e0 is None else e0 + eff
             conc[sp] = (plasma, eff)
-            field = _FIELD_OF.get(sp)
+            name = sp.replace("_", "-")  # PK variables spell s-ketamine as s_ketamine
+            field = _FIELD_OF.get(name)
             if field is not None:
                 own = ds[f"{sp}_effect_ng_mL" if f"{sp}_effect_ng_mL" in ds else v].values[0]
                 free[field] = free[field] + np.asarray(
-                    free_concentration_umol(np.maximum(own, 0.0), sp), float)
+                    free_concentration_umol(np.maximum(own, 0.0), name), float)
     return conc, free, runs
 
 
