@@ -28,6 +28,8 @@ FAST = {
     "m07-calcium-gain": {"hours": 2.0, "n_trains": 2},
     "m08-windup": {"frequencies_Hz": (0.1, 1.0), "n_stimuli": 4, "n_stimuli_slow": 3,
                    "traces": False},
+    "m08-windup-gain": {"nmda_scales": (1.0, 0.0), "frequencies_Hz": (1.0,), "n_stimuli": 4,
+                        "knockouts": ("no_can",)},
     "m10-windup-ketamine": {"ketamine_uM": (0.0, 1.0, 10.0), "n_stimuli": 4},
     "m11-ketamine-sensitization": {"ketamine_uM": (0.0, 1.0, 10.0)},
     "m15-descending": {"ketamine_uM": (0.0, 1.0, 10.0)},
