@@ -135,10 +135,17 @@ def test_store_resume_no_loss_no_duplicates(tmp_path):
         run_trial(t, tmp_path / "b", workers=1)
 
 
-def test_same_numbers_serial_pool_dask(tmp_path):
+def test_same_numbers_serial_pool_dask(tmp_path, monkeypatch):
+    """Serial, process pool and Dask give the same numbers. The pool starts on an empty
+    cache (KETASIM_CACHE): its two fresh processes must not compile the numba kernels at
+    the same time (a crashed process breaks the pool): one warms them under the cache lock,
+    leaving one marker."""
     t = _trial(4)
     s = zarr.open_group(str(run_trial(t, tmp_path / "s", workers=1)), mode="r")
+    monkeypatch.setenv("KETASIM_CACHE", str(tmp_path / "fresh-cache"))
     p = zarr.open_group(str(run_trial(t, tmp_path / "p", workers=2)), mode="r")
+    assert len(list((tmp_path / "fresh-cache" / "trials-warm").iterdir())) == 1
+    assert any((tmp_path / "fresh-cache" / "numba").rglob("*.nbi"))
     d = zarr.open_group(str(run_trial(t, tmp_path / "d", workers=2, backend="dask")),
                         mode="r")
     for name in ("outcomes/pain24", "outcomes/heat24", "courses/gain", "scales/transfer"):
