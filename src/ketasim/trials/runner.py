@@ -154,9 +154,10 @@ def run_trial(trial, out: str | Path, *, workers: int | None = None,
             n = min(workers or os.cpu_count() or 1, len(left))
             try:
                 with ProcessPoolExecutor(n, mp_context=mp.get_context("spawn")) as ex:
-                    futs = [ex.submit(run_block_task, doc, b, lo, hi, True)
-                            for b, (lo, hi) in left.items()]
-                    for f in as_completed(futs):
+                    # no list of the futures kept here: as_completed drops each one it
+                    # has yielded, so a finished block's arrays are freed once written
+                    for f in as_completed([ex.submit(run_block_task, doc, b, lo, hi, True)
+                                           for b, (lo, hi) in left.items()]):
                         b, res = f.result()
                         finish(b, res)
                         del left[b]
