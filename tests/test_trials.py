@@ -135,10 +135,17 @@ def test_store_resume_no_loss_no_duplicates(tmp_path):
         run_trial(t, tmp_path / "b", workers=1)
 
 
-def test_same_numbers_serial_pool_dask(tmp_path):
+def test_same_numbers_serial_pool_dask(tmp_path, monkeypatch):
+    """Serial, process pool and Dask give the same numbers. The pool starts on an empty
+    cache (KETASIM_CACHE): its two fresh processes must not compile the numba kernels at
+    the same time (a crashed process breaks the pool): one warms them under the cache lock,
+    leaving one marker."""
     t = _trial(4)
     s = zarr.open_group(str(run_trial(t, tmp_path / "s", workers=1)), mode="r")
+    monkeypatch.setenv("KETASIM_CACHE", str(tmp_path / "fresh-cache"))
     p = zarr.open_group(str(run_trial(t, tmp_path / "p", workers=2)), mode="r")
+    assert len(list((tmp_path / "fresh-cache" / "trials-warm").iterdir())) == 1
+    assert any((tmp_path / "fresh-cache" / "numba").rglob("*.nbi"))
     d = zarr.open_group(str(run_trial(t, tmp_path / "d", workers=2, backend="dask")),
                         mode="r")
     for name in ("outcomes/pain24", "outcomes/heat24", "courses/gain", "scales/transfer"):
@@ -178,3 +185,25 @@ def test_cli_trial(tmp_path):
     assert r.exit_code == 2 and "--patients" in r.output
     r = run.invoke(app, ["trial", "init", "nope"])
     assert r.exit_code == 2 and "one of" in r.output
+
+
+def test_population_truncated_to_pk_validity(monkeypatch):
+    """At 10,000 patients the default draw holds people past Kamp's 150 kg (the run used to
+    fail in its last blocks with a ValidityRangeError): they are redrawn, nobody else
+    changes, and a population that cannot meet the ranges is refused up front."""
+    from ketasim.pk.population import virtual_patients
+    from ketasim.trials.population import covariates, validity_ranges
+
+    t = load_trial("postop_ketamine_vs_placebo", patients=10000)
+    p = t.population
+    raw = virtual_patients(p.size, seed=p.seed, age_range=p.age_range, p_female=p.p_female,
+                           bmi_range=p.bmi_range)
+    c = covariates(t)
+    hi = validity_ranges(t)["weight_kg"][1]
+    assert hi == 150 and float(np.max(raw.weight_kg)) > hi >= float(np.max(c.weight_kg))
+    moved = np.asarray(raw.weight_kg) != np.asarray(c.weight_kg)
+    assert 0 < moved.sum() == (np.asarray(raw.weight_kg) > hi).sum()
+    import ketasim.trials.population as pop
+    monkeypatch.setattr(pop, "validity_ranges", lambda t: {"weight_kg": (10, 20)})
+    with pytest.raises(TrialError, match=r"population: .*PK models.*'weight_kg': \[10, 20\]"):
+        covariates(load_trial("postop_ketamine_vs_placebo", patients=5))

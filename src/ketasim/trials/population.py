@@ -3,7 +3,8 @@
 All randomness flows from ``population.seed`` (the root) through `numpy.random.SeedSequence`:
 
 * covariates: `ketasim.pk.virtual_patients` (size, root seed): sex, age, height by sex, BMI
-  by sex, weight = BMI x height^2 (fryar2021; weight and height correlate as in people);
+  by sex, weight = BMI x height^2 (fryar2021; weight and height correlate as in people),
+  truncated to the covariate ranges of the arms' PK models (`covariates`);
 * allocation (``randomised``): permuted blocks of ``2 x n_arms`` from
   ``SeedSequence([root, 1])``: arms stay balanced within every block of patients;
   ``all_arms``: every patient runs every arm;
@@ -35,18 +36,74 @@ import numpy as np
 
 from ketasim.pk.models.base import Covariates, ModelSpec
 
-__all__ = ["covariates", "allocation", "pd_scales", "pk_etas", "noise_seed", "PD_SCALES"]
+__all__ = ["covariates", "validity_ranges", "allocation", "pd_scales", "pk_etas", "noise_seed",
+           "PD_SCALES"]
 
 PD_SCALES = ("afferent_drive", "transfer", "nmda_sensitivity")
 
 
+def validity_ranges(trial) -> dict[str, tuple[float, float]]:
+    """The covariate ranges every PK model of the trial's arms was studied in (intersected)."""
+    from ketasim.pk.models import get_model, normalise_drug
+
+    out: dict[str, tuple[float, float]] = {}
+    for arm in trial.arms:
+        for r in arm.regimens:
+            for k, (lo, hi) in get_model(normalise_drug(r.drug), r.model).validity.items():
+                a, b = out.get(k, (-np.inf, np.inf))
+                out[k] = (max(a, lo), min(b, hi))
+    return out
+
+
+def _outside(cov: Covariates, ranges) -> np.ndarray:
+    v = {**cov.as_dict(), "bmi": cov.bmi}
+    bad = np.zeros(cov.n, bool)
+    for k, (lo, hi) in ranges.items():
+        bad |= (v[k] < lo) | (v[k] > hi)
+    return bad
+
+
 def covariates(trial) -> Covariates:
-    """Covariates of the whole population (N floats each: small even at 10^6 patients)."""
+    """Covariates of the whole population (N floats each: small even at 10^6 patients).
+
+    Patients outside the covariate ranges of the arms' PK models (e.g. a 198 cm man of BMI
+    40 weighs 157 kg, past the 150 kg of Kamp's ketamine model) are redrawn, by rejection,
+    from ``SeedSequence([root, 3, round])``: the population is truncated to the models'
+    validity, as the BMI is to ``bmi_range``; the other patients do not change.
+
+    >>> from ketasim.trials.schema import load_trial
+    >>> t = load_trial("postop_ketamine_vs_placebo", patients=20000)
+    >>> float(covariates(t).weight_kg.max()) <= validity_ranges(t)["weight_kg"][1]
+    True
+    """
     from ketasim.pk.population import virtual_patients
+    from ketasim.trials.schema import Problem, TrialError
 
     p = trial.population
-    return virtual_patients(p.size, seed=p.seed, age_range=p.age_range, p_female=p.p_female,
-                            bmi_range=p.bmi_range)
+    kw = {"age_range": p.age_range, "p_female": p.p_female, "bmi_range": p.bmi_range}
+    cov = virtual_patients(p.size, seed=p.seed, **kw)
+    ranges = validity_ranges(trial)
+    bad = _outside(cov, ranges)
+    if not bad.any():
+        return cov
+    w, a, h, s = (np.array(x, float) for x in (cov.weight_kg, cov.age_yr, cov.height_cm,
+                                                cov.sex))
+    for rnd in range(50):
+        k = int(bad.sum())
+        seed = int(np.random.SeedSequence([p.seed, 3, rnd]).generate_state(1)[0])
+        extra = virtual_patients(max(4 * k, 64), seed=seed, **kw)
+        take = np.flatnonzero(~_outside(extra, ranges))[:k]
+        idx = np.flatnonzero(bad)[:take.size]
+        for dst, src in ((w, extra.weight_kg), (a, extra.age_yr), (h, extra.height_cm),
+                         (s, extra.sex)):
+            dst[idx] = np.asarray(src)[take]
+        bad[idx] = False
+        if not bad.any():
+            return Covariates(w, a, h, s)
+    raise TrialError([Problem("population", {"age_range": list(p.age_range),
+                                             "bmi_range": list(p.bmi_range)},
+                              "ranges that overlap those of the arms' PK models "
+                              f"({ {k: list(v) for k, v in ranges.items()} })")])
 
 
 def allocation(trial) -> np.ndarray:

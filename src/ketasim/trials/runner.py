@@ -35,17 +35,55 @@ from ketasim.core.errors import InputError
 from ketasim.trials.schema import Trial, load_trial
 from ketasim.trials.store import blocks, done_blocks, open_store, write_block
 
-__all__ = ["run_trial", "run_block_task", "BACKENDS"]
+__all__ = ["run_trial", "run_block_task", "warm_kernels", "BACKENDS"]
 
 BACKENDS = ("serial", "local", "dask")
 Progress = Callable[[int, int], None]
 
 
-def run_block_task(trial_doc: dict, b: int, lo: int, hi: int) -> tuple[int, dict]:
-    """One block (a picklable task for the process pool and Dask)."""
+_WARM: set[str] = set()  # trials whose kernels this process has compiled or loaded
+
+
+def warm_kernels(trial) -> None:
+    """Compile (or load) the numba kernels ``trial`` uses, once per machine at a time.
+
+    Several fresh processes compiling the same ``cache=True`` kernels at once can leave
+    numba's cache index and data files of different compilations side by side, and a process
+    that loads them can crash (numba issues 4807 and 10128; a process pool then reports
+    ``BrokenProcessPool``). So the first process runs one patient of the trial under the
+    cache's file lock and leaves a marker keyed by the code's fingerprint and the trial; the
+    others wait on the lock, then find the marker and load the cached kernels. A process
+    calls this once per trial (later calls return at once).
+
+    >>> from ketasim.trials.schema import load_trial
+    >>> warm_kernels(load_trial("postop_ketamine_vs_placebo", patients=2))
+    """
+    from ketasim.core.cache import atomic_write, cache_root, file_lock, fingerprint
+    from ketasim.trials.batch import run_block
+    from ketasim.trials.schema import trial_hash
+
+    key = f"{fingerprint('ketasim.trials.batch')}-{trial_hash(trial)}"
+    if key in _WARM:
+        return
+    marker = cache_root() / "trials-warm" / key
+    if not marker.exists():
+        with file_lock("trials-warm"):
+            if not marker.exists():
+                run_block(trial, 0, 1)
+                atomic_write(marker, lambda tmp: tmp.write_text("ok"))
+    _WARM.add(key)
+
+
+def run_block_task(trial_doc: dict, b: int, lo: int, hi: int,
+                   warm: bool = False) -> tuple[int, dict]:
+    """One block (a picklable task for the process pool and Dask); ``warm`` first waits for
+    the trial's kernels to be in the cache (`warm_kernels`)."""
     from ketasim.trials.batch import run_block
 
-    return b, run_block(load_trial(trial_doc), lo, hi)
+    trial = load_trial(trial_doc)
+    if warm:
+        warm_kernels(trial)
+    return b, run_block(trial, lo, hi)
 
 
 def run_trial(trial, out: str | Path, *, workers: int | None = None,
@@ -63,7 +101,9 @@ def run_trial(trial, out: str | Path, *, workers: int | None = None,
     backend : ``serial``, ``local`` or ``dask`` (default: ``dask`` with a scheduler, else
         ``serial`` for one worker, else ``local``).
     resume : continue the store in ``out`` (finished blocks are not recomputed).
-    retries : Dask retries of a task whose worker was lost.
+    retries : how often a lost worker's blocks are run again: Dask task retries (a lost
+        worker's tasks are also rescheduled by the scheduler), or new process pools for the
+        blocks left (local backend).
     progress : ``progress(patients_done, patients_total)`` after each block.
     """
     if not isinstance(trial, Trial):
@@ -107,12 +147,24 @@ def run_trial(trial, out: str | Path, *, workers: int | None = None,
     elif backend == "local":
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures.process import BrokenProcessPool
 
-        n = min(workers or os.cpu_count() or 1, len(todo))
-        with ProcessPoolExecutor(n, mp_context=mp.get_context("spawn")) as ex:
-            futs = [ex.submit(run_block_task, doc, b, lo, hi) for b, lo, hi in todo]
-            for f in as_completed(futs):
-                finish(*f.result())
+        left = {b: (lo, hi) for b, lo, hi in todo}
+        for attempt in range(retries + 1):  # a lost process: a new pool for the blocks left
+            n = min(workers or os.cpu_count() or 1, len(left))
+            try:
+                with ProcessPoolExecutor(n, mp_context=mp.get_context("spawn")) as ex:
+                    # no list of the futures kept here: as_completed drops each one it
+                    # has yielded, so a finished block's arrays are freed once written
+                    for f in as_completed([ex.submit(run_block_task, doc, b, lo, hi, True)
+                                           for b, (lo, hi) in left.items()]):
+                        b, res = f.result()
+                        finish(b, res)
+                        del left[b]
+                break
+            except BrokenProcessPool:
+                if attempt == retries:
+                    raise
     else:
         _run_dask(doc, todo, finish, workers=workers, scheduler=scheduler, retries=retries)
     return out / "trial.zarr"
@@ -133,8 +185,9 @@ def _run_dask(doc, todo, finish, *, workers, scheduler, retries):
             raise InputError("scheduler", scheduler, f"a reachable Dask scheduler ({exc})") \
                 from None
     try:
-        futs = [client.submit(run_block_task, doc, b, lo, hi, retries=retries, pure=False,
-                              key=f"ketasim-block-{b}-{lo}-{hi}-{os.getpid()}-{time.time_ns()}")
+        stamp = f"{os.getpid()}-{time.time_ns()}"
+        futs = [client.submit(run_block_task, doc, b, lo, hi, True, retries=retries,
+                              pure=False, key=f"ketasim-block-{b}-{lo}-{hi}-{stamp}")
                 for b, lo, hi in todo]
         for f in as_completed(futs):
             finish(*f.result())

@@ -3,10 +3,12 @@
 Layout (one group, ``<out>/trial.zarr``): ``outcomes/<name>`` (arm, patient) float64;
 ``courses/<name>`` (arm, patient, time) float32 on the trial's ``every`` grid; ``aux/<name>``
 (arm, patient); ``scales/<name>`` and ``covariates/<name>`` (patient); ``allocation``
-(arm, patient) bool; ``done`` (block) bool. Chunks are one block of patients, so a block is
-written as whole chunks. The driver is the only writer: it writes a block's data, then
-sets ``done[block]``; a killed run leaves at most blocks without their flag, which a resumed
-run recomputes (overwriting the same chunks), so no patient is lost or duplicated.
+(arm, patient) bool; ``done`` (block) bool; ``written`` (block, the time a block was
+written) and ``writes`` (block, how often it was written). Chunks are one block of
+patients, so a block is written as whole chunks (zarr writes each chunk file atomically).
+The driver is the only writer: it writes a block's data, then sets ``done[block]``; a killed
+run leaves at most blocks without their flag, which a resumed run recomputes (overwriting
+the same chunks), so no patient is lost or duplicated.
 
 The store's attributes hold the normalised trial and its hash; resuming with another trial
 is refused.
@@ -15,6 +17,7 @@ is refused.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +78,8 @@ def open_store(trial, out: str | Path, *, resume: bool = False):
         allocation(trial)
     g.create_array("time_h", shape=(t.size,), dtype="f8")[:] = t
     g.create_array("done", shape=(nb,), chunks=(nb,), dtype="bool", fill_value=False)
+    g.create_array("written", shape=(nb,), chunks=(nb,), dtype="f8", fill_value=np.nan)
+    g.create_array("writes", shape=(nb,), chunks=(nb,), dtype="i4", fill_value=0)
     g.attrs.update(trial=trial.model_dump(mode="json"), trial_hash=h,
                    arms=trial.arm_names, outcomes=[o.name for o in trial.outcomes],
                    n_patients=n, block_size=b, courses=list(COURSES),
@@ -88,7 +93,8 @@ def done_blocks(g) -> np.ndarray:
 
 
 def write_block(g, trial, b: int, res: dict) -> None:
-    """Write block ``b``'s results, then mark it done."""
+    """Write block ``b``'s results, then mark it done (``written[b]``: the time, ``writes[b]``:
+    how often block ``b`` has been written, 1 in a run without a kill)."""
     lo, hi = res["lo"], res["hi"]
     for k, v in res["outcomes"].items():
         g[f"outcomes/{k}"][:, lo:hi] = v
@@ -99,4 +105,6 @@ def write_block(g, trial, b: int, res: dict) -> None:
             g[f"aux/{k}"][:, lo:hi] = v
     for k, v in res["scales"].items():
         g[f"scales/{k}"][lo:hi] = v
+    g["writes"][b] = int(g["writes"][b]) + 1
+    g["written"][b] = time.time()
     g["done"][b] = True
