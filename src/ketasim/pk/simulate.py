@@ -203,6 +203,41 @@ def _model_record(spec: ModelSpec, params: dict[str, np.ndarray]) -> dict:
     }
 
 
+
+def absorption_routes(drug: str, schedule: Schedule, overrides: dict | None = None
+                      ) -> dict[str, Route]:
+    """The absorbing routes (IM, oral, ...) a schedule's boluses use, by name, with
+    ``overrides`` (name -> Route) in place of the published ones."""
+    routes: dict[str, Route] = {}
+    for b in schedule.boluses:
+        r = get_route(drug, b.route)
+        if r.absorbed and r.name not in routes:
+            routes[r.name] = (overrides or {}).get(r.name, r)
+    return routes
+
+
+def dose_events(schedule: Schedule, routes: dict[str, Route], sysm, weight_kg,
+                t_end: float) -> tuple[list, list]:
+    """(boluses, infusions) as the exact solver takes them: ``(time, compartment, mg)`` and
+    ``(start, end, mg/min)`` per patient (``weight_kg`` an array); short IV boluses given
+    ``over`` minutes become infusions, absorbed doses go to their depot times F."""
+    bol, inf = [], []
+    for b in schedule.boluses:
+        amt = b.amount(weight_kg)
+        if b.over > 0:
+            inf.append((b.time, b.time + b.over, amt / b.over))
+        elif b.route in routes:
+            r = routes[b.route]
+            bol.append((b.time, sysm.depot[r.name], r.F * amt))
+        else:
+            bol.append((b.time, 0, amt))
+    for i in schedule.infusions:
+        end = t_end if i.duration is None else i.start + i.duration
+        if end > i.start:
+            inf.append((i.start, end, i.rate_mg_min(weight_kg)))
+    return bol, inf
+
+
 @validate_params({
     "drug": Instance(str),
     "model": (Instance(str, ModelSpec), NoneOK()),
@@ -212,6 +247,7 @@ def _model_record(spec: ModelSpec, params: dict[str, np.ndarray]) -> dict:
     "check_validity": Instance(bool),
     "max_points": Interval(1, None, integer=True),
 })
+
 def simulate(drug: str, model: str | ModelSpec | None = None,
              schedule: Schedule | dict | None = None,
              patients: Covariates | dict | None = None, times="0:60:1 min", *,
@@ -287,28 +323,10 @@ def simulate(drug: str, model: str | ModelSpec | None = None,
         _, rng, _ = _streams(seed)
         params = apply_iiv(spec, params, rng=rng)
     overrides = _route_params(route_params, d)
-    routes: dict[str, Route] = {}
-    for b in schedule.boluses:
-        r = get_route(d, b.route)
-        if r.absorbed and r.name not in routes:
-            routes[r.name] = overrides.get(r.name, r)
+    routes = absorption_routes(d, schedule, overrides)
     sysm = build_system(params, species=d, metabolite=spec.metabolite,
                         routes=tuple(routes.values()))
-    t_end = float(t.max())
-    bol, inf = [], []
-    for b in schedule.boluses:
-        amt = b.amount(cov.weight_kg)
-        if b.over > 0:
-            inf.append((b.time, b.time + b.over, amt / b.over))
-        elif b.route in routes:
-            r = routes[b.route]
-            bol.append((b.time, sysm.depot[r.name], r.F * amt))
-        else:
-            bol.append((b.time, 0, amt))
-    for i in schedule.infusions:
-        end = t_end if i.duration is None else i.start + i.duration
-        if end > i.start:
-            inf.append((i.start, end, i.rate_mg_min(cov.weight_kg)))
+    bol, inf = dose_events(schedule, routes, sysm, cov.weight_kg, float(t.max()))
     y = solve_linear(sysm.A, sysm.b, sysm.C, t, bol, inf, dtype=np.dtype(dt_name))
     ds = xr.Dataset(coords={
         "patient": np.arange(cov.n), "time": ("time", t, {"units": "min"}),

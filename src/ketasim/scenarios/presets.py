@@ -107,6 +107,18 @@ class _NoAliasSafeLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+def read_text_file(path) -> str:
+    """The text of a YAML document file (scenarios and trials), or `InputError` naming the
+    path."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("path", str(path), "an existing YAML file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError("path", str(path), f"a readable UTF-8 text file ({exc})") from None
+
+
 def _read_yaml(text: str) -> Any:
     if len(text) > MAX_TEXT:
         raise InputError("yaml", f"{len(text)} characters", f"at most {MAX_TEXT} characters")
@@ -158,13 +170,7 @@ def load_scenario(source: Any, *, max_tests: int = MAX_TESTS,
     elif isinstance(source, Path) or (
             isinstance(source, str) and "\n" not in source
             and source.strip().lower().endswith((".yaml", ".yml"))):
-        path = Path(source)
-        if not path.is_file():
-            raise InputError("path", str(source), "an existing YAML file")
-        try:
-            source = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError("path", str(path), f"a readable UTF-8 text file ({exc})") from None
+        source = read_text_file(source)
     if isinstance(source, str):
         source = _read_yaml(source)
     if not isinstance(source, dict):

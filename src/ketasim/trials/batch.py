@@ -117,8 +117,7 @@ def _pk_block(regimens, cov, trial, idx, t_min):
     """{species: (plasma, effect | None)} (m, T) ng/mL and free levels {field: (m, T) uM}."""
     from ketasim.pk import free_concentration_umol
     from ketasim.pk.models import get_model, normalise_drug
-    from ketasim.pk.routes import get_route
-    from ketasim.pk.simulate import build_system
+    from ketasim.pk.simulate import absorption_routes, build_system, dose_events
     from ketasim.pk.solver import solve_linear
 
     m = cov.n
@@ -135,28 +134,10 @@ def _pk_block(regimens, cov, trial, idx, t_min):
             if k in params:
                 params[k] = params[k] * np.exp(e)
         sched = _schedule(regs)
-        routes = {}
-        for b in sched.boluses:
-            rt = get_route(d, b.route)
-            if rt.absorbed and rt.name not in routes:
-                routes[rt.name] = rt
+        routes = absorption_routes(d, sched)
         sysm = build_system(params, species=d, metabolite=spec.metabolite,
                             routes=tuple(routes.values()))
-        t_end = float(t_min.max())
-        bol, inf = [], []
-        for b in sched.boluses:
-            amt = b.amount(cov.weight_kg)
-            if b.over > 0:
-                inf.append((b.time, b.time + b.over, amt / b.over))
-            elif b.route in routes:
-                rt = routes[b.route]
-                bol.append((b.time, sysm.depot[rt.name], rt.F * amt))
-            else:
-                bol.append((b.time, 0, amt))
-        for i in sched.infusions:
-            end = t_end if i.duration is None else i.start + i.duration
-            if end > i.start:
-                inf.append((i.start, end, i.rate_mg_min(cov.weight_kg)))
+        bol, inf = dose_events(sched, routes, sysm, cov.weight_kg, float(t_min.max()))
         y = solve_linear(sysm.A, sysm.b, sysm.C, t_min, bol, inf, dtype=np.dtype("float64"))
         outs = {name: y[:, o, :] for o, name in enumerate(sysm.outputs)}
         for name, plasma in outs.items():

@@ -78,6 +78,7 @@ from ketasim.scenarios.schema import (
     ScenarioError,
     Time,
     _integer,
+    _models_in,
     _number,
     _text,
     hours,
@@ -355,12 +356,6 @@ class Trial(_T):
 
 
 # ----------------------------------------------------------------------------- errors
-def _models_in(ann) -> list[type]:
-    if isinstance(ann, type) and issubclass(ann, BaseModel):
-        return [ann]
-    return [m for a in get_args(ann) for m in _models_in(a)]
-
-
 def _model_at(loc) -> type | None:
     cls: type | None = Trial
     pending: list[type] = []
@@ -447,7 +442,7 @@ def load_trial(source: Any, *, patients: int | None = None) -> Trial:
     >>> load_trial("postop_ketamine_vs_placebo", patients=10).population.size
     10
     """
-    from ketasim.scenarios.presets import _read_yaml
+    from ketasim.scenarios.presets import _read_yaml, read_text_file
 
     if isinstance(source, Trial):
         source = source.model_dump(mode="json")
@@ -456,13 +451,7 @@ def load_trial(source: Any, *, patients: int | None = None) -> Trial:
         from ketasim.trials.presets import trial_preset_path
         source = trial_preset_path(source)
     if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source):
-        path = Path(source)
-        if not path.is_file():
-            raise InputError("path", str(source), "an existing YAML file")
-        try:
-            source = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError("path", str(path), f"a readable UTF-8 text file ({exc})") from None
+        source = read_text_file(source)
     if isinstance(source, str):
         source = _read_yaml(source)
     if not isinstance(source, dict):
