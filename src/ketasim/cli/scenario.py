@@ -77,6 +77,8 @@ def simulate_cmd(
 
     if not str(file).lower().endswith((".yaml", ".yml")):
         raise InputError("FILE", str(file), "a scenario file ending in .yaml or .yml")
+    if not Path(file).is_file():
+        raise InputError("FILE", str(file), "an existing scenario YAML file")
     scenario = load_scenario(Path(file))
     out = output_dir("--out", out)  # before the work starts
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
