@@ -16,3 +16,7 @@ def add_standard_imports(doctest_namespace):
     doctest_namespace["np"] = numpy
     doctest_namespace["xr"] = xarray
     doctest_namespace["ketasim"] = ketasim
+
+# The web explorer's Streamlit scripts run as pages, not as importable modules (their
+# tests are tests/test_app_pages.py and tests/test_app_browser.py).
+collect_ignore_glob = ["src/ketasim/app/main.py", "src/ketasim/app/pages/*.py"]

@@ -11,6 +11,7 @@ from ketasim.cli import (
     pk,  # noqa: F401
     scenario,  # noqa: F401
     trial,  # noqa: F401
+    web,  # noqa: F401
 )
 from ketasim.cli.app import app
 from ketasim.cli.errors import _escape, _fail, _os_message

@@ -1,0 +1,20 @@
+"""Entry script of the web explorer (`ketasim app` runs it with Streamlit).
+
+The pages live in ``ketasim/app/pages``; each is a plain Streamlit script that also runs
+alone (the tests drive each with ``streamlit.testing.v1.AppTest``).
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+st.set_page_config(page_title="ketasim explorer", layout="wide")
+
+_PAGES = Path(__file__).with_name("pages")
+_LIST = [("choices", "Choices", True), ("concentrations", "Concentrations", False),
+         ("nmda", "NMDA block by site", False), ("windup", "Wind-up", False),
+         ("pain", "Sensitization and pain", False), ("cortex", "The cortex", False),
+         ("compare", "Side by side", False), ("trials", "Virtual trials", False)]
+pages = [st.Page(str(_PAGES / f"{name}.py"), title=title, url_path=name, default=default)
+         for name, title, default in _LIST if (_PAGES / f"{name}.py").is_file()]
+st.navigation(pages).run()
