@@ -19,4 +19,4 @@ def add_standard_imports(doctest_namespace):
 
 # The web explorer's Streamlit scripts run as pages, not as importable modules (their
 # tests are tests/test_app_pages.py and tests/test_app_browser.py).
-collect_ignore_glob = ["src/ketasim/app/main.py", "src/ketasim/app/pages/*.py"]
+collect_ignore_glob = ["src/ketasim/app/main.py", "src/ketasim/app/views/*.py"]

@@ -1,6 +1,6 @@
 """The web explorer: every layer live in the browser (`ketasim app`).
 
-A multi-page Streamlit app (``ketasim/app/main.py`` and ``ketasim/app/pages/``) whose panels
+A multi-page Streamlit app (``ketasim/app/main.py`` and ``ketasim/app/views/``) whose panels
 share one patient and one regimen: choices, concentrations, NMDA block by site, wind-up,
 sensitization and pain, side by side, small virtual trials; teaching boxes on every panel
 and exports (CSV, NetCDF, PNG, scenario YAML). What the panels compute is in

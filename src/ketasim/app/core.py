@@ -138,12 +138,13 @@ def to_scenario(cfg: dict, *, tests: bool = True):
     from ketasim.scenarios import load_scenario
     from ketasim.scenarios.schema import hours
 
-    doc = scenario_dict(cfg, tests=tests)
-    s = load_scenario(doc, max_horizon_h=MAX_HORIZON_H)
+    s = load_scenario(scenario_dict(cfg, tests=False), max_horizon_h=MAX_HORIZON_H)
     t = float(cfg.get("time_h", 0.0)) if _is_number(cfg.get("time_h", 0.0)) else math.nan
     if not (0.0 <= t <= s.horizon_h):
         raise InputError("time_h", cfg.get("time_h"),
                          f"a time in [0, {s.horizon_h:g}] h (within the horizon)")
+    if tests:
+        s = load_scenario(scenario_dict(cfg, tests=True), max_horizon_h=MAX_HORIZON_H)
     every = max(2.0 / 60.0, s.horizon_h / 1500.0)
     doc = s.model_dump(mode="json")
     doc["readouts"]["every"] = f"{every!r} h"

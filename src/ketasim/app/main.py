@@ -1,6 +1,6 @@
 """Entry script of the web explorer (`ketasim app` runs it with Streamlit).
 
-The pages live in ``ketasim/app/pages``; each is a plain Streamlit script that also runs
+The pages live in ``ketasim/app/views``; each is a plain Streamlit script that also runs
 alone (the tests drive each with ``streamlit.testing.v1.AppTest``).
 """
 
@@ -10,7 +10,7 @@ import streamlit as st
 
 st.set_page_config(page_title="ketasim explorer", layout="wide")
 
-_PAGES = Path(__file__).with_name("pages")
+_PAGES = Path(__file__).with_name("views")
 _LIST = [("choices", "Choices", True), ("concentrations", "Concentrations", False),
          ("nmda", "NMDA block by site", False), ("windup", "Wind-up", False),
          ("pain", "Sensitization and pain", False), ("cortex", "The cortex", False),

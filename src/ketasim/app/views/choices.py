@@ -42,8 +42,12 @@ with right:
     models = [""] + [m.name for m in list_models(draft["drug"])]
     if draft["model"] not in models:
         draft["model"] = ""
-    draft["model"] = st.selectbox("PK model ('' = the drug's default)", models,
-                                  models.index(draft["model"]), key="ch_model")
+    from ketasim.pk import DEFAULT_MODEL
+
+    default_model = DEFAULT_MODEL[draft["drug"]]
+    draft["model"] = st.selectbox("PK model", models, models.index(draft["model"]),
+                                  format_func=lambda m: m or f"default ({default_model})",
+                                  key="ch_model")
     draft["bolus"] = st.text_input("bolus at 0 h", draft["bolus"], max_chars=64,
                                    key="ch_bolus")
     draft["infusion"] = st.text_input("infusion rate from 0 h", draft["infusion"],
@@ -64,6 +68,11 @@ with right:
             "its infusion duration", draft["second_infusion_duration"], max_chars=32,
             key="ch_second_duration")
 
+try:  # a shorter horizon pulls the moment looked at inside it
+    hz = core.to_scenario({**draft, "time_h": 0.0}, tests=False).horizon_h
+    draft["time_h"] = min(float(draft["time_h"]), hz)
+except KetasimError:
+    pass
 try:
     s = core.to_scenario(draft)
 except KetasimError as exc:
