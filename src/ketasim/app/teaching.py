@@ -88,10 +88,13 @@ PANELS = {
         "look_for": (
             "Each electrical shock at twice the C-fibre threshold gives a burst of spikes in "
             "the wide-dynamic-range neuron; over a 1 Hz train the bursts grow (wind-up) "
-            "because NMDA current builds up with each shock. At analgesic concentrations "
-            "ketamine lowers the later bursts more than the first (use dependence); at low "
-            "frequency (0.1-0.2 Hz) there is no wind-up to block. Propofol at sedative "
-            "levels leaves wind-up almost unchanged."),
+            "because NMDA current builds up with each shock. Ketamine lowers the later bursts "
+            "more than the first (use dependence: the first burst rests on AMPA). In this "
+            "model the build-up falls clearly at the micromolar free levels of an "
+            "anaesthetic bolus (try 2 mg/kg and a moment of 0.1 h); at the few tenths of a "
+            "micromolar of a low-dose infusion the train changes little. At low frequency "
+            "(0.1-0.2 Hz) there is no wind-up to block. Propofol at sedative levels leaves "
+            "wind-up almost unchanged."),
         "sources": ("aguiar2010", "dickenson1987", "davies1987", "herrero2000",
                     "mendell1966"),
     },
@@ -114,7 +117,9 @@ PANELS = {
             "potentiates GABA-A inhibition, the opioid acts on mu-opioid receptors of the "
             "C-fibre terminals and the WDR neuron. In the wind-up row, propofol at hypnotic "
             "levels hardly changes spikes per stimulus (a sedative, not an analgesic: M1); "
-            "the opioid lowers every burst; ketamine lowers mainly the build-up. Only "
+            "the opioid lowers every burst; ketamine lowers the build-up, clearly only at "
+            "anaesthetic levels in this model (a bolus of 2 mg/kg looked at after a few "
+            "minutes), hardly at the low-dose levels of the default regimen. Only "
             "ketamine enters the slow gain model here: the gain columns of propofol and the "
             "opioid show the untreated course."),
         "sources": ("takazawa_2009", "bai_1999", "eleveld2018", "shafer1990", "aguiar2010"),
