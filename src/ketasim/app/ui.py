@@ -187,11 +187,20 @@ def cached_trapping(ketamine_uM: float, norketamine_uM: float, site: str,
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+def _windup_one(levels_json: str, label: str, n_shocks: int, frequency_Hz: float,
+                intensity: float, gain: float, trace: bool):
+    return core.windup_condition(json.loads(levels_json), label, n_shocks=n_shocks,
+                                 frequency_Hz=frequency_Hz, intensity=intensity, gain=gain,
+                                 trace=trace)
+
+
 def cached_windup(levels_json: str, n_shocks: int, frequency_Hz: float, intensity: float,
                   gain: float, trace: bool):
-    return core.windup(json.loads(levels_json), n_shocks=n_shocks,
-                       frequency_Hz=frequency_Hz, intensity=intensity, gain=gain,
-                       trace=trace)
+    """Wind-up with and without the drugs; each condition cached on its own (the
+    drug-free run does not change with the concentrations)."""
+    args = (n_shocks, frequency_Hz, intensity, gain, trace)
+    return core.combine_windup(_windup_one("{}", "drug-free", *args),
+                               _windup_one(levels_json, "with drugs", *args))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
