@@ -328,6 +328,8 @@ BAD_COMMAND_LINES = [
     (["clamp", "nmda", "--dt", "0"], ["--dt"]),
     (["clamp", "nmda", "--out", "{tmp}/afile/sub"], ["--out"]),
     (["clamp", "nmda", "--plot", "{tmp}/missing/x.png"], ["--plot"]),
+    (["app", "--port", "80"], ["port", "80", "1024"]),
+    (["app", "--host", "0.0.0.0"], ["--host", "0.0.0.0", "--allow-remote"]),
     (["clamp", "gabaa", "--voltage", "-80,0"], ["--voltage", "-80"]),
     (["clamp", "gabaa", "--concentration", "x"], ["--concentration"]),
     (["clamp", "gabaa", "--drug", "cocaine"], ["drug", "cocaine"]),
