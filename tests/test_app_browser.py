@@ -152,7 +152,7 @@ def test_every_page_renders_offline_and_is_not_blank(server, browser, shots, pat
 
 def test_controls_change_the_numbers(server, browser):
     """Typing a bigger bolus on Choices changes the plasma level shown on Concentrations
-    to the PK layer's value; moving the NMDA page's voltage slider changes the block."""
+    (reached through the app's own navigation: one session) to the PK layer's value."""
     from ketasim.app import core
 
     page = browser.new_page(viewport={"width": 1400, "height": 1600})
@@ -173,8 +173,14 @@ def test_controls_change_the_numbers(server, browser):
     want = float(np.interp(2.0, tl.time.values, tl.ketamine_plasma_ng_mL.values))
     assert after != before
     assert float(after) == pytest.approx(want, rel=1e-3)
+    page.close()
 
-    page.get_by_role("link", name="NMDA block by site").click()
+
+def test_voltage_slider_changes_the_block(server, browser):
+    """Moving the NMDA page's voltage slider from -60 mV towards 0 mV raises the block
+    shown (Mg2+ leaves the pore; `core.block_by_site`)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(f"{server}/nmda")
     settle(page)
     b0 = metric_value(page, "block: 2A")
     slider = page.get_by_role("slider").nth(1)  # [0] is the sidebar's moment slider
@@ -216,4 +222,32 @@ def test_hostile_values_are_refused_and_the_server_keeps_answering(server, brows
     page.goto(f"{server}/concentrations")
     settle(page)
     assert metric_value(page, "ketamine plasma at 2 h")
+    page.close()
+
+
+def test_windup_and_trial_controls(server, browser):
+    """Wind-up: 5 shocks instead of 15 gives the drug-free last-stimulus count of the
+    spinal model's 5-shock train (`core.windup_condition`); Trials: 30 patients run with a
+    progress bar and both arms are reported."""
+    from ketasim.app import core
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(f"{server}/windup")
+    settle(page)
+    box = page.get_by_label("shocks")
+    box.fill("5")
+    box.press("Enter")
+    settle(page)
+    want = int(core.windup_condition({}, "drug-free", n_shocks=5).response.values[0, -1])
+    assert int(metric_value(page, "spikes, last stimulus (drug-free)")) == want
+    page.goto(f"{server}/trials")
+    settle(page)
+    box = page.get_by_label(f"patients (at most {core.MAX_PATIENTS})")
+    box.fill("30")
+    box.press("Enter")
+    settle(page)
+    page.get_by_role("button", name="Run the trial").click()
+    settle(page)
+    page.wait_for_selector("text=placebo: mean ongoing pain", timeout=90_000)
+    assert float(metric_value(page, "regimen: mean ongoing pain")) >= 0.0
     page.close()
