@@ -143,6 +143,8 @@ def test_every_page_renders_offline_and_is_not_blank(server, browser, shots, pat
     page.wait_for_selector(f"text={PAGES[path]}", timeout=90_000)
     settle(page)
     assert page.query_selector('[data-testid="stException"]') is None, path
+    assert page.get_by_text("Internal error").count() == 0, path
+    assert page.get_by_text("Not accepted").count() == 0, path
     out = shots / f"{path or 'choices'}.png"
     page.screenshot(path=str(out), full_page=True)
     assert not_blank(out) > 10.0, out

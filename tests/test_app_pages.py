@@ -34,6 +34,7 @@ def metric(at: AppTest, label_start: str) -> str:
 
 def clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error if "Internal error" in e.value]
 
 
 def test_every_page_lists_its_claims_and_sources():
@@ -101,6 +102,7 @@ def test_concentrations_follow_the_dose():
     cfg = {**core.default_config(), "infusion": "", "time_h": 0.5}
     at = app("concentrations", cfg)
     clean(at)
+    assert not at.error
     v1 = float(metric(at, "ketamine plasma at 0.5 h"))
     tl = core.timeline(core.to_scenario(cfg, tests=False))
     expect = float(np.interp(0.5, tl.time.values, tl.ketamine_plasma_ng_mL.values))

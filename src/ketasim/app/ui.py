@@ -55,7 +55,10 @@ def show_error(exc: BaseException) -> None:
     allowed); never a traceback."""
     if isinstance(exc, KetasimError):
         st.error(f"**Not accepted:** {exc}")
-    else:  # a bug: say so without a traceback
+    else:  # a bug: say so without a traceback (which goes to the server's log)
+        import logging
+
+        logging.getLogger("ketasim.app").error("internal error", exc_info=exc)
         st.error(f"Internal error ({type(exc).__name__}); the inputs were not changed.")
 
 

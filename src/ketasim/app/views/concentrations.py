@@ -11,7 +11,8 @@ with ui.guard():
     c = ui.cfg()
     ds = ui.timeline()
     t = ds.time.values
-    species = [v[: -len("_plasma_ng_mL")] for v in ds.data_vars if v.endswith("_plasma_ng_mL")]
+    species = [v[: -len("_plasma_ng_mL")] for v in ds.data_vars
+               if v.endswith("_plasma_ng_mL") and ds[v].dims == ("time",)]
     free_vars = [v for v in ("ketamine_uM", "norketamine_uM", "propofol_uM", "thiopental_uM",
                              "morphine_uM", "fentanyl_uM", "remifentanil_uM")
                  if v in ds and float(ds[v].max()) > 0]
@@ -46,7 +47,8 @@ with ui.guard():
         if free_vars:
             a2.legend(fontsize=7)
         png = ui.show_figure(fig)
-        keep = [v for v in ds.data_vars if v.endswith("_ng_mL")] + free_vars + ["nmda_block"]
+        keep = [v for v in ds.data_vars if v.endswith("_ng_mL") and ds[v].dims == ("time",)]
+        keep += free_vars + ["nmda_block"]
         view = ds[keep]
         view.attrs = {k: ds.attrs[k] for k in ("scenario_hash", "citations", "ketasim_version")
                       if k in ds.attrs}
