@@ -218,7 +218,14 @@ def test_exports_are_readable():
     b = core.block_by_site(0.5)
     back = xr.open_dataset(io.BytesIO(core.netcdf_bytes(b)), engine="scipy")
     assert np.allclose(back.block.values, b.block.values)
-    assert core.csv_bytes(b).decode().startswith("site,ketamine_conc_uM")
+    text = core.csv_bytes(b).decode()
+    assert text.startswith("# dims: site\nsite,block\nlamina_I,")
+    assert "# dims: site, ketamine_conc_uM\nsite,ketamine_conc_uM,curve" in text
+    tl = core.timeline(core.to_scenario({**core.default_config(), "horizon": "1 h",
+                                         "time_h": 0.5}, tests=False))
+    back = xr.open_dataset(io.BytesIO(core.netcdf_bytes(tl)), engine="scipy")  # no tests
+    assert np.allclose(back.ketamine_plasma_ng_mL.values, tl.ketamine_plasma_ng_mL.values)
+    assert len(core.csv_bytes(tl).decode().splitlines()) == tl.sizes["time"] + 1
     assert core.png_bytes(Figure()).startswith(b"\x89PNG")
 
 

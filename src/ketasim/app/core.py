@@ -588,8 +588,9 @@ def trial_bands(ds: xr.Dataset, course: str = "ongoing_nrs",
 
 # ----------------------------------------------------------------------------- export
 def _plain(ds: xr.Dataset) -> xr.Dataset:
-    """A copy whose attributes NetCDF can hold (non-scalar ones as text)."""
-    out = ds.copy()
+    """A copy NetCDF-3 can hold: attributes that are not scalars as text, empty
+    dimensions (a scenario without tests) dropped."""
+    out = ds.drop_dims([d for d, n in ds.sizes.items() if n == 0])
     for obj in [out, *out.variables.values()]:
         for k, v in list(obj.attrs.items()):
             if not isinstance(v, str | int | float | np.number):
@@ -598,12 +599,26 @@ def _plain(ds: xr.Dataset) -> xr.Dataset:
 
 
 def csv_bytes(ds: xr.Dataset) -> bytes:
-    """The Dataset as CSV (one row per coordinate combination), UTF-8.
+    """The Dataset as CSV, UTF-8: one table per set of dimensions (variables that share
+    their dimensions side by side), each table after a ``# dims: ...`` line when there is
+    more than one; empty dimensions are dropped.
 
     >>> csv_bytes(xr.Dataset({"a": ("x", [1.0, 2.0])})).decode().splitlines()[0]
     'x,a'
     """
-    return ds.to_dataframe().to_csv().encode("utf-8")
+    ds = ds.drop_dims([d for d, n in ds.sizes.items() if n == 0])
+    groups: dict[tuple, list[str]] = {}
+    for name, var in ds.data_vars.items():
+        groups.setdefault(var.dims, []).append(name)
+    parts = []
+    for dims, names in groups.items():
+        if dims:
+            text = ds[names].to_dataframe()[names].to_csv()
+        else:
+            text = ",".join(names) + "\n" + ",".join(str(ds[n].item()) for n in names) + "\n"
+        parts.append(text if len(groups) == 1 else f"# dims: {', '.join(dims) or 'none'}\n"
+                     + text)
+    return "\n".join(parts).encode("utf-8")
 
 
 def netcdf_bytes(ds: xr.Dataset) -> bytes:
