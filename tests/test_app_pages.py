@@ -241,3 +241,27 @@ def test_explorer_caps():
         core.to_scenario({**core.default_config(), "horizon": "8 d"})
     with pytest.raises(InputError, match="time_h"):
         core.to_scenario({**core.default_config(), "time_h": 100.0})
+
+
+def test_app_command_binds_localhost_and_warns_beyond(monkeypatch):
+    """`ketasim app` binds 127.0.0.1 by default; another address needs --allow-remote and
+    prints a warning; Streamlit runs with telemetry and the file watcher off."""
+    from typer.testing import CliRunner
+
+    import ketasim.app as A
+    from ketasim.cli import app as cli
+
+    calls = []
+    monkeypatch.setattr(A, "launch", lambda port, host: calls.append((port, host)) or 0)
+    res = CliRunner().invoke(cli, ["app", "--port", "8700"])
+    assert res.exit_code == 0 and calls[-1] == (8700, "127.0.0.1")
+    assert "warning" not in res.output
+    res = CliRunner().invoke(cli, ["app", "--host", "0.0.0.0"])
+    assert res.exit_code == 2 and "--allow-remote" in res.output
+    res = CliRunner().invoke(cli, ["app", "--host", "0.0.0.0", "--allow-remote"])
+    assert res.exit_code == 0 and calls[-1] == (8501, "0.0.0.0")
+    assert "warning" in res.output and "no authentication" in res.output
+    cmd = A.streamlit_command(8700)
+    for flag in ("--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
+                 "--server.fileWatcherType=none", "--server.headless=true"):
+        assert flag in cmd
