@@ -1,0 +1,1 @@
+"""The brain layer: cortical network, signal measures and clinical readouts."""
