@@ -1,4 +1,6 @@
-"""Brain layer: a thalamocortical spiking network whose synapses are the receptor layer's models.
+"""The brain layer: cortical network, signal measures and clinical readouts.
+
+The network is a thalamocortical spiking network whose synapses are the receptor layer's models.
 
 * `simulate`: drug conditions (free effect-site uM) -> EEG proxy per region, population rates;
 * `BrainParams`, `Stimulus`, `Pulse`: the specs.
