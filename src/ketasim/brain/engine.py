@@ -97,9 +97,9 @@ def run_one(n_steps, dt, cell, ctype, region, pop, is_pyr, n_region, n_pop,
             ptr_l, tgt_l, wa_l, wn_l, wg_l, d_l, ptr_r, tgt_r, wa_r, wn_r, wg_r, d_r,
             nshare, ntau, u_tab, tau_gaba, tau_ampa, g_tonic, h_factor,
             bg_lam, bg_w, bg_wn, stim_on, stim_lam, stim_w, stim_pop, pulse_on, pulse_pA, pulse_pop,
-            rec_every, seed, eeg, rates, v_trace):
+            group, rec_every, seed, eeg, rates, v_trace, grates):
     """One condition. ``eeg[region, k]``, ``rates[pop, k]`` (spike counts), ``v_trace[pop, k]``
-    (mean V) are filled per recording bin of ``rec_every`` steps."""
+    (mean V), ``grates[group, k]`` (spike counts of the cell groups) are filled per recording bin of ``rec_every`` steps."""
     n = cell.shape[0]
     state = _seed_state(seed)
     v = np.empty(n)
@@ -204,6 +204,7 @@ def run_one(n_steps, dt, cell, ctype, region, pop, is_pyr, n_region, n_pop,
                 ref[i] = cell[i, 9]
                 ring[slot, i] = 1
                 rates[pop[i], rec_k] += 1.0
+                grates[group[i], rec_k] += 1.0
             minf = 1.0 / (1.0 + math.exp((v[i] - H_V_HALF_MV) / H_SLOPE_MV))
             mh[i] = minf + (mh[i] - minf) * dec_h
             ga[i] *= dec_a
@@ -231,7 +232,7 @@ def run_batch(n_steps, dt, cell, ctype, region, pop, is_pyr, n_region, n_pop,
               ptr_l, tgt_l, wa_l, wn_l, wg_l, d_l, ptr_r, tgt_r, wa_r, wn_r, wg_r, d_r,
               nshare, ntau, u_tab, tau_gaba, tau_ampa, g_tonic, h_factor,
               bg_lam, bg_w, bg_wn, stim_on, stim_lam, stim_w, stim_pop, pulse_on, pulse_pA, pulse_pop,
-              rec_every, seed, eeg, rates, v_trace):
+              group, rec_every, seed, eeg, rates, v_trace, grates):
     """All conditions (``prange``); per-condition inputs have a leading condition axis:
     ``u_tab[c]``, ``tau_gaba[c]``, ``g_tonic[c]``, ``h_factor[c]``; outputs ``eeg[c]``,
     ``rates[c]``, ``v_trace[c]``."""
@@ -241,5 +242,5 @@ def run_batch(n_steps, dt, cell, ctype, region, pop, is_pyr, n_region, n_pop,
                 ptr_l, tgt_l, wa_l, wn_l, wg_l, d_l, ptr_r, tgt_r, wa_r, wn_r, wg_r, d_r,
                 nshare, ntau, u_tab[c], tau_gaba[c], tau_ampa, g_tonic[c], h_factor[c],
                 bg_lam, bg_w, bg_wn, stim_on, stim_lam, stim_w, stim_pop, pulse_on, pulse_pA,
-                pulse_pop, rec_every, seed, eeg[c], rates[c], v_trace[c])
+                pulse_pop, group, rec_every, seed, eeg[c], rates[c], v_trace[c], grates[c])
     return 0

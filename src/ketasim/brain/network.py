@@ -86,6 +86,7 @@ from ketasim.receptors.subunits import BETA_FACTORS, TAU_W_TARGETS_MS, as_mixtur
 DRUGS = ("ketamine", "propofol", "thiopental", "midazolam")
 MAX_NEURON_STEPS = 2.0e11   # work cap: neurons x steps x conditions
 MAX_CONDITIONS = 512
+GROUP_SIZE = 20   # cells per recorded group (PCI sources)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class Stimulus:
     every_ms: float = 250.0
     count: int = 1
     duration_ms: float = 20.0
-    rate_Hz: float = 1000.0
+    rate_Hz: float = 3000.0
     weight_nS: float = 3.0
 
     def __post_init__(self):
@@ -172,7 +173,7 @@ def _structure(p: BrainParams):
                   (i, i, p.k_ii, 0.0, 0.0, p.w_ii, False)]
     tc, re = 6, 7
     conns += [(tc, 0, p.k_tc, p.w_tc, p.nmda_ratio_thal, 0.0, False),
-              (tc, 1, p.k_tc, p.w_tc * 1.5, p.nmda_ratio_thal, 0.0, False),
+              (tc, 1, p.k_tc, p.w_tc * 0.5, p.nmda_ratio_thal, 0.0, False),
               (0, tc, p.k_ct, p.w_ct, p.nmda_ratio_thal, 0.0, False),
               (0, re, p.k_ct, p.w_ct * 2.0, p.nmda_ratio_thal, 0.0, False),
               (tc, re, p.k_tr, p.w_tr, p.nmda_ratio_thal, 0.0, False),
@@ -180,13 +181,13 @@ def _structure(p: BrainParams):
               (re, re, p.k_rr, 0.0, 0.0, p.w_rr, False)]
     # long-range: feedforward S->P->F, feedback F->P, P->S
     conns += [(0, 2, p.k_long, p.w_ff, p.nmda_ratio_ff, 0.0, True),
-              (0, 3, p.k_long, p.w_ff, p.nmda_ratio_ff, 0.0, True),
+              (0, 3, p.k_long, p.w_ff * 0.5, p.nmda_ratio_ff, 0.0, True),
               (2, 4, p.k_long, p.w_ff, p.nmda_ratio_ff, 0.0, True),
-              (2, 5, p.k_long, p.w_ff, p.nmda_ratio_ff, 0.0, True),
+              (2, 5, p.k_long, p.w_ff * 0.5, p.nmda_ratio_ff, 0.0, True),
               (4, 2, p.k_long, p.w_fb, p.nmda_ratio_fb, 0.0, True),
-              (4, 3, p.k_long, p.w_fb, p.nmda_ratio_fb, 0.0, True),
+              (4, 3, p.k_long, p.w_fb * 0.5, p.nmda_ratio_fb, 0.0, True),
               (2, 0, p.k_long, p.w_fb, p.nmda_ratio_fb, 0.0, True),
-              (2, 1, p.k_long, p.w_fb, p.nmda_ratio_fb, 0.0, True)]
+              (2, 1, p.k_long, p.w_fb * 0.5, p.nmda_ratio_fb, 0.0, True)]
     syn = {False: [], True: []}
     for pre, post, k, wa, ratio, wg, long in conns:
         npre = sizes[pre]
@@ -235,7 +236,17 @@ def _structure(p: BrainParams):
         ntau[i] = type_tau[ctype[i]]
     bg_rate = np.where(ctype == 0, p.bg_rate_e_Hz, np.where(ctype == 1, p.bg_rate_i_Hz,
                                                              p.bg_rate_thal_Hz))
-    return dict(n=n, start=start, sizes=sizes, pop=pop, region=region, ctype=ctype,
+    # cell groups ("sources" for PCI): each population cut into groups of GROUP_SIZE cells
+    group = np.zeros(n, np.int64)
+    g0 = 0
+    gpop = []
+    for q in range(8):
+        ng = max(1, sizes[q] // GROUP_SIZE)
+        for j in range(sizes[q]):
+            group[start[q] + j] = g0 + min(j * ng // sizes[q], ng - 1)
+        gpop += [q] * ng
+        g0 += ng
+    return dict(group=group, group_pop=np.array(gpop), n=n, start=start, sizes=sizes, pop=pop, region=region, ctype=ctype,
                 is_pyr=is_pyr, cell=cell, local=out[0], long=out[1], nshare=nshare, ntau=ntau,
                 mixes=comps, bg_rate=bg_rate)
 
@@ -315,14 +326,18 @@ def _conditions(ketamine_uM, propofol_uM, thiopental_uM, midazolam_uM) -> np.nda
 def simulate(ketamine_uM=0.0, propofol_uM=0.0, thiopental_uM=0.0, midazolam_uM=0.0, *,
              duration_ms: float = 2000.0, seed: int = 0, stimulus: Stimulus | None = None,
              pulse: Pulse | None = None, record: Record = Record(),  # noqa: B008
-             params: BrainParams = DEFAULT) -> xr.Dataset:
+             params: BrainParams = DEFAULT, gabaa_multiplier=None) -> xr.Dataset:
     """Run the thalamocortical network for a batch of drug conditions (free effect-site uM).
 
     Drug arguments are scalars or equal-length sequences (one value per condition).
+    ``gabaa_multiplier`` (>= 1, scalar or one per condition) replaces the network IPSC
+    decay multiplier that the GABA-A drugs would give (`gabaa_effect`); the cached maps use
+    it as their GABA-A axis. The drugs' tonic conductance is then not applied.
 
     Returns a stamped Dataset with ``eeg`` (condition, region, time; pA, the LFP proxy; the
     thalamic row is the relay cells' mean V in mV), ``rate_Hz`` (condition, population,
-    time), optionally ``v_mV`` (``Record(variables=("v",))``), and the stimulus / pulse
+    time), ``group_rate_Hz`` (condition, group, time; groups of 20 cells, the sources of
+    the PCI), optionally ``v_mV`` (``Record(variables=("v",))``), and the stimulus / pulse
     onsets (``stimulus_onset_ms``, ``pulse_onset_ms``). Time in ms, binned every
     ``record.every`` (default 1 ms; a multiple of ``dt_ms``).
 
@@ -335,6 +350,13 @@ def simulate(ketamine_uM=0.0, propofol_uM=0.0, thiopental_uM=0.0, midazolam_uM=0
     conds = _conditions(ketamine_uM, propofol_uM, thiopental_uM, midazolam_uM)
     p = params
     nc = conds.shape[0]
+    gm = None
+    if gabaa_multiplier is not None:
+        gm = np.atleast_1d(as_floats(gabaa_multiplier, "gabaa_multiplier", "",
+                                     Interval(1.0, 100.0))).ravel()
+        if len(gm) not in (1, nc):
+            raise InputError("gabaa_multiplier", gm.tolist(), f"a scalar or {nc} values")
+        gm = np.broadcast_to(gm, (nc,))
     check_work("conditions", nc, MAX_CONDITIONS, "run the batch in parts")
     st = _structure(p)
     n = st["n"]
@@ -363,6 +385,8 @@ def simulate(ketamine_uM=0.0, propofol_uM=0.0, thiopental_uM=0.0, midazolam_uM=0
             for k in range(len(st["mixes"][ty].parts)):
                 u_tab[c, ty, k] = _u_table(mix_names[ty], k, float(p.mg_mM), ket)
         m, gt = gabaa_effect(p, prop, thio, mid, ket)
+        if gm is not None:
+            m, gt = float(gm[c]), 0.0
         tau_g[c] = tau_gaba0 * m
         g_ton[c] = gt
         hf[c] = hcn_factor(p, ket)
@@ -387,13 +411,17 @@ def simulate(ketamine_uM=0.0, propofol_uM=0.0, thiopental_uM=0.0, midazolam_uM=0
     eeg = np.zeros((nc, 4, n_rec))
     rates = np.zeros((nc, 8, n_rec))
     vtr = np.zeros((nc, 8, n_rec))
+    group = st["group"]
+    n_group = int(group.max()) + 1
+    grates = np.zeros((nc, n_group, n_rec))
     loc, lng = st["local"], st["long"]
     d_l = max(1, int(round(p.delay_local_ms / dt)))
     d_r = max(1, int(round(p.delay_long_ms / dt)))
     E.run_batch(n_steps, dt, st["cell"], st["ctype"], st["region"], st["pop"], st["is_pyr"],
                 4, 8, *loc, d_l, *lng, d_r, st["nshare"], st["ntau"], u_tab, tau_g,
                 p.tau_ampa_ms, g_ton, hf, bg_lam, bg_w, bg_wn, stim_on, stim_lam, stim_w, 6,
-                pulse_on, pulse_pA, pulse_pop, rec_every, int(seed), eeg, rates, vtr)
+                pulse_on, pulse_pA, pulse_pop, group, rec_every, int(seed), eeg, rates, vtr,
+                grates)
     sizes = np.array(st["sizes"], float)
     rate_hz = rates / sizes[None, :, None] / (rec_every * dt / 1000.0)
     eeg[:, 3, :] = vtr[:, 6, :]  # thalamus: relay-cell mean V
@@ -410,8 +438,16 @@ def simulate(ketamine_uM=0.0, propofol_uM=0.0, thiopental_uM=0.0, midazolam_uM=0
                 "propofol_uM": ("condition", conds[:, 1], {"units": "umol/L"}),
                 "thiopental_uM": ("condition", conds[:, 2], {"units": "umol/L"}),
                 "midazolam_uM": ("condition", conds[:, 3], {"units": "umol/L"})})
+    gsize = np.bincount(group).astype(float)
+    ds["group_rate_Hz"] = (("condition", "group", "time"),
+                           grates / gsize[None, :, None] / (rec_every * dt / 1000.0),
+                           {"units": "Hz", "long_name": "firing rate of a group of "
+                            f"{GROUP_SIZE} cells of one population"})
+    ds = ds.assign_coords(group_population=("group", [POPULATIONS[q] for q in st["group_pop"]]))
     if want_v:
         ds["v_mV"] = (("condition", "population", "time"), vtr, {"units": "mV"})
+    ds["gabaa_multiplier"] = ("condition", tau_g / tau_gaba0,
+                              {"units": "1", "long_name": "network GABA-A IPSC decay multiplier"})
     ds["stimulus_onset_ms"] = ("stimulus", np.array(stimulus.onsets_ms() if stimulus else [],
                                                     float), {"units": "ms"})
     ds["pulse_onset_ms"] = ("pulse", np.array(pulse.onsets_ms() if pulse else [], float),
@@ -422,7 +458,8 @@ def simulate(ketamine_uM=0.0, propofol_uM=0.0, thiopental_uM=0.0, midazolam_uM=0
         cites += list(mix.citations)
     cites += list(G.GABAAParams().citations)
     return stamp(ds, model="ketasim.brain.simulate", citations=cites,
-                 params={"conditions": conds.tolist(), "duration_ms": float(duration_ms),
+                 params={"conditions": conds.tolist(),
+                         "gabaa_multiplier": None if gm is None else gm.tolist(), "duration_ms": float(duration_ms),
                          "seed": int(seed), "stimulus": stimulus, "pulse": pulse,
                          "record": record, "params": p.to_dict()})
 

@@ -86,18 +86,18 @@ class BrainParams:
     k_ie: int = 10
     k_ii: int = 10
     w_ee: float = 2.0
-    w_ei: float = 2.5
-    w_ie: float = 12.0
+    w_ei: float = 5.0
+    w_ie: float = 25.0
     w_ii: float = 10.0
-    k_long: int = 8            # long-range in-degree per target cell
-    w_ff: float = 2.0          # feedforward (sensory->parietal->frontal)
+    k_long: int = 20           # long-range in-degree per target cell
+    w_ff: float = 3.0          # feedforward (sensory->parietal->frontal)
     w_fb: float = 1.5          # feedback (frontal->parietal, parietal->sensory)
     k_tc: int = 10             # thalamocortical in-degree (onto sensory cortex)
-    w_tc: float = 3.0
+    w_tc: float = 6.0
     k_ct: int = 10             # corticothalamic (sensory E -> TC, RE)
     w_ct: float = 1.0
     k_tr: int = 10             # TC -> RE
-    w_tr: float = 3.0
+    w_tr: float = 6.0
     k_rt: int = 10             # RE -> TC (GABA-A)
     w_rt: float = 8.0
     k_rr: int = 5
@@ -109,8 +109,8 @@ class BrainParams:
     delay_local_ms: float = 1.0
     delay_long_ms: float = 6.0     # [estimate] cortico-cortical conduction + synaptic delay
     # background (Poisson AMPA events per cell)
-    bg_rate_e_Hz: float = 800.0
-    bg_rate_i_Hz: float = 800.0
+    bg_rate_e_Hz: float = 1100.0
+    bg_rate_i_Hz: float = 400.0
     bg_rate_thal_Hz: float = 1500.0
     bg_w: float = 1.0
     nmda_ratio_bg: float = 1.0     # background (cortico-cortical glutamatergic) input [estimate]
