@@ -148,3 +148,71 @@ def test_perception_rejects_bad_input():
         perceived_pain(1.0, 1.0, -0.1)
     with pytest.raises(InputError, match="responsive"):
         PerceptionSpec(responsive=0.0)
+
+
+# ------------------------------------------------------------------ scenario brain readouts
+def _fake_map(calls=None):
+    """A stand-in cortical map (monotone in ketamine, GABA-A drugs lower responsiveness)."""
+    def fn(ketamine_uM, propofol_uM, thiopental_uM, midazolam_uM):
+        if calls is not None:
+            calls.append(len(np.atleast_1d(ketamine_uM)))
+        k = np.asarray(ketamine_uM, float)
+        sed = 10 * np.asarray(propofol_uM) + 50 * np.asarray(midazolam_uM)
+        return xr.Dataset({"responsiveness": ("p", np.clip(2 - k - sed, 0, 1)),
+                           "integration": ("p", 0.2 * np.clip(1 - k / 2, 0, 1)),
+                           "dissociation": ("p", np.clip(k / 2, 0, 1)),
+                           "psychotomimetic": ("p", np.clip(k / 2, 0, 1))})
+    return fn
+
+
+def test_brain_levels_midazolam_free_fraction():
+    """Midazolam free level = effect-site ng/mL x fu 0.03 / 325.78 g/mol (Hanke 2018)."""
+    from ketasim.scenarios.brain_readouts import brain_levels
+
+    lv = brain_levels({"midazolam": (np.full(3, 1.0), np.array([0.0, 100.0, 325.78]))},
+                      {"ketamine_uM": np.ones(3)}, 3)
+    np.testing.assert_allclose(lv["midazolam_uM"], [0.0, 100 * 0.03 / 325.78, 0.03])
+    assert lv["ketamine_uM"].tolist() == [1.0, 1.0, 1.0]
+    assert lv["propofol_uM"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_cortical_course_calls_map_once_on_distinct_levels():
+    from ketasim.scenarios.brain_readouts import BRAIN_DRUGS, cortical_course
+
+    calls: list = []
+    lv = {f: np.zeros(100) for f in BRAIN_DRUGS}
+    lv["ketamine_uM"] = np.repeat([0.0, 0.5, 1.0, 1.5], 25)
+    c = cortical_course(lv, _fake_map(calls))
+    assert calls == [5]   # drug-free reference + 4 distinct levels
+    np.testing.assert_allclose(c["integration_rel"], np.clip(1 - lv["ketamine_uM"] / 2, 0, 1))
+
+
+def test_brain_time_courses_by_hand_and_midazolam_shortens_window():
+    """Ketamine 3 exp(-t/30) uM from t = 0 (falling throughout): with the stand-in map,
+    responsive when k <= 1.5 (t >= 20.8 min), disintegrated when k > 1 (t < 33.0 min):
+    window 21-32 min = 12 min. Midazolam (stand-in sedation) delays responsiveness and
+    shortens the window."""
+    from ketasim.scenarios.brain_readouts import (
+        BRAIN_DRUGS,
+        BRAIN_VARIABLES,
+        brain_time_courses,
+        perception_of_tests,
+    )
+
+    t = np.arange(0.0, 121.0)
+    lv = {f: np.zeros_like(t) for f in BRAIN_DRUGS}
+    lv["ketamine_uM"] = 3.0 * np.exp(-t / 30)
+    data, attrs, course = brain_time_courses(lv, t, t[::10] / 60, _fake_map())
+    assert set(BRAIN_VARIABLES) <= set(data) and "midazolam_uM" in data
+    assert attrs["emergence_window_min"] == 12.0
+    assert attrs["emergence_window_start_h"] == pytest.approx(21 / 60)
+    assert data["responsiveness"][1].size == 13
+    lv2 = dict(lv, midazolam_uM=np.full_like(t, 0.005))
+    _, attrs2, _ = brain_time_courses(lv2, t, t[::10] / 60, _fake_map())
+    assert attrs2["emergence_window_min"] < attrs["emergence_window_min"]
+    assert attrs2["emergence_risk_total"] < attrs["emergence_risk_total"]
+    # perceived pain of tests at 5 min (k = 2.5: unresponsive) and 60 min (k = 0.41)
+    p, r = perception_of_tests(np.array([6.0, 6.0]), np.array([5 / 60, 1.0]), course, t)
+    assert np.isnan(p[0]) and not r[0]
+    k = 3 * np.exp(-2)
+    assert p[1] == pytest.approx(6.0 * 1.0 * (1 - 0.5 * k / 2), rel=1e-4)  # levels rounded
