@@ -8,7 +8,8 @@ stay small. The chain:
    midazolam (effect-site total x its free fraction, `ketasim.pk.free_concentration_umol`),
    on the runner's 1-min PK grid.
 2. **Cortical state** every minute: the reduced map `ketasim.brain.maps.cortical_state`
-   (evaluated once on the distinct levels, rounded to 1e-4 uM): ``responsiveness``,
+   (evaluated once on the distinct levels, rounded to 1e-4 uM; levels beyond the map's
+   range brought to its edge, share in ``brain_clipped_fraction``): ``responsiveness``,
    ``integration``, ``dissociation``, ``psychotomimetic``; ``integration_rel`` = integration
    over the drug-free map value.
 3. **Emergence** (`ketasim.brain.emergence.emergence`) on the 1-min trajectory, "wearing
@@ -76,11 +77,49 @@ def brain_levels(conc: dict, free: dict, n: int) -> dict[str, np.ndarray]:
     return out
 
 
+def clip_to_map(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (ketamine, propofol, thiopental, midazolam uM) brought inside the map's range:
+    ketamine clipped to the top of its axis, and the GABA-A drugs of a row whose network
+    load exceeds the map's top scaled down together (bisection) to that top. Beyond those
+    edges the cortex is already at the map's deepest state (unresponsive), so the edge
+    stands for it. Returns (rows, clipped mask).
+
+    Examples
+    --------
+    >>> r, c = clip_to_map(np.array([[100.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]]))
+    >>> r[:, 0].tolist(), c.tolist()
+    ([50.0, 1.0], [True, False])
+    """
+    from ketasim.brain.maps import GABAA_GRID, KETAMINE_GRID_UM
+    from ketasim.brain.network import gabaa_effect
+    from ketasim.brain.params import DEFAULT
+
+    rows = np.array(rows, float)
+    top_k, top_m = KETAMINE_GRID_UM[-1], GABAA_GRID[-1] * (1 - 1e-9)
+    clipped = rows[:, 0] > top_k
+    rows[:, 0] = np.minimum(rows[:, 0], top_k)
+
+    def load(r, f):
+        return gabaa_effect(DEFAULT, f * r[1], f * r[2], f * r[3], r[0])[0]
+
+    for i, r in enumerate(rows):
+        if r[1:].any() and load(r, 1.0) > top_m:
+            lo, hi = 0.0, 1.0
+            for _ in range(40):
+                mid = 0.5 * (lo + hi)
+                lo, hi = (mid, hi) if load(r, mid) <= top_m else (lo, mid)
+            rows[i, 1:] *= lo
+            clipped[i] = True
+    return rows, clipped
+
+
 def cortical_course(levels: dict[str, np.ndarray], state_fn: StateFn | None = None
                     ) -> dict[str, np.ndarray]:
     """Cortical state at each point of ``levels`` (arrays of one length): the map evaluated
     once on the distinct levels (rounded to 1e-4 uM) and mapped back; adds
-    ``integration_rel`` (over the drug-free map value).
+    ``integration_rel`` (over the drug-free map value). With the default map, levels
+    beyond its range are brought to its edge (`clip_to_map`); ``clipped`` (bool per point)
+    says where.
 
     Examples
     --------
@@ -95,9 +134,12 @@ def cortical_course(levels: dict[str, np.ndarray], state_fn: StateFn | None = No
     cols = np.stack([np.round(np.maximum(np.asarray(levels[f], float), 0.0), 4)
                      for f in BRAIN_DRUGS], axis=1)
     uniq, inv = np.unique(cols, axis=0, return_inverse=True)
+    clipped = np.zeros(len(uniq), bool)
+    if state_fn is None:
+        uniq, clipped = clip_to_map(uniq)
     uniq = np.vstack([np.zeros((1, len(BRAIN_DRUGS))), uniq])   # row 0: drug-free
     st = fn(**{f: uniq[:, j] for j, f in enumerate(BRAIN_DRUGS)})
-    out = {}
+    out = {"clipped": clipped[inv.ravel()]}
     for v in _STATE_VARS:
         vals = np.asarray(st[v].values, float).ravel()
         out[v] = vals[1:][inv.ravel()]
@@ -161,7 +203,8 @@ def brain_time_courses(levels: dict[str, np.ndarray], t_min: np.ndarray, t_rep_h
         x = float(x)
         return x / 60.0 if np.isfinite(x) else float("nan")
 
-    attrs = {"emergence_window_min": float(em.window_min),
+    attrs = {"brain_clipped_fraction": float(np.mean(course["clipped"])),
+             "emergence_window_min": float(em.window_min),
              "emergence_exposure_min": float(em.exposure_min),
              "emergence_risk_total": float(em.risk),
              "emergence_window_start_h": _h(em.window_start_min),

@@ -577,7 +577,8 @@ def _num(x):
 
 #: Emergence totals of the brain readouts, reported in ``summary(ds)["flags"]``.
 _EMERGENCE_FLAGS = ("emergence_window_min", "emergence_exposure_min", "emergence_risk_total",
-                    "emergence_window_start_h", "emergence_window_end_h")
+                    "emergence_window_start_h", "emergence_window_end_h",
+                    "brain_clipped_fraction")
 
 
 def summary(ds: xr.Dataset) -> dict:
@@ -605,7 +606,8 @@ def summary(ds: xr.Dataset) -> dict:
     ``flags``: ``slow_ketamine_clipped_fraction`` (share of the horizon where free ketamine
     exceeded the slow model's table and was clipped there); with brain readouts also
     ``emergence_window_min``, ``emergence_exposure_min``, ``emergence_risk_total``,
-    ``emergence_window_start_h`` and ``emergence_window_end_h`` (null without a window).
+    ``emergence_window_start_h`` and ``emergence_window_end_h`` (null without a window),
+    ``brain_clipped_fraction`` (share of the minutes beyond the cortical map's range).
 
     Examples
     --------
