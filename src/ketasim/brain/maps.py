@@ -17,7 +17,8 @@ prolongation (< 1 % at <= 50 uM) is folded into ``m`` as well.
 
 Each grid point is a `ReadoutProtocol.short` run (8.5 s; seed `MAP_SEED`); the map is
 computed once and cached under a content key (`ketasim.core.cache.fingerprint` of this
-module's import closure, the grid, protocol and seed): shipped in ``brain/data`` (made by
+detailed model's import closure, `ketasim.brain.readouts`, with the grid, protocol, seed and
+network parameters): shipped in ``brain/data`` (made by
 ``make data``) or computed into the user cache on a miss (about 5-10 min on 2 cores).
 """
 
@@ -51,7 +52,8 @@ STATE_VARS = ("responsiveness", "integration", "dissociation", "psychotomimetic"
 
 
 def map_key() -> str:
-    """Content key of the map (code closure, grid, protocol, seed, network parameters).
+    """Content key of the map: the detailed model's code closure (`ketasim.brain.readouts`),
+    grid, protocol, seed and network parameters.
 
     Examples
     --------
@@ -61,7 +63,7 @@ def map_key() -> str:
     extra = json.dumps({"ket": KETAMINE_GRID_UM, "gaba": GABAA_GRID, "seed": MAP_SEED,
                         "protocol": asdict(ReadoutProtocol.short()),
                         "params": DEFAULT.to_dict()}, sort_keys=True)
-    return fingerprint(__name__, extra=extra)
+    return fingerprint("ketasim.brain.readouts", extra=extra)
 
 
 def compute_map() -> dict:
