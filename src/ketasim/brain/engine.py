@@ -99,7 +99,8 @@ def run_one(n_steps, dt, cell, ctype, region, pop, is_pyr, n_region, n_pop,
             bg_lam, bg_w, bg_wn, stim_on, stim_lam, stim_w, stim_pop, pulse_on, pulse_pA, pulse_pop,
             group, rec_every, seed, eeg, rates, v_trace, grates):
     """One condition. ``eeg[region, k]``, ``rates[pop, k]`` (spike counts), ``v_trace[pop, k]``
-    (mean V), ``grates[group, k]`` (spike counts of the cell groups) are filled per recording bin of ``rec_every`` steps."""
+    (mean V), ``grates[group, k]`` (spike counts of the cell groups) are filled per
+    recording bin of ``rec_every`` steps."""
     n = cell.shape[0]
     state = _seed_state(seed)
     v = np.empty(n)
@@ -231,8 +232,8 @@ def run_one(n_steps, dt, cell, ctype, region, pop, is_pyr, n_region, n_pop,
 def run_batch(n_steps, dt, cell, ctype, region, pop, is_pyr, n_region, n_pop,
               ptr_l, tgt_l, wa_l, wn_l, wg_l, d_l, ptr_r, tgt_r, wa_r, wn_r, wg_r, d_r,
               nshare, ntau, u_tab, tau_gaba, tau_ampa, g_tonic, h_factor,
-              bg_lam, bg_w, bg_wn, stim_on, stim_lam, stim_w, stim_pop, pulse_on, pulse_pA, pulse_pop,
-              group, rec_every, seed, eeg, rates, v_trace, grates):
+              bg_lam, bg_w, bg_wn, stim_on, stim_lam, stim_w, stim_pop, pulse_on, pulse_pA,
+              pulse_pop, group, rec_every, seed, eeg, rates, v_trace, grates):
     """All conditions (``prange``); per-condition inputs have a leading condition axis:
     ``u_tab[c]``, ``tau_gaba[c]``, ``g_tonic[c]``, ``h_factor[c]``; outputs ``eeg[c]``,
     ``rates[c]``, ``v_trace[c]``."""

@@ -17,7 +17,8 @@ prolongation (< 1 % at <= 50 uM) is folded into ``m`` as well.
 
 Each grid point is a `ReadoutProtocol.short` run (8.5 s; seed `MAP_SEED`); the map is
 computed once and cached under a content key (`ketasim.core.cache.fingerprint` of this
-module's import closure, the grid, protocol and seed): shipped in ``brain/data`` (made by
+detailed model's import closure, `ketasim.brain.readouts`, with the grid, protocol, seed and
+network parameters): shipped in ``brain/data`` (made by
 ``make data``) or computed into the user cache on a miss (about 5-10 min on 2 cores).
 """
 
@@ -51,7 +52,8 @@ STATE_VARS = ("responsiveness", "integration", "dissociation", "psychotomimetic"
 
 
 def map_key() -> str:
-    """Content key of the map (code closure, grid, protocol, seed, network parameters).
+    """Content key of the map: the detailed model's code closure (`ketasim.brain.readouts`),
+    grid, protocol, seed and network parameters.
 
     Examples
     --------
@@ -61,7 +63,7 @@ def map_key() -> str:
     extra = json.dumps({"ket": KETAMINE_GRID_UM, "gaba": GABAA_GRID, "seed": MAP_SEED,
                         "protocol": asdict(ReadoutProtocol.short()),
                         "params": DEFAULT.to_dict()}, sort_keys=True)
-    return fingerprint(__name__, extra=extra)
+    return fingerprint("ketasim.brain.readouts", extra=extra)
 
 
 def compute_map() -> dict:
@@ -180,3 +182,41 @@ def cortical_state(ketamine_uM=0.0, propofol_uM=0.0, thiopental_uM=0.0, midazola
                  citations=[str(m["citations"]).split(";"), S.OWN_ESTIMATE],
                  params={"ketamine_uM": k, "propofol_uM": p, "thiopental_uM": t,
                          "midazolam_uM": mz, "map_key": str(m["key"])})
+
+
+#: free effect-site concentrations (uM) for 50 % loss of responsiveness: total Ce50 x fu / MW
+#: (propofol 2.8 ug/mL [milne_2003], thiopental 15.6 ug/mL [hung_1992], midazolam
+#: 304 ng/mL [barr_2001]; fu and molar masses from the pk layer)
+CE50_TOTAL_NG_ML = {"propofol": 2800.0, "thiopental": 15600.0, "midazolam": 304.0}
+
+
+def fit_gabaa_gains(m: dict | None = None) -> dict:
+    """Refit the network's GABA-A gains from the map (`ketasim.brain.params` holds the
+    values used): m50 = the multiplier where the drug-free-ketamine responsiveness first
+    falls to 0.5 (linear interpolation on `GABAA_GRID`), then per drug
+    ``gain = (m50 - 1) / (m_d(Ce50 free) - 1)``.
+
+    Examples
+    --------
+    >>> fit_gabaa_gains()["m50"] > 1.0   # doctest: +SKIP
+    True
+    """
+    from ketasim.core.units import MOLAR_MASS
+    from ketasim.pk import free_fraction
+    from ketasim.receptors.gabaa import gabaa_decay_multiplier
+
+    m = load_map() if m is None else m
+    names = [str(s) for s in m["names"]]
+    r = m["values"][names.index("responsiveness")][0]
+    g = m["gaba"]
+    m50 = float("nan")
+    for j in range(1, len(g)):
+        if r[j - 1] >= 0.5 > r[j]:
+            m50 = float(g[j - 1] + (r[j - 1] - 0.5) / (r[j - 1] - r[j]) * (g[j] - g[j - 1]))
+            break
+    out = {"m50": m50}
+    for drug, ng in CE50_TOTAL_NG_ML.items():
+        c = ng / MOLAR_MASS[drug] * free_fraction(drug)
+        md = gabaa_decay_multiplier(**{f"{drug}_uM": c})
+        out[drug] = (m50 - 1.0) / (md - 1.0)
+    return out

@@ -246,7 +246,8 @@ def _structure(p: BrainParams):
             group[start[q] + j] = g0 + min(j * ng // sizes[q], ng - 1)
         gpop += [q] * ng
         g0 += ng
-    return dict(group=group, group_pop=np.array(gpop), n=n, start=start, sizes=sizes, pop=pop, region=region, ctype=ctype,
+    return dict(group=group, group_pop=np.array(gpop), n=n, start=start, sizes=sizes, pop=pop,
+                region=region, ctype=ctype,
                 is_pyr=is_pyr, cell=cell, local=out[0], long=out[1], nshare=nshare, ntau=ntau,
                 mixes=comps, bg_rate=bg_rate)
 
@@ -459,7 +460,8 @@ def simulate(ketamine_uM=0.0, propofol_uM=0.0, thiopental_uM=0.0, midazolam_uM=0
     cites += list(G.GABAAParams().citations)
     return stamp(ds, model="ketasim.brain.simulate", citations=cites,
                  params={"conditions": conds.tolist(),
-                         "gabaa_multiplier": None if gm is None else gm.tolist(), "duration_ms": float(duration_ms),
+                         "gabaa_multiplier": None if gm is None else gm.tolist(),
+                         "duration_ms": float(duration_ms),
                          "seed": int(seed), "stimulus": stimulus, "pulse": pulse,
                          "record": record, "params": p.to_dict()})
 

@@ -27,10 +27,16 @@ prolongation of the IPSC at their free concentration (``m - 1``); in the network
 prolongation is ``gain x (m - 1)`` (one gain per drug), fitted so that the network's
 responsiveness falls to 0.5 at the drug's free effect-site concentration for 50 % loss of
 responsiveness: propofol 2.8 ug/mL total (Milne 2003 [milne_2003]) x fu 0.015 = 0.236 uM;
-thiopental 15.6 ug/mL (Hung 1992 [hung_1992]) x fu 0.15 = 9.66 uM (free fractions from
-`ketasim.pk.binding`). The gains stand for what the one-receptor model leaves out (synaptic
-and extrasynaptic receptor subtypes, higher brain free concentrations, thalamic actions);
-ketamine is never part of this fit.
+thiopental 15.6 ug/mL (Hung 1992 [hung_1992]) x fu 0.15 = 9.66 uM; midazolam 304 ng/mL
+(steady-state plasma C50 for Ramsay sedation score >= 5, "asleep, sluggish response", Barr
+2001 [barr_2001]) x fu 0.03 = 0.028 uM (free fractions from `ketasim.pk.binding`). The
+network's responsiveness falls to 0.5 at an IPSC multiplier m50 = 2.9 (drug-free ketamine;
+short-protocol runs at m = 2: 1.0 and m = 3: 0.44, linear interpolation;
+`ketasim.brain.maps.fit_gabaa_gains` recomputes it from the map), so
+``gain = (m50 - 1) / (m_d(c50) - 1)``: propofol 1.9 / 0.0871 = 21.8, thiopental
+1.9 / 0.2435 = 7.8, midazolam 1.9 / 0.2154 = 8.8. The gains stand for what the one-receptor
+model leaves out (synaptic and extrasynaptic receptor subtypes, higher brain free
+concentrations, thalamic actions); ketamine is never part of this fit.
 """
 
 from __future__ import annotations
@@ -120,14 +126,15 @@ class BrainParams:
     hcn_ketamine_ic50_uM: float = 8.0   # [chen_shu_bayliss_2009] [secondary]
     hcn_ketamine_max: float = 1.0       # [estimate]
     # GABA-A: network gains on the receptor-level IPSC prolongation [fitted], tonic
-    gabaa_gain_propofol: float = 20.0
-    gabaa_gain_thiopental: float = 7.0
-    gabaa_gain_midazolam: float = 20.0  # [estimate] (as propofol; not calibrated here)
-    g_tonic_max_nS: float = 20.0        # extrasynaptic GABA-A conductance at full direct activation [estimate]
+    gabaa_gain_propofol: float = 21.8     # [fitted] to [milne_2003], see module docstring
+    gabaa_gain_thiopental: float = 7.8    # [fitted] to [hung_1992]
+    gabaa_gain_midazolam: float = 8.8     # [fitted] to [barr_2001] (Ramsay >= 5)
+    #: extrasynaptic GABA-A conductance at full direct activation [estimate]
+    g_tonic_max_nS: float = 20.0
     connectivity_seed: int = 1234
     citations: tuple = (S.BRETTE_GERSTNER_2005, S.DESTEXHE_2009, S.SELF_2012,
                         S.CHEN_SHU_BAYLISS_2009, S.BOJAK_2013, S.MILNE_2003, S.HUNG_1992,
-                        S.OWN_ESTIMATE)
+                        S.BARR_2001, S.OWN_ESTIMATE)
 
     def __post_init__(self):
         cons = {}

@@ -70,7 +70,7 @@ class ReadoutProtocol:
     """
 
     warmup_ms: float = 500.0
-    spont_ms: float = 14500.0
+    spont_ms: float = 14400.0
     n_stim: int = 25
     stim_every_ms: float = 300.0
     n_pulse: int = 25
@@ -121,8 +121,9 @@ def signal_readouts(ds: xr.Dataset, protocol: ReadoutProtocol) -> dict[str, np.n
     Examples
     --------
     >>> p = ReadoutProtocol.short()
-    >>> ds = simulate(0.0, duration_ms=p.duration_ms, stimulus=p.stimulus(), pulse=p.pulse())
-    >>> sorted(signal_readouts(ds, p))[:3]
+    >>> ds = simulate(0.0, duration_ms=p.duration_ms, stimulus=p.stimulus(),
+    ...               pulse=p.pulse())  # doctest: +SKIP
+    >>> sorted(signal_readouts(ds, p))[:3]  # doctest: +SKIP
     ['activity', 'alpha', 'delta']
     """
     dt = float(ds.time[1] - ds.time[0])
@@ -206,8 +207,9 @@ def cortical_readouts(ketamine_uM=0.0, propofol_uM=0.0, thiopental_uM=0.0, midaz
 
     Examples
     --------
-    >>> r = cortical_readouts(ketamine_uM=[3.0], protocol=ReadoutProtocol.short())
-    >>> 0.0 <= float(r.responsiveness[0]) <= 1.0
+    >>> r = cortical_readouts(ketamine_uM=[3.0],
+    ...                       protocol=ReadoutProtocol.short())  # doctest: +SKIP
+    >>> 0.0 <= float(r.responsiveness[0]) <= 1.0  # doctest: +SKIP
     True
     """
     arrs = [np.atleast_1d(np.asarray(v, float)).ravel() for v in
