@@ -31,7 +31,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 #: page url path -> a metric label that shows when the page has computed
 PAGES = {"": "Valid scenario", "concentrations": "ketamine plasma at",
          "nmda": "block: lamina_I", "windup": "spikes, last stimulus",
-         "pain": "spinal gain at", "compare": "drug-free: spikes",
+         "pain": "spinal gain at", "cortex": "responsiveness at",
+         "compare": "drug-free: spikes",
          "trials": "Run the trial"}
 
 _have = Path(CHROMIUM).is_file() or shutil.which(CHROMIUM) is not None

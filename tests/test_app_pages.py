@@ -111,6 +111,14 @@ def test_concentrations_follow_the_dose():
     at.run()
     v2 = float(metric(at, "ketamine plasma at 0.5 h"))
     assert v2 / v1 == pytest.approx(2.0, rel=2e-3)
+    at.slider(key="sb_time_h").set_value(1.0).run()  # the shared moment, in the sidebar
+    clean(at)
+    assert at.session_state["cfg"]["time_h"] == 1.0
+    tl = core.timeline(core.to_scenario(at.session_state["cfg"], tests=False))
+    v3 = float(metric(at, "ketamine plasma at 1 h"))
+    assert v3 == pytest.approx(float(np.interp(1.0, tl.time.values,
+                                               tl.ketamine_plasma_ng_mL.values)), rel=1e-3)
+    assert v3 < v2  # a bolus washes out
 
 
 def test_nmda_block_grows_with_depolarisation():
@@ -265,3 +273,22 @@ def test_app_command_binds_localhost_and_warns_beyond(monkeypatch):
     for flag in ("--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
                  "--server.fileWatcherType=none", "--server.headless=true"):
         assert flag in cmd
+
+
+def test_cortex_follows_the_brain_layer():
+    """The cortex page shows the brain layer's readouts along the scenario: its numbers
+    are those of `ketasim.brain` through the scenario runner (`core.timeline(brain=True)`),
+    and they change with the regimen (a 2 mg/kg bolus looked at after 6 min)."""
+    pytest.importorskip("ketasim.brain")
+    at = app("cortex")
+    clean(at)
+    assert not at.error
+    cfg = {**core.default_config(), "bolus": "2 mg/kg", "infusion": "", "time_h": 0.1}
+    at.session_state["cfg"] = cfg
+    at.run()
+    clean(at)
+    tl = core.timeline(core.to_scenario(cfg, tests=False), brain=True)
+    want = float(np.interp(0.1, tl.time.values, tl.dissociation.values))
+    assert float(metric(at, "dissociation at 0.1 h")) == pytest.approx(want, abs=6e-4)
+    risk = float(tl.attrs.get("emergence_risk_total", tl.emergence_risk.values[-1]))
+    assert float(metric(at, "emergence risk")) == pytest.approx(risk, abs=6e-4)

@@ -33,6 +33,7 @@ from ketasim.core.errors import InputError, WorkLimitError
 
 __all__ = [
     "default_config", "to_scenario", "from_scenario", "scenario_yaml", "timeline", "levels_at",
+    "cortical_curve",
     "block_by_site", "trapping", "windup", "windup_condition", "combine_windup",
     "pain_tests", "side_by_side", "trial_doc",
     "run_trial_blocks", "trial_bands", "csv_bytes", "netcdf_bytes", "png_bytes",
@@ -49,7 +50,7 @@ MAX_SHOCKS = 30
 MAX_TRAIN_S = 40.0
 MAX_HORIZON_H = 7 * 24.0
 #: Drugs of the main regimen and of the second drug.
-DRUG_CHOICES = ("ketamine", "s-ketamine", "propofol", "thiopental", "fentanyl",
+DRUG_CHOICES = ("ketamine", "s-ketamine", "propofol", "thiopental", "midazolam", "fentanyl",
                 "remifentanil", "morphine")
 OPIOIDS = ("fentanyl", "morphine", "remifentanil")
 #: Hold voltage, Mg2+ and glutamate of the block panel (as the scenario runner's readout).
@@ -207,17 +208,21 @@ def scenario_yaml(scenario) -> str:
             "# Run it with: ketasim simulate this.yaml --out my-run\n" + to_yaml(scenario))
 
 
-def _without_tests(scenario):
+def _variant(scenario, *, tests: bool, brain: bool):
     from ketasim.scenarios import load_scenario
 
     doc = scenario.model_dump(mode="json")
-    doc["tests"] = []
+    if not tests:
+        doc["tests"] = []
+    if "brain" in doc["readouts"]:
+        doc["readouts"]["brain"] = bool(brain)
     return load_scenario(doc, max_horizon_h=MAX_HORIZON_H)
 
 
-def timeline(scenario) -> xr.Dataset:
+def timeline(scenario, *, brain: bool = False) -> xr.Dataset:
     """The scenario's time courses without its stimulus tests (PK, free levels, NMDA
-    block, gain, ongoing pain): `ketasim.scenarios.simulate` on a copy without tests.
+    block, gain, ongoing pain; with ``brain`` also the cortical state and emergence risk of
+    `ketasim.brain`): `ketasim.scenarios.simulate` on a copy without tests.
 
     >>> ds = timeline(to_scenario(default_config()))
     >>> "ketamine_effect_ng_mL" in ds and "gain" in ds
@@ -225,7 +230,21 @@ def timeline(scenario) -> xr.Dataset:
     """
     from ketasim.scenarios import simulate
 
-    return simulate(_without_tests(scenario))
+    return simulate(_variant(scenario, tests=False, brain=brain))
+
+
+def cortical_curve(ketamine_uM=(0.0, 0.1, 0.3, 0.6, 1.0, 2.0, 3.0, 6.0, 12.0, 25.0, 50.0),
+                   ) -> xr.Dataset:
+    """The cortical state along free ketamine alone (`ketasim.brain.maps.cortical_state`,
+    the reduced map of the brain layer's network).
+
+    >>> ds = cortical_curve((0.0, 1.0))
+    >>> ds.responsiveness.dims
+    ('point',)
+    """
+    from ketasim.brain.maps import cortical_state
+
+    return cortical_state(ketamine_uM=np.asarray(ketamine_uM, float))
 
 
 def levels_at(ds: xr.Dataset, time_h: float) -> dict[str, float]:
@@ -427,7 +446,7 @@ def pain_tests(scenario, *, placebo: bool = False) -> xr.Dataset:
         doc = scenario.model_dump(mode="json")
         doc["regimens"] = []
         scenario = load_scenario(doc, max_horizon_h=MAX_HORIZON_H)
-    return simulate(scenario)
+    return simulate(_variant(scenario, tests=True, brain=False))
 
 
 #: The three regimens of the side-by-side panel (their doses are editable in the app).

@@ -135,14 +135,22 @@ PANELS = {
         "sources": ("kamp2020", "fryar2021", "woolf2011"),
     },
     "cortex": {
-        "claims": ("M2", "M12", "M13", "M14"),
+        "claims": ("M1", "M2", "M12", "M13", "M14"),
         "look_for": (
-            "Cortical integration falls and dissociation rises with the effect-site "
-            "ketamine concentration; responsiveness is lost only at anaesthetic levels. "
-            "As the level falls after a bolus there is a window where the patient is "
-            "responsive but the cortex is still disintegrated: this is where emergence "
-            "phenomena are expected."),
-        "sources": ("kamp2020",),
+            "A cortical network (excitatory cells and fast-spiking interneurons whose NMDA "
+            "receptors ketamine blocks; GABA-A synapses that propofol, thiopental and "
+            "midazolam prolong) is summarised by four numbers: responsiveness (the evoked "
+            "response to a sensory input, 1 = awake), integration (phase synchrony "
+            "between regions), dissociation (awake-like activity with broken integration) "
+            "and psychotomimetic intensity. Follow them over time against the free "
+            "ketamine level: the right panel shows them along ketamine alone. Emergence "
+            "risk accumulates only while the patient is responsive, the cortex "
+            "disintegrated and ketamine falling (M14); compare a bolus with an infusion, "
+            "or add midazolam as the second drug. These are the brain layer's model "
+            "readouts, not fitted to clinical ketamine outcomes: read them as the model's "
+            "answer, and compare them with the clinical claims."),
+        "sources": ("homayoun_moghaddam_2007", "adam_2024", "sapkota_2016", "milne_2003",
+                    "barr_2001", "ketasim_brain_estimate"),
     },
 }
 

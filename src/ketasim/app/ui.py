@@ -98,13 +98,14 @@ def setup(panel: str, title: str) -> None:
             hz = s.horizon_h
         except KetasimError:
             hz = 48.0
-        t = st.slider("moment looked at (h after start)", 0.0, float(hz),
-                      float(min(c["time_h"], hz)), step=max(round(hz / 200.0, 2), 0.05),
-                      key="sb_time_h",
-                      help="The NMDA block, wind-up, pain and comparison panels use the "
-                           "free drug levels at this moment.")
-        if t != c["time_h"]:
-            c["time_h"] = float(t)
+        t0 = float(min(c["time_h"], hz))
+        if st.session_state.get("sb_time_h") != t0:  # the configuration changed elsewhere
+            st.session_state["sb_time_h"] = t0
+        st.slider("moment looked at (h after start)", 0.0, float(hz),
+                  step=max(round(hz / 200.0, 2), 0.05), key="sb_time_h",
+                  on_change=_time_changed,
+                  help="The NMDA block, wind-up, pain, cortex and comparison panels use "
+                       "the free drug levels at this moment.")
         st.session_state["teaching"] = st.toggle(
             "Teaching mode", value=st.session_state.get("teaching", True), key="sb_teach")
         try:
@@ -115,6 +116,10 @@ def setup(panel: str, title: str) -> None:
             show_error(exc)
     if st.session_state.get("teaching", True):
         teaching(panel)
+
+
+def _time_changed() -> None:
+    cfg()["time_h"] = float(st.session_state["sb_time_h"])
 
 
 def teaching(panel: str) -> None:
@@ -169,6 +174,19 @@ def cached_timeline(scenario_json: str):
 
     return core.timeline(load_scenario(json.loads(scenario_json),
                                        max_horizon_h=core.MAX_HORIZON_H))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_cortex(scenario_json: str):
+    from ketasim.scenarios import load_scenario
+
+    return core.timeline(load_scenario(json.loads(scenario_json),
+                                       max_horizon_h=core.MAX_HORIZON_H), brain=True)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def cached_cortical_curve():
+    return core.cortical_curve()
 
 
 def timeline():
