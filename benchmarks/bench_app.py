@@ -36,22 +36,37 @@ def main():
     core.windup(lv, n_shocks=2)  # warm-up
     ks = iter(range(100))
 
-    def windup():
-        core.windup({**lv, "ketamine_uM": lv["ketamine_uM"] + 1e-3 * next(ks)}, n_shocks=15)
+    def windup():  # what a concentration change costs the page (drug-free run cached)
+        core.windup_condition({**lv, "ketamine_uM": lv["ketamine_uM"] + 1e-3 * next(ks)},
+                              "with drugs", n_shocks=15)
 
     def windup_trace():
-        core.windup({**lv, "ketamine_uM": lv["ketamine_uM"] + 1e-3 * next(ks)}, n_shocks=15,
-                    trace=True)
+        core.windup_condition({**lv, "ketamine_uM": lv["ketamine_uM"] + 1e-3 * next(ks)},
+                              "with drugs", n_shocks=15, trace=True)
+
+    def windup_both():  # a change of the train: both conditions
+        core.windup({**lv, "ketamine_uM": lv["ketamine_uM"] + 1e-3 * next(ks)},
+                    n_shocks=14)
 
     core.run_trial_blocks(core.trial_doc(cfg, n_patients=4), block=4)  # warm-up
 
     def trial():
         core.run_trial_blocks(core.trial_doc(cfg, n_patients=200), block=25)
 
+    def cortex():
+        c = {**cfg, "bolus": next(doses)}
+        core.timeline(core.to_scenario(c, tests=False), brain=True)
+
+    cortex()  # warm-up
     rows = [("PK change (validate + PK + slow gain, 48 h)", pk_change, 0.3, 5),
-            ("wind-up, 15 shocks, 2 conditions", windup, 2.0, 3),
-            ("wind-up with membrane trace", windup_trace, 2.0, 2),
+            ("cortex page change (+ brain map, emergence)", cortex, 2.0, 3),
+            ("wind-up at new levels, 15 shocks", windup, 2.0, 3),
+            ("wind-up at new levels, with membrane trace", windup_trace, 2.0, 2),
+            ("wind-up, new train (drug-free + drugs)", windup_both, 2.0, 2),
             ("virtual trial, 200 patients, 2 arms", trial, 20.0, 1)]
+    import os
+
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{'call':48s} {'best s':>8s} {'worst s':>8s} {'target s':>9s} {'best/target':>12s}")
     for name, fn, target, n in rows:
         lo, hi = best(fn, n)

@@ -657,7 +657,7 @@ def png_bytes(fig) -> bytes:
     b'\\x89PNG'
     """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=90)  # constrained layout: no second "tight" pass
     return buf.getvalue()
 
 

@@ -65,8 +65,9 @@ PANELS = {
             "bound to plasma proteins, reaches the receptor: that is the number every other "
             "layer uses. Compare a 0.15 mg/kg/h infusion (a few tenths of a micromolar) "
             "with a 1-2 mg/kg bolus (several micromolar): this is the difference between "
-            "the seed's analgesic and anaesthetic doses. Norketamine, the metabolite, "
-            "builds up slowly and also blocks NMDA receptors."),
+            "the seed's analgesic and anaesthetic doses. In a PK model with a metabolite "
+            "chain (S-ketamine, model flint), norketamine builds up slowly and also blocks "
+            "NMDA receptors."),
         "sources": ("kamp2020", "domino1984", "dayton1983", "eleveld2018", "shafer1990"),
     },
     "nmda": {

@@ -146,12 +146,14 @@ def exports(ds, png: bytes | None, name: str) -> None:
                                 key=f"dl_png_{name}")
 
 
-def figure(width: float = 8.0, height: float = 3.2, ncols: int = 1):
-    """A matplotlib Figure (no pyplot state) and its axes."""
+def figure(width: float = 8.0, height: float = 3.2, ncols: int = 1, *, left: float = 0.07):
+    """A matplotlib Figure (no pyplot state) and its axes; fixed margins (a layout
+    engine doubles the rendering time, which a PK change cannot afford)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height))
     axes = fig.subplots(1, ncols)
+    fig.subplots_adjust(left=left, right=0.98, bottom=0.16, top=0.95, wspace=0.28)
     return fig, axes
 
 

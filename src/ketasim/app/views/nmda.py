@@ -21,7 +21,7 @@ with ui.guard():
     cols = st.columns(4)
     for i, site in enumerate(core.SITES):
         cols[i % 4].metric(f"block: {site}", f"{float(b.block.sel(site=site)):.1%}")
-    fig, (a1, a2) = ui.figure(10, 3.4, 2)
+    fig, (a1, a2) = ui.figure(10, 3.4, 2, left=0.17)
     sites = list(core.SITES)
     a1.barh(sites, b.block.values * 100, color=["C0"] * 4 + ["C7"] * 4)
     a1.set(xlabel=f"NMDA block (%) at {v} mV, 1 mM Mg2+", xlim=(0, 100))
@@ -42,6 +42,7 @@ with ui.guard():
         st.caption("No ketamine at this moment: the clamp uses 1 umol/L.")
     tr = ui.cached_trapping(conc, nk, site, float(v))
     fig2, (b1, b2) = ui.figure(10, 3.0, 2)
+    fig2.subplots_adjust(wspace=0.3)
     b1.plot(tr.time, tr.open_blocked, label="open-blocked (K:O)")
     b1.plot(tr.time, tr.trapped, label="trapped (closed, K:C/D)")
     b1.plot(tr.time, tr.open, label="open, conducting", lw=0.8)
