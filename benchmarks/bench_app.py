@@ -50,7 +50,7 @@ def main():
 
     core.run_trial_blocks(core.trial_doc(cfg, n_patients=4), block=4)  # warm-up
 
-    def trial():
+    def trial():  # paired: 200 patients x 2 arms
         core.run_trial_blocks(core.trial_doc(cfg, n_patients=200), block=25)
 
     def cortex():
@@ -63,7 +63,7 @@ def main():
             ("wind-up at new levels, 15 shocks", windup, 2.0, 3),
             ("wind-up at new levels, with membrane trace", windup_trace, 2.0, 2),
             ("wind-up, new train (drug-free + drugs)", windup_both, 2.0, 2),
-            ("virtual trial, 200 patients, 2 arms", trial, 20.0, 1)]
+            ("virtual trial, 200 patients x 2 arms (paired)", trial, 20.0, 1)]
     import os
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

@@ -135,8 +135,9 @@ def not_blank(png: Path) -> float:
 def test_every_page_renders_offline_and_is_not_blank(server, browser, shots, path):
     """The page computes (its key text appears), shows no exception, and its screenshot
     has real content (grey-level standard deviation > 10); every request goes to the app
-    itself (no CDN)."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    itself (no CDN). (Streamlit scrolls an inner element: the viewport is made tall
+    enough for the whole page.)"""
+    page = browser.new_page(viewport={"width": 1400, "height": 2600})
     hosts = set()
     page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
     page.goto(f"{server}/{path}")
@@ -228,7 +229,7 @@ def test_hostile_values_are_refused_and_the_server_keeps_answering(server, brows
     page.close()
 
 
-def test_windup_and_trial_controls(server, browser):
+def test_windup_and_trial_controls(server, browser, shots):
     """Wind-up: 5 shocks instead of 15 gives the drug-free last-stimulus count of the
     spinal model's 5-shock train (`core.windup_condition`); Trials: 30 patients run with a
     progress bar and both arms are reported."""
@@ -253,4 +254,9 @@ def test_windup_and_trial_controls(server, browser):
     settle(page)
     page.wait_for_selector("text=placebo: mean ongoing pain", timeout=90_000)
     assert float(metric_value(page, "regimen: mean ongoing pain")) >= 0.0
+    out = shots / "trials_run.png"
+    page.set_viewport_size({"width": 1400, "height": 2600})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(out), full_page=True)
+    assert not_blank(out) > 10.0
     page.close()

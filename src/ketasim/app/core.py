@@ -513,17 +513,20 @@ def side_by_side(cfg: dict, regimens: dict[str, tuple[str, str]], *,
     return tls, ds
 
 
-def trial_doc(cfg: dict, *, n_patients: int = 200, seed: int = 1) -> dict:
+def trial_doc(cfg: dict, *, n_patients: int = 200, seed: int = 1,
+              allocation: str = "all_arms") -> dict:
     """A two-arm virtual trial of the configuration: placebo vs the configured regimens,
-    on the configured condition, randomised; outcomes ongoing pain and (with an injury)
+    on the configured condition; ``allocation`` ``all_arms`` (every patient in both arms:
+    paired, the default) or ``randomised``; outcomes ongoing pain and (with an injury)
     pin-prick hyperalgesia at ``time_h``, and peak plasma ketamine.
 
     >>> trial_doc(default_config(), n_patients=20)["population"]["size"]
     20
     """
-    from ketasim.core.validation import Interval, check
+    from ketasim.core.validation import Interval, Options, check
 
     check("n_patients", n_patients, Interval(2, MAX_PATIENTS, integer=True))
+    check("allocation", allocation, Options(("all_arms", "randomised")))
     s = to_scenario(cfg, tests=False)
     base = s.model_dump(mode="json")
     base.pop("regimens")
@@ -544,7 +547,7 @@ def trial_doc(cfg: dict, *, n_patients: int = 200, seed: int = 1) -> dict:
             "population": {"size": int(n_patients), "seed": int(seed)},
             "arms": [{"name": "placebo", "regimens": []},
                      {"name": "regimen", "regimens": regs}],
-            "allocation": "randomised", "outcomes": outcomes, "every": "1 h",
+            "allocation": allocation, "outcomes": outcomes, "every": "1 h",
             "block_size": 50}
 
 

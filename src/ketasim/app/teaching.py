@@ -130,9 +130,11 @@ PANELS = {
         "look_for": (
             "A few hundred virtual patients differ in body size, PK (published variability) "
             "and pain sensitivity. The bands show the spread of ongoing pain over time in "
-            "each arm (5-95 % and 25-75 % of patients, median line). A difference between "
-            "arms is only worth reading with its spread: look at how much the bands "
-            "overlap."),
+            "each arm (5-95 % and 25-75 % of patients, median line). In the paired design "
+            "every patient runs both arms, so the difference is the drug's alone; in the "
+            "randomised design small arms also differ by who was drawn into them. A "
+            "difference between arms is only worth reading with its spread: look at how "
+            "much the bands overlap."),
         "sources": ("kamp2020", "fryar2021", "woolf2011"),
     },
     "cortex": {

@@ -10,11 +10,14 @@ from ketasim.app import core, ui
 ui.setup("trials", "Small virtual trials")
 with ui.guard():
     c = ui.cfg()
-    a, b = st.columns(2)
+    a, b, d = st.columns(3)
     n = a.number_input(f"patients (at most {core.MAX_PATIENTS})", 2, core.MAX_PATIENTS, 200,
                        10, key="tr_n")
     seed = b.number_input("seed", 0, 2**31 - 1, 1, 1, key="tr_seed")
-    doc = core.trial_doc(c, n_patients=int(n), seed=int(seed))
+    design = d.selectbox("design", ("all_arms", "randomised"), 0, key="tr_design",
+                         format_func={"all_arms": "paired: every patient in both arms",
+                                      "randomised": "randomised: one arm each"}.get)
+    doc = core.trial_doc(c, n_patients=int(n), seed=int(seed), allocation=design)
     key = json.dumps(doc, sort_keys=True)
     store = st.session_state.setdefault("trial_results", {})
     if st.button("Run the trial", type="primary", key="tr_run"):
@@ -28,8 +31,8 @@ with ui.guard():
         bar.progress(1.0, text=f"{int(n)} patients done")
     ds = store.get(key)
     if ds is None:
-        st.info("Set the size and press *Run the trial* (placebo vs the regimen of Choices, "
-                "randomised; outcomes at the moment chosen in the sidebar).")
+        st.info("Set the size and press *Run the trial* (placebo vs the regimen of Choices; "
+                "outcomes at the moment chosen in the sidebar).")
     else:
         bands = core.trial_bands(ds)
         outs = [v for v in ds.data_vars if not v.startswith("course_")]
