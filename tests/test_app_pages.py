@@ -70,6 +70,10 @@ def test_choices_validates_and_commits():
         assert any(says in e.value for e in at.error), [e.value for e in at.error]
         assert at.session_state["cfg"]["bolus"] == "1 mg/kg"
     at.text_input(key="ch_bolus").set_value("1 mg/kg").run()
+    at.selectbox(key="ch_model").set_value("hornik").run()  # a paediatric model, 90 kg
+    assert any("for the ketamine model 'hornik'" in e.value for e in at.error)
+    assert at.session_state["cfg"]["model"] == ""
+    at.selectbox(key="ch_model").set_value("").run()
     at.text_input(key="ch_horizon").set_value("30 d").run()
     assert any("at most 168 h" in e.value for e in at.error)
     at.text_input(key="ch_horizon").set_value("48 h").run()

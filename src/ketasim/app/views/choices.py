@@ -75,6 +75,10 @@ except KetasimError:
     pass
 try:
     s = core.to_scenario(draft)
+    from ketasim.scenarios import canonical_json
+
+    # the PK models' covariate ranges are checked when the model runs: run it (cached)
+    ui.cached_timeline(canonical_json(core.to_scenario(draft, tests=False)))
 except KetasimError as exc:
     ui.show_error(exc)
     st.info("The other pages keep showing the last valid configuration.")
