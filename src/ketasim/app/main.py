@@ -8,7 +8,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from ketasim.app.ui import warm_up
+
 st.set_page_config(page_title="ketasim explorer", layout="wide")
+warm_up()  # once per server, in the background
 
 _PAGES = Path(__file__).with_name("views")
 _LIST = [("choices", "Choices", True), ("concentrations", "Concentrations", False),

@@ -169,6 +169,28 @@ def fmt(x, spec: str = "{:.3g}") -> str:
         spec.format(x)
 
 
+@st.cache_resource(show_spinner=False)
+def warm_up() -> bool:
+    """Once per server: load the model layers and their compiled kernels in a background
+    thread (imports, numba caches, the shipped maps), so that the first visit of a page
+    does not pay for them. Errors are ignored here (the page that needs the layer shows
+    them)."""
+    import threading
+
+    def run():
+        try:
+            s = core.to_scenario(core.default_config(), tests=False)
+            lv = core.levels_at(core.timeline(s), 2.0)
+            core.windup_condition(lv, "warm-up", n_shocks=1)
+            core.block_by_site(0.1, curve_uM=(0.1,))
+            core.timeline(s, brain=True)
+        except Exception:  # noqa: BLE001 - best effort only
+            pass
+
+    threading.Thread(target=run, name="ketasim-warm-up", daemon=True).start()
+    return True
+
+
 # ----------------------------------------------------------------------------- cached calls
 @st.cache_data(max_entries=64, show_spinner=False)
 def cached_timeline(scenario_json: str):
