@@ -202,7 +202,7 @@ HOSTILE = ("__import__('os').system('touch /tmp/ketasim-pwned')", "1e999 mg/kg",
            "{{7*7}} mg/kg")
 
 
-def test_hostile_values_are_refused_and_the_server_keeps_answering(server, browser):
+def test_hostile_values_are_refused_and_the_server_keeps_answering(server, browser, shots):
     """Code, overflow, negative, markup and overlong values in the dose field are
     refused with the schema's message; nothing is executed; the server keeps answering
     and the pages still compute."""
@@ -216,6 +216,8 @@ def test_hostile_values_are_refused_and_the_server_keeps_answering(server, brows
         settle(page)
         assert page.query_selector('[data-testid="stException"]') is None
         assert page.get_by_text("Not accepted").count() >= 1, bad
+        if bad == HOSTILE[0]:
+            page.screenshot(path=str(shots / "choices_refused.png"))
     horizon = page.get_by_label("horizon (at most 7 d)")
     horizon.fill("1e308 h")
     horizon.press("Enter")

@@ -50,11 +50,20 @@ def _scenario_from(cfg_json: str, tests: bool):
                          max_horizon_h=core.MAX_HORIZON_H)
 
 
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def md_escape(text: str) -> str:
+    """Text shown verbatim in Markdown (user input inside a message is never formatted,
+    linked or turned into LaTeX)."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+
+
 def show_error(exc: BaseException) -> None:
     """A problem as one clear message (a KetasimError names field, value and what is
     allowed); never a traceback."""
     if isinstance(exc, KetasimError):
-        st.error(f"**Not accepted:** {exc}")
+        st.error(f"**Not accepted:** {md_escape(str(exc))}")
     else:  # a bug: say so without a traceback (which goes to the server's log)
         import logging
 
@@ -92,7 +101,7 @@ def setup(panel: str, title: str) -> None:
             reg += f", then {c['infusion']} for {c['infusion_duration'] or 'the horizon'}"
         if c["second_drug"] != "none":
             reg += f"; + {c['second_drug']}"
-        st.caption(reg)
+        st.caption(md_escape(reg))
         try:
             s = scenario(tests=False)
             hz = s.horizon_h
