@@ -34,6 +34,8 @@ def test_window_by_hand():
     assert float(out.exposure_min) == pytest.approx(2.0)
     assert float(out.risk) == pytest.approx(1 - np.exp(-0.2))
     assert (float(out.window_start_min), float(out.window_end_min)) == (5.0, 9.0)
+    # graded: every responsive minute (t = 5..19) x 0.4, no integration threshold
+    assert float(out.psychotomimetic_exposure_min) == pytest.approx(15 * 0.4)
     # cumulative risk is non-decreasing and ends at the total
     r = out.emergence_risk.values
     assert np.all(np.diff(r) >= 0) and r[-1] == pytest.approx(float(out.risk))

@@ -24,7 +24,9 @@ with ``peak_ketamine_free_uM``, ``t_peak_min``, ``t_unresponsive_min`` (minutes 
 responsiveness < 0.5), ``t_wake_min`` (first time after the peak with responsiveness >= 0.5,
 None if never unresponsive or not awake within the horizon), ``window_min``,
 ``window_start_min``, ``window_end_min`` (None without a window), ``exposure_min``,
-``risk`` (0-1 index), ``psychotomimetic_max``; ``midazolam_peak_free_uM``;
+``risk`` (0-1 index), ``psychotomimetic_exposure_min`` (graded: psychotomimetic intensity
+integrated over the responsive minutes while ketamine falls, no integration threshold),
+``psychotomimetic_max``; ``midazolam_peak_free_uM``;
 ``low_dose_report_factor`` (list of {``ketamine_uM``, ``responsiveness``, ``dissociation``,
 ``factor``}); ``definition`` (the emergence rule in words).
 """
@@ -95,7 +97,7 @@ def run(dose_mg_kg: float = 2.0, infusion_min: float = 30.0, midazolam_mg_kg: fl
     out["integration_rel"] = out.integration / awake
     em = emergence(out.rename({"ketamine_free_uM": "ketamine_uM"}), concentration="ketamine_uM")
     for v in ("in_window", "emergence_risk", "window_min", "window_start_min",
-              "window_end_min", "exposure_min", "risk"):
+              "window_end_min", "exposure_min", "risk", "psychotomimetic_exposure_min"):
         out[v] = em[v]
     out.attrs["integration_awake"] = awake
     return stamp(out, model="m14-emergence", citations=[pk_b, pk_i, pk_m, st, em],
@@ -153,6 +155,7 @@ def summary(ds: xr.Dataset) -> dict:
                         "window_start_min": _none(x.window_start_min),
                         "window_end_min": _none(x.window_end_min),
                         "exposure_min": float(x.exposure_min), "risk": float(x.risk),
+                        "psychotomimetic_exposure_min": float(x.psychotomimetic_exposure_min),
                         "psychotomimetic_max": float(x.psychotomimetic.max())}
     return {**arms,
             "midazolam_peak_free_uM": float(ds.midazolam_free_uM.max()),
@@ -209,6 +212,8 @@ def story(s: dict) -> dict:
     low = s["low_dose_report_factor"]
     numbers = [(f"{a}: emergence window", s[a]["window_min"], "min") for a in ARMS]
     numbers += [(f"{a}: risk index", s[a]["risk"], "") for a in ARMS]
+    numbers += [(f"{a}: graded psychotomimetic exposure", s[a]["psychotomimetic_exposure_min"],
+                 "min") for a in ARMS]
     numbers += [(f"perceived / spinal NRS at {r['ketamine_uM']} uM free ketamine",
                  r["factor"] if r["factor"] is not None else float("nan"), "") for r in low]
     return {"shows": "After a ketamine bolus the cortex passes, as the effect-site level "
@@ -225,7 +230,12 @@ def story(s: dict) -> dict:
                  "different from the bolus alone", "seed claim M14",
                  abs(m["risk"] - b["risk"]) > 0.01),
                 ("infusion vs bolus", f"{g(i['risk'])} vs {g(b['risk'])}",
-                 "different", "seed claim M14", abs(i["risk"] - b["risk"]) > 0.01)],
+                 "different", "seed claim M14", abs(i["risk"] - b["risk"]) > 0.01),
+                ("midazolam lowers the graded psychotomimetic exposure (no integration "
+                 "threshold)", f"{g(m['psychotomimetic_exposure_min'])} vs "
+                 f"{g(b['psychotomimetic_exposure_min'])} min", "lower with midazolam",
+                 "seed claim M14 (graded measure)",
+                 m["psychotomimetic_exposure_min"] < b["psychotomimetic_exposure_min"])],
             "deviations": [
                 "The thresholds (0.5 responsiveness, 0.5 relative integration) and the 10-min "
                 "risk scale are our estimates; the index ranks regimens and is not a "
