@@ -187,8 +187,7 @@ def figure(ds: xr.Dataset):
         axs[0, 1].plot(t, x.integration_rel, color=colours[a], ls="--",
                        label=f"{a}: integration (rel.)")
     axs[0, 1].axhline(0.5, color="gray", lw=0.8, ls=":")
-    axs[0, 1].set_title("Responsiveness (solid) and relative integration (dashed); "
-                        "thresholds 0.5")
+    axs[0, 1].set_title("Responsiveness (solid), relative integration (dashed)")
     axs[0, 1].legend(fontsize=6)
     for j, a in enumerate(ARMS):
         x = ds.sel(arm=a)
@@ -198,10 +197,15 @@ def figure(ds: xr.Dataset):
     axs[1, 0].set_yticks([0.4, 1.4, 2.4], list(ARMS))
     axs[1, 0].set_xlabel("time (min)")
     axs[1, 0].set_title("Emergence window (filled) and psychotomimetic intensity (line)")
-    axs[1, 1].bar(list(ARMS), [float(ds.sel(arm=a).risk) for a in ARMS],
-                  color=[colours[a] for a in ARMS])
-    axs[1, 1].set_ylabel("emergence-risk index (0-1)")
-    axs[1, 1].set_title("Emergence risk by regimen")
+    graded = [float(ds.sel(arm=a).psychotomimetic_exposure_min) for a in ARMS]
+    bars = axs[1, 1].bar(list(ARMS), graded, color=[colours[a] for a in ARMS])
+    for b_, a in zip(bars, ARMS, strict=True):
+        axs[1, 1].annotate(f"risk {float(ds.sel(arm=a).risk):.2f}\nwindow "
+                           f"{float(ds.sel(arm=a).window_min):.0f} min",
+                           (b_.get_x() + b_.get_width() / 2, b_.get_height()),
+                           ha="center", va="bottom", fontsize=8)
+    axs[1, 1].set_ylabel("graded psychotomimetic exposure (min)")
+    axs[1, 1].set_title("Emergence by regimen (bars: graded exposure; text: risk index)")
     for a in axs[0]:
         a.set_xlabel("time (min)")
     return fig
