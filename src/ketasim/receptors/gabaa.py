@@ -116,10 +116,6 @@ class GABAAParams:
                      prefix="GABAAParams.")
 
 
-#: the default spec, built (and validated) once: `gabaa_params_array` is called per condition
-_DEFAULT_PARAMS = GABAAParams()
-
-
 @njit(cache=True)
 def gabaa_decay_multiplier_nb(q, prop, thio, pento, ket):
     """Decay (deactivation) multiplier m for free concentrations in uM.
@@ -202,7 +198,7 @@ def gabaa_params_array(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
     """
     if params is not None and not isinstance(params, GABAAParams):
         raise InputError("params", params, "a GABAAParams or None")
-    p = params or _DEFAULT_PARAMS
+    p = params or GABAAParams()
     q = np.zeros(GABAA_N_PARAMS)
     q[0], q[1], q[2], q[5] = p.alpha, p.beta, p.e_rev, p.gmax_direct_ratio
     rows = [(p.prop_mmax, p.prop_ec50, p.prop_ec50_direct, 1.0),
