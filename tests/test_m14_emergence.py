@@ -76,7 +76,8 @@ def test_summary_story_figure(ds):
         assert set(s[a]) == {"peak_ketamine_free_uM", "t_peak_min", "t_unresponsive_min",
                              "t_wake_min", "window_min", "window_start_min",
                              "window_end_min", "exposure_min", "risk",
-                             "psychotomimetic_exposure_min", "psychotomimetic_max"}
+                             "psychotomimetic_exposure_min", "psychotomimetic_max",
+                             "integration_rel_min"}
         assert 0.0 <= s[a]["risk"] < 1.0
     low = s["low_dose_report_factor"]
     assert [r["ketamine_uM"] for r in low] == list(E.LOW_DOSE_UM)

@@ -26,7 +26,7 @@ None if never unresponsive or not awake within the horizon), ``window_min``,
 ``window_start_min``, ``window_end_min`` (None without a window), ``exposure_min``,
 ``risk`` (0-1 index), ``psychotomimetic_exposure_min`` (graded: psychotomimetic intensity
 integrated over the responsive minutes while ketamine falls, no integration threshold),
-``psychotomimetic_max``; ``midazolam_peak_free_uM``;
+``psychotomimetic_max``, ``integration_rel_min``; ``midazolam_peak_free_uM``;
 ``low_dose_report_factor`` (list of {``ketamine_uM``, ``responsiveness``, ``dissociation``,
 ``factor``}); ``definition`` (the emergence rule in words).
 """
@@ -156,7 +156,8 @@ def summary(ds: xr.Dataset) -> dict:
                         "window_end_min": _none(x.window_end_min),
                         "exposure_min": float(x.exposure_min), "risk": float(x.risk),
                         "psychotomimetic_exposure_min": float(x.psychotomimetic_exposure_min),
-                        "psychotomimetic_max": float(x.psychotomimetic.max())}
+                        "psychotomimetic_max": float(x.psychotomimetic.max()),
+                        "integration_rel_min": float(x.integration_rel.min())}
     return {**arms,
             "midazolam_peak_free_uM": float(ds.midazolam_free_uM.max()),
             "low_dose_report_factor": low_dose_report_factor(),
@@ -218,6 +219,8 @@ def story(s: dict) -> dict:
     numbers += [(f"{a}: risk index", s[a]["risk"], "") for a in ARMS]
     numbers += [(f"{a}: graded psychotomimetic exposure", s[a]["psychotomimetic_exposure_min"],
                  "min") for a in ARMS]
+    numbers += [(f"{a}: minimum relative integration", s[a]["integration_rel_min"], "")
+                for a in ARMS]
     numbers += [(f"perceived / spinal NRS at {r['ketamine_uM']} uM free ketamine",
                  r["factor"] if r["factor"] is not None else float("nan"), "") for r in low]
     return {"shows": "After a ketamine bolus the cortex passes, as the effect-site level "
@@ -241,6 +244,11 @@ def story(s: dict) -> dict:
                  "seed claim M14 (graded measure)",
                  m["psychotomimetic_exposure_min"] < b["psychotomimetic_exposure_min"])],
             "deviations": [
+                *([f"With the current cortical network no window opens: after the bolus "
+                   f"responsiveness stays >= 0.5 for all but {g(b['t_unresponsive_min'])} min "
+                   f"and relative integration falls only to {g(b['integration_rel_min'])} "
+                   "(threshold 0.5); the graded exposure ranks the regimens instead."]
+                  if b["window_min"] == 0 else []),
                 "The thresholds (0.5 responsiveness, 0.5 relative integration) and the 10-min "
                 "risk scale are our estimates; the index ranks regimens and is not a "
                 "calibrated probability of emergence reactions.",
