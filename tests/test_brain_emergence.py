@@ -34,6 +34,8 @@ def test_window_by_hand():
     assert float(out.exposure_min) == pytest.approx(2.0)
     assert float(out.risk) == pytest.approx(1 - np.exp(-0.2))
     assert (float(out.window_start_min), float(out.window_end_min)) == (5.0, 9.0)
+    # graded: every responsive minute (t = 5..19) x 0.4, no integration threshold
+    assert float(out.psychotomimetic_exposure_min) == pytest.approx(15 * 0.4)
     # cumulative risk is non-decreasing and ends at the total
     r = out.emergence_risk.values
     assert np.all(np.diff(r) >= 0) and r[-1] == pytest.approx(float(out.risk))
@@ -216,3 +218,41 @@ def test_brain_time_courses_by_hand_and_midazolam_shortens_window():
     assert np.isnan(p[0]) and not r[0]
     k = 3 * np.exp(-2)
     assert p[1] == pytest.approx(6.0 * 1.0 * (1 - 0.5 * k / 2), rel=1e-4)  # levels rounded
+
+
+def test_scenario_brain_readouts_end_to_end():
+    """`ketasim.simulate` on the m14 preset (2 h, one heat test): brain time courses on the
+    report grid, midazolam at the receptor (0.03 mg/kg, fu 0.03: peak free 0.0035 uM with
+    Zomorodi 1998, below the hand bound 2.1 mg / 32.2 L x 0.03 / 325.78 = 0.0060 uM), the
+    test's perceived NRS = NRS x responsiveness x (1 - 0.5 dissociation) at the test time,
+    emergence totals in the summary's flags; ``readouts.brain: false`` drops them."""
+    import json
+
+    from ketasim.scenarios import load_scenario, preset_path
+    from ketasim.scenarios.runner import simulate, summary
+
+    doc = load_scenario(preset_path("m14_bolus_midazolam")).model_dump(mode="json")
+    doc.update(horizon="2 h", tests=[{"kind": "heat", "time": "15 min"}],
+               readouts={**doc["readouts"], "every": "5 min"})
+    ds = simulate(load_scenario(doc))
+    for v in ("responsiveness", "integration", "dissociation", "psychotomimetic",
+              "emergence_risk", "midazolam_uM"):
+        assert ds[v].dims == ("time",) and np.all(np.isfinite(ds[v].values)), v
+    assert 0.002 < float(ds.midazolam_uM.max()) < 0.0060
+    for v in ("responsiveness", "dissociation", "psychotomimetic", "emergence_risk"):
+        assert float(ds[v].min()) >= 0 and float(ds[v].max()) <= 1, v
+    i = int(np.argmin(np.abs(ds.time.values - 0.25)))   # the test at 15 min is on the grid
+    r, d = float(ds.responsiveness[i]), float(ds.dissociation[i])
+    nrs, per = float(ds.test_nrs[0]), float(ds.test_perceived_nrs[0])
+    if r >= 0.5:
+        assert per == pytest.approx(nrs * r * (1 - 0.5 * d), rel=1e-6)
+    else:
+        assert np.isnan(per)
+    s = summary(ds)
+    json.dumps(s, allow_nan=False)
+    assert "emergence_risk_total" in s["flags"] and "perceived_nrs" in s["tests"][0]
+    assert "ketasim_emergence_estimate" in ds.attrs["citations"]
+    doc["readouts"]["brain"] = False
+    off = simulate(load_scenario(doc))
+    assert "responsiveness" not in off and "test_perceived_nrs" not in off
+    assert "emergence_risk_total" not in summary(off)["flags"]

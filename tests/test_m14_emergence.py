@@ -62,6 +62,9 @@ def test_emergence_follows_its_definition(ds):
         exp_min = float(np.sum(np.clip(x.psychotomimetic.values, 0, 1)[w]))
         assert float(x.exposure_min) == pytest.approx(exp_min, abs=1e-9)
         assert float(x.risk) == pytest.approx(1 - math.exp(-exp_min / 10.0))
+        graded = (x.responsiveness.values >= 0.5) & falling
+        assert float(x.psychotomimetic_exposure_min) == pytest.approx(
+            float(np.sum(np.clip(x.psychotomimetic.values, 0, 1)[graded])), abs=1e-9)
         assert np.all(np.diff(x.emergence_risk.values) >= -1e-12)
         np.testing.assert_array_equal(x.in_window.values, w)
 
@@ -73,7 +76,8 @@ def test_summary_story_figure(ds):
         assert set(s[a]) == {"peak_ketamine_free_uM", "t_peak_min", "t_unresponsive_min",
                              "t_wake_min", "window_min", "window_start_min",
                              "window_end_min", "exposure_min", "risk",
-                             "psychotomimetic_max"}
+                             "psychotomimetic_exposure_min", "psychotomimetic_max",
+                             "integration_rel_min"}
         assert 0.0 <= s[a]["risk"] < 1.0
     low = s["low_dose_report_factor"]
     assert [r["ketamine_uM"] for r in low] == list(E.LOW_DOSE_UM)
@@ -82,7 +86,7 @@ def test_summary_story_figure(ds):
             assert r["factor"] == pytest.approx(
                 min(r["responsiveness"], 1) * (1 - 0.5 * min(max(r["dissociation"], 0), 1)))
     st = E.story(s)
-    assert len(st["comparisons"]) == 3 and all(len(c) == 5 for c in st["comparisons"])
+    assert len(st["comparisons"]) == 4 and all(len(c) == 5 for c in st["comparisons"])
     fig = E.figure(ds)
     assert len(fig.axes) == 4
     assert get("m14-emergence").claim == "M14"

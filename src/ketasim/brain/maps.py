@@ -13,13 +13,19 @@ act ONLY through the IPSC decay multiplier ``m = 1 + sum_d gain_d (m_d - 1)``
 (`ketasim.brain.network.gabaa_effect`), so one axis carries any mixture of them exactly;
 what it leaves out is their direct-activation tonic conductance, below 0.01 nS at clinical
 concentrations (propofol's direct-activation EC50 is 50 uM free). Ketamine's own GABA-A
-prolongation (< 1 % at <= 50 uM) is folded into ``m`` as well.
+prolongation (< 3 % at <= 10 uM, 12 % at 50 uM) is folded into ``m`` as well.
 
-Each grid point is a `ReadoutProtocol.short` run (8.5 s; seed `MAP_SEED`); the map is
-computed once and cached under a content key (`ketasim.core.cache.fingerprint` of this
-detailed model's import closure, `ketasim.brain.readouts`, with the grid, protocol, seed and
-network parameters): shipped in ``brain/data`` (made by
-``make data``) or computed into the user cache on a miss (about 5-10 min on 2 cores).
+Each grid point is a `ReadoutProtocol.short` run (9.6 s; seed `MAP_SEED`). These short runs
+are noisy (responsiveness from 16 inputs, spectra from 3 s); responsiveness is therefore
+read through an isotonic (pool-adjacent-violators) fit that makes it non-increasing along
+the GABA-A axis at each ketamine level, i.e. more GABA-A inhibition never restores
+responsiveness (an assumption; the raw values stay in the file). Other readouts are
+interpolated raw; expect run-to-run noise of ~10-30 % in band-power ratios.
+The map is computed once and cached under a content key (`ketasim.core.cache.fingerprint`
+of the detailed model's import closure, `ketasim.brain.readouts`, with the grid, protocol,
+seed and network parameters): shipped in ``brain/data`` (made by ``make data``) or
+computed into the user cache on a miss (about 3 min on 2 idle cores, 12 min on a loaded
+machine).
 """
 
 from __future__ import annotations
@@ -112,6 +118,27 @@ def load_map(refresh: bool = False) -> dict:
     return m
 
 
+def _isotonic_decreasing(y: np.ndarray) -> np.ndarray:
+    """Least-squares non-increasing fit of ``y`` (pool-adjacent-violators).
+
+    Examples
+    --------
+    >>> _isotonic_decreasing(np.array([1.0, 0.9, 1.0, 0.2, 0.5, 0.0])).round(3).tolist()
+    [1.0, 0.95, 0.95, 0.35, 0.35, 0.0]
+    """
+    vals, wts, lens = [], [], []
+    for v in np.asarray(y, float):
+        vals.append(v)
+        wts.append(1.0)
+        lens.append(1)
+        while len(vals) > 1 and vals[-2] < vals[-1]:
+            w = wts[-2] + wts[-1]
+            v2 = (vals[-2] * wts[-2] + vals[-1] * wts[-1]) / w
+            n2 = lens[-2] + lens[-1]
+            vals[-2:], wts[-2:], lens[-2:] = [v2], [w], [n2]
+    return np.repeat(vals, lens)
+
+
 def _interp(m: dict, ket: np.ndarray, gm: np.ndarray) -> dict:
     kx = np.log1p(m["ket"] / KET_SCALE_UM)
     gx = m["gaba"]
@@ -124,6 +151,8 @@ def _interp(m: dict, ket: np.ndarray, gm: np.ndarray) -> dict:
     out = {}
     for v in STATE_VARS:
         a = m["values"][names.index(v)]
+        if v == "responsiveness":  # noisy 16-trial estimates: non-increasing in GABA-A load
+            a = np.stack([_isotonic_decreasing(row) for row in a])
         out[v] = (a[i, j] * (1 - fx) * (1 - fy) + a[i + 1, j] * fx * (1 - fy)
                   + a[i, j + 1] * (1 - fx) * fy + a[i + 1, j + 1] * fx * fy)
     return out

@@ -99,7 +99,7 @@ def run(ketamine_ng_mL=KET_NG_ML, propofol_ng_mL=PROP_NG_ML, thiopental_ng_mL=TH
 def _welch(x):
     from scipy.signal import welch
 
-    f, pxx = welch(x, fs=1000.0, nperseg=512, axis=-1)
+    f, pxx = welch(x, fs=1000.0, nperseg=min(512, x.shape[-1]), axis=-1)
     sel = (f >= 1.0) & (f <= 100.0)
     return f[sel], pxx[..., sel]
 

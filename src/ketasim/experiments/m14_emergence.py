@@ -24,7 +24,9 @@ with ``peak_ketamine_free_uM``, ``t_peak_min``, ``t_unresponsive_min`` (minutes 
 responsiveness < 0.5), ``t_wake_min`` (first time after the peak with responsiveness >= 0.5,
 None if never unresponsive or not awake within the horizon), ``window_min``,
 ``window_start_min``, ``window_end_min`` (None without a window), ``exposure_min``,
-``risk`` (0-1 index), ``psychotomimetic_max``; ``midazolam_peak_free_uM``;
+``risk`` (0-1 index), ``psychotomimetic_exposure_min`` (graded: psychotomimetic intensity
+integrated over the responsive minutes while ketamine falls, no integration threshold),
+``psychotomimetic_max``, ``integration_rel_min``; ``midazolam_peak_free_uM``;
 ``low_dose_report_factor`` (list of {``ketamine_uM``, ``responsiveness``, ``dissociation``,
 ``factor``}); ``definition`` (the emergence rule in words).
 """
@@ -95,7 +97,7 @@ def run(dose_mg_kg: float = 2.0, infusion_min: float = 30.0, midazolam_mg_kg: fl
     out["integration_rel"] = out.integration / awake
     em = emergence(out.rename({"ketamine_free_uM": "ketamine_uM"}), concentration="ketamine_uM")
     for v in ("in_window", "emergence_risk", "window_min", "window_start_min",
-              "window_end_min", "exposure_min", "risk"):
+              "window_end_min", "exposure_min", "risk", "psychotomimetic_exposure_min"):
         out[v] = em[v]
     out.attrs["integration_awake"] = awake
     return stamp(out, model="m14-emergence", citations=[pk_b, pk_i, pk_m, st, em],
@@ -153,7 +155,9 @@ def summary(ds: xr.Dataset) -> dict:
                         "window_start_min": _none(x.window_start_min),
                         "window_end_min": _none(x.window_end_min),
                         "exposure_min": float(x.exposure_min), "risk": float(x.risk),
-                        "psychotomimetic_max": float(x.psychotomimetic.max())}
+                        "psychotomimetic_exposure_min": float(x.psychotomimetic_exposure_min),
+                        "psychotomimetic_max": float(x.psychotomimetic.max()),
+                        "integration_rel_min": float(x.integration_rel.min())}
     return {**arms,
             "midazolam_peak_free_uM": float(ds.midazolam_free_uM.max()),
             "low_dose_report_factor": low_dose_report_factor(),
@@ -184,8 +188,7 @@ def figure(ds: xr.Dataset):
         axs[0, 1].plot(t, x.integration_rel, color=colours[a], ls="--",
                        label=f"{a}: integration (rel.)")
     axs[0, 1].axhline(0.5, color="gray", lw=0.8, ls=":")
-    axs[0, 1].set_title("Responsiveness (solid) and relative integration (dashed); "
-                        "thresholds 0.5")
+    axs[0, 1].set_title("Responsiveness (solid), relative integration (dashed)")
     axs[0, 1].legend(fontsize=6)
     for j, a in enumerate(ARMS):
         x = ds.sel(arm=a)
@@ -195,10 +198,15 @@ def figure(ds: xr.Dataset):
     axs[1, 0].set_yticks([0.4, 1.4, 2.4], list(ARMS))
     axs[1, 0].set_xlabel("time (min)")
     axs[1, 0].set_title("Emergence window (filled) and psychotomimetic intensity (line)")
-    axs[1, 1].bar(list(ARMS), [float(ds.sel(arm=a).risk) for a in ARMS],
-                  color=[colours[a] for a in ARMS])
-    axs[1, 1].set_ylabel("emergence-risk index (0-1)")
-    axs[1, 1].set_title("Emergence risk by regimen")
+    graded = [float(ds.sel(arm=a).psychotomimetic_exposure_min) for a in ARMS]
+    bars = axs[1, 1].bar(list(ARMS), graded, color=[colours[a] for a in ARMS])
+    for b_, a in zip(bars, ARMS, strict=True):
+        axs[1, 1].annotate(f"risk {float(ds.sel(arm=a).risk):.2f}\nwindow "
+                           f"{float(ds.sel(arm=a).window_min):.0f} min",
+                           (b_.get_x() + b_.get_width() / 2, b_.get_height()),
+                           ha="center", va="bottom", fontsize=8)
+    axs[1, 1].set_ylabel("graded psychotomimetic exposure (min)")
+    axs[1, 1].set_title("Emergence by regimen (bars: graded exposure; text: risk index)")
     for a in axs[0]:
         a.set_xlabel("time (min)")
     return fig
@@ -209,6 +217,10 @@ def story(s: dict) -> dict:
     low = s["low_dose_report_factor"]
     numbers = [(f"{a}: emergence window", s[a]["window_min"], "min") for a in ARMS]
     numbers += [(f"{a}: risk index", s[a]["risk"], "") for a in ARMS]
+    numbers += [(f"{a}: graded psychotomimetic exposure", s[a]["psychotomimetic_exposure_min"],
+                 "min") for a in ARMS]
+    numbers += [(f"{a}: minimum relative integration", s[a]["integration_rel_min"], "")
+                for a in ARMS]
     numbers += [(f"perceived / spinal NRS at {r['ketamine_uM']} uM free ketamine",
                  r["factor"] if r["factor"] is not None else float("nan"), "") for r in low]
     return {"shows": "After a ketamine bolus the cortex passes, as the effect-site level "
@@ -225,8 +237,18 @@ def story(s: dict) -> dict:
                  "different from the bolus alone", "seed claim M14",
                  abs(m["risk"] - b["risk"]) > 0.01),
                 ("infusion vs bolus", f"{g(i['risk'])} vs {g(b['risk'])}",
-                 "different", "seed claim M14", abs(i["risk"] - b["risk"]) > 0.01)],
+                 "different", "seed claim M14", abs(i["risk"] - b["risk"]) > 0.01),
+                ("midazolam lowers the graded psychotomimetic exposure (no integration "
+                 "threshold)", f"{g(m['psychotomimetic_exposure_min'])} vs "
+                 f"{g(b['psychotomimetic_exposure_min'])} min", "lower with midazolam",
+                 "seed claim M14 (graded measure)",
+                 m["psychotomimetic_exposure_min"] < b["psychotomimetic_exposure_min"])],
             "deviations": [
+                *([f"With the current cortical network no window opens: after the bolus "
+                   f"responsiveness stays >= 0.5 for all but {g(b['t_unresponsive_min'])} min "
+                   f"and relative integration falls only to {g(b['integration_rel_min'])} "
+                   "(threshold 0.5); the graded exposure ranks the regimens instead."]
+                  if b["window_min"] == 0 else []),
                 "The thresholds (0.5 responsiveness, 0.5 relative integration) and the 10-min "
                 "risk scale are our estimates; the index ranks regimens and is not a "
                 "calibrated probability of emergence reactions.",

@@ -8,8 +8,8 @@ stay small. The chain:
    midazolam (effect-site total x its free fraction, `ketasim.pk.free_concentration_umol`),
    on the runner's 1-min PK grid.
 2. **Cortical state** every minute: the reduced map `ketasim.brain.maps.cortical_state`
-   (evaluated once on the distinct levels, rounded to 1e-4 uM; levels beyond the map's
-   range brought to its edge, share in ``brain_clipped_fraction``): ``responsiveness``,
+   (evaluated once on the distinct levels, rounded to 3 significant digits; levels beyond
+   the map's range brought to its edge, share in ``brain_clipped_fraction``): ``responsiveness``,
    ``integration``, ``dissociation``, ``psychotomimetic``; ``integration_rel`` = integration
    over the drug-free map value.
 3. **Emergence** (`ketasim.brain.emergence.emergence`) on the 1-min trajectory, "wearing
@@ -77,6 +77,17 @@ def brain_levels(conc: dict, free: dict, n: int) -> dict[str, np.ndarray]:
     return out
 
 
+def _round3(x) -> np.ndarray:
+    """Levels rounded to 3 significant digits (0 below 1e-6 uM): the map is evaluated on the
+    distinct rounded levels (a relative error <= 0.05 %, far below the map's noise)."""
+    x = np.maximum(np.asarray(x, float), 0.0)
+    out = np.zeros_like(x)
+    nz = x >= 1e-6
+    e = np.floor(np.log10(x[nz]))
+    out[nz] = np.round(x[nz] / 10.0 ** (e - 2)) * 10.0 ** (e - 2)
+    return out
+
+
 def clip_to_map(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows (ketamine, propofol, thiopental, midazolam uM) brought inside the map's range:
     ketamine clipped to the top of its axis, and the GABA-A drugs of a row whose network
@@ -116,7 +127,7 @@ def clip_to_map(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def cortical_course(levels: dict[str, np.ndarray], state_fn: StateFn | None = None
                     ) -> dict[str, np.ndarray]:
     """Cortical state at each point of ``levels`` (arrays of one length): the map evaluated
-    once on the distinct levels (rounded to 1e-4 uM) and mapped back; adds
+    once on the distinct levels (rounded to 3 significant digits) and mapped back; adds
     ``integration_rel`` (over the drug-free map value). With the default map, levels
     beyond its range are brought to its edge (`clip_to_map`); ``clipped`` (bool per point)
     says where.
@@ -131,8 +142,7 @@ def cortical_course(levels: dict[str, np.ndarray], state_fn: StateFn | None = No
     ([1.0, 0.5, 0.5], [1.0, 0.5, 0.5])
     """
     fn = state_fn or _default_state_fn()
-    cols = np.stack([np.round(np.maximum(np.asarray(levels[f], float), 0.0), 4)
-                     for f in BRAIN_DRUGS], axis=1)
+    cols = np.stack([_round3(levels[f]) for f in BRAIN_DRUGS], axis=1)
     uniq, inv = np.unique(cols, axis=0, return_inverse=True)
     clipped = np.zeros(len(uniq), bool)
     if state_fn is None:
