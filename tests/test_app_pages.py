@@ -304,3 +304,19 @@ def test_cortex_follows_the_brain_layer():
     assert float(metric(at, "dissociation at 0.1 h")) == pytest.approx(want, abs=6e-4)
     risk = float(tl.attrs.get("emergence_risk_total", tl.emergence_risk.values[-1]))
     assert float(metric(at, "emergence risk")) == pytest.approx(risk, abs=6e-4)
+
+
+def test_concentrations_show_every_drug_given():
+    """A second drug (midazolam 0.05 mg/kg) gets its plasma, effect-site and free levels
+    too; the free level is effect-site total x its free fraction (`ketasim.pk.binding`,
+    as the brain readouts form it)."""
+    from ketasim.pk import free_concentration_umol
+
+    cfg = {**core.default_config(), "second_drug": "midazolam", "second_bolus": "0.05 mg/kg",
+           "second_infusion": "", "time_h": 0.5}
+    at = app("concentrations", cfg)
+    clean(at)
+    eff = float(metric(at, "midazolam effect site at 0.5 h"))
+    free = float(metric(at, "midazolam free at 0.5 h"))
+    assert free == pytest.approx(float(free_concentration_umol(eff, "midazolam")), rel=2e-3)
+    assert float(metric(at, "ketamine free at 0.5 h")) > 0

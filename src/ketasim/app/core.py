@@ -230,7 +230,16 @@ def timeline(scenario, *, brain: bool = False) -> xr.Dataset:
     """
     from ketasim.scenarios import simulate
 
-    return simulate(_variant(scenario, tests=False, brain=brain))
+    ds = simulate(_variant(scenario, tests=False, brain=brain))
+    if "midazolam_plasma_ng_mL" in ds and "midazolam_uM" not in ds:
+        # the receptor layers take no midazolam: its free level as the brain readouts form it
+        from ketasim.pk import free_concentration_umol
+
+        own = ds.get("midazolam_effect_ng_mL", ds["midazolam_plasma_ng_mL"])
+        ds["midazolam_uM"] = ("time", np.asarray(free_concentration_umol(
+            np.maximum(own.values, 0.0), "midazolam"), float),
+            {"units": "umol/L", "long_name": "free midazolam at the receptor"})
+    return ds
 
 
 def cortical_curve(ketamine_uM=(0.0, 0.1, 0.3, 0.6, 1.0, 2.0, 3.0, 6.0, 12.0, 25.0, 50.0),

@@ -14,7 +14,7 @@ with ui.guard():
     species = [v[: -len("_plasma_ng_mL")] for v in ds.data_vars
                if v.endswith("_plasma_ng_mL") and ds[v].dims == ("time",)]
     free_vars = [v for v in ("ketamine_uM", "norketamine_uM", "propofol_uM", "thiopental_uM",
-                             "morphine_uM", "fentanyl_uM", "remifentanil_uM")
+                             "midazolam_uM", "morphine_uM", "fentanyl_uM", "remifentanil_uM")
                  if v in ds and float(ds[v].max()) > 0]
     if not species:
         st.info("No drug is given: choose a regimen on the Choices page.")
