@@ -13,11 +13,13 @@ approximation beyond the pump's own):
   the effect-site concentration, with the pump stopped afterwards, peaks exactly at the
   target: with ``b(s)`` the effect site predicted from the current state alone and ``u(s)``
   that of a unit rate over the interval, ``r = min_s (Ct - b(s)) / u(s)`` over the times
-  ``s`` after the interval (the largest rate whose predicted effect-site curve stays at or
-  below the target; it touches the target at its peak). Once the effect site is at the
-  target this is the rate that holds it there; when the target falls, the rate is 0 until
-  the effect site has come down. The minimum is taken on a grid of 1,500 times after the
-  interval (a flat minimum: its error is second order in the grid step).
+  ``s`` from the update on (the largest rate whose predicted effect-site curve stays at or
+  below the target; it touches the target at its peak). When the effect site would rise
+  above the target even with the pump stopped (a falling target, or plasma above the
+  effect site at the target), the rate is 0. At the target the rates alternate between 0
+  and a maintenance rate (the algorithm's known chatter; PyTCI's ``effect_target`` does the
+  same). The minimum is taken at 10 times inside the interval and on a grid of 1,500 times
+  after it (a flat minimum: its error is second order in the grid step).
 
 In both, the rate is then clipped to ``[0, max rate]`` and rounded DOWN to the pump's rate
 step (so a clipped or rounded rate never overshoots the target; the next update makes up
@@ -195,14 +197,16 @@ def parse_targets(targets, *, field: str = "target") -> list[tuple[float, float]
 
 # ----------------------------------------------------------------------------- kernel
 @numba.njit(cache=True, parallel=True)
-def _control(Phi, Gam, step_u, tgt, effect, ce_idx, R, U, rmax, rstep, rates,
+def _control(Phi, Gam, step_u, tgt, effect, R, U, Rin, Uin, rmax, rstep, rates,
              states):  # pragma: no cover - compiled
     """Run the pump for every patient.
 
     Phi (D, N, n, n), Gam (D, N, n): one-step propagators of the distinct step lengths;
     step_u (K,) which one each step uses; tgt (K,) target (mg/L) in force during step k;
     R (N, J, n) effect-site row of expm(A s_j); U (D, N, J) effect site at s_j after a unit
-    rate over a step of length d. Writes rates (N, K) mg/min and states (N, K+1, n).
+    rate over a step of length d; Rin (D, N, m, n), Uin (D, N, m) the same at m times
+    inside the step (the unit rate still running). Writes rates (N, K) mg/min and states
+    (N, K+1, n).
     """
     D, N, n, _ = Phi.shape
     K = step_u.shape[0]
@@ -210,6 +214,7 @@ def _control(Phi, Gam, step_u, tgt, effect, ce_idx, R, U, rmax, rstep, rates,
     for p in numba.prange(N):
         x = np.zeros(n)
         y = np.zeros(n)
+        qs = np.empty(J)
         for k in range(K):
             u = step_u[k]
             for a in range(n):
@@ -220,18 +225,40 @@ def _control(Phi, Gam, step_u, tgt, effect, ce_idx, R, U, rmax, rstep, rates,
             ct = tgt[k]
             if effect:
                 r = np.inf
-                for j in range(J):
+                for j in range(Rin.shape[2]):  # inside the step: from the current state
+                    b = 0.0
+                    for c in range(n):
+                        b += Rin[u, p, j, c] * x[c]
+                    if b > ct * (1.0 + 1e-9):  # above the target without the pump: wait
+                        r = 0.0
+                        break
+                    h = Uin[u, p, j]
+                    if h > 1e-300:
+                        q = (ct - b) / h
+                        if q < r:
+                            r = q
+                jbest = -1
+                rafter = np.inf
+                for j in range(J if r > 0.0 else 0):  # after the step
                     b = 0.0
                     for c in range(n):
                         b += R[p, j, c] * y[c]
                     if b > ct * (1.0 + 1e-9):  # above the target without the pump: wait
                         r = 0.0
+                        jbest = -1
                         break
                     h = U[u, p, j]
-                    if h > 1e-300:
-                        q = (ct - b) / h
-                        if q < r:
-                            r = q
+                    qs[j] = (ct - b) / h if h > 1e-300 else np.inf
+                    if qs[j] < rafter:
+                        rafter = qs[j]
+                        jbest = j
+                if 0 < jbest < J - 1 and np.isfinite(qs[jbest - 1]) and np.isfinite(
+                        qs[jbest + 1]):  # parabola through the grid minimum
+                    den = qs[jbest - 1] - 2.0 * qs[jbest] + qs[jbest + 1]
+                    if den > 0.0:
+                        rafter = qs[jbest] - (qs[jbest + 1] - qs[jbest - 1]) ** 2 / (8.0 * den)
+                if r > 0.0 and rafter < r:
+                    r = rafter
                 if not np.isfinite(r):
                     r = 0.0
             else:
@@ -266,6 +293,18 @@ def _lookahead(A, ce, dts):
         R[:, j, :] = row
         row = np.einsum("pa,pab->pb", row, E1)
     return s, R
+
+
+def _inside(A, b, ce, dts, m: int = 10):
+    """Effect-site rows Rin (D, N, m, n) and unit-rate responses Uin (D, N, m) at m evenly
+    spaced times inside each step length (the last one its end)."""
+    D, (N, n, _) = len(dts), A.shape
+    Rin, Uin = np.zeros((D, N, m, n)), np.zeros((D, N, m))
+    for i, d in enumerate(dts):
+        Ph, Ga = transition_matrices(A, b, d * np.arange(1, m + 1) / m)
+        Rin[i] = np.transpose(Ph[:, :, ce, :], (1, 0, 2))
+        Uin[i] = Ga[:, :, ce].T
+    return Rin, Uin
 
 
 def _grid(duration, update, changes):
@@ -305,7 +344,8 @@ def _time_min(value, field, positive=True) -> float:
 def tci(drug: str, model: str | ModelSpec | None = None, target="3 ug/mL", *,
         site: str = "effect", patients: Covariates | dict | None = None,
         duration=None, pump: Pump | None = None, update=None, max_rate=None,
-        rate_step=None, syringe=None, ke0=None, check_validity: bool = True,
+        rate_step=None, syringe=None, update_times=None, ke0=None,
+        check_validity: bool = True,
         max_updates: int = MAX_UPDATES, _dialect: Dialect = PYTHON) -> xr.Dataset:
     """Infusion rates of a TCI pump and the concentrations they give, for a batch of patients.
 
@@ -321,6 +361,9 @@ def tci(drug: str, model: str | ModelSpec | None = None, target="3 ug/mL", *,
     pump : a `Pump`; or give its fields here: ``update`` (default ``"10 s"``),
         ``max_rate`` (``"1200 mL/h"``), ``rate_step`` (``"0 mL/h"``: continuous),
         ``syringe`` (``"10 mg/mL"``; default by drug, `SYRINGE_MG_ML`).
+    update_times : explicit pump update times (min, increasing, from 0) instead of a
+        regular ``update`` interval (e.g. to follow another device's schedule); the target
+        changes and ``duration`` are added to them.
     ke0 : override the model's ke0 (1/min).
     check_validity : refuse covariates outside the model's studied ranges.
     max_updates : cap on patients x pump updates.
@@ -389,6 +432,15 @@ def tci(drug: str, model: str | ModelSpec | None = None, target="3 ug/mL", *,
     if st == "effect" and not has_ce:
         raise InputError(f_site, site, f"'plasma' (the {spec.key} model has no effect site)")
     grid = _grid(dur, pump.update_s / 60.0, [t for t, _ in targets])
+    if update_times is not None:
+        ut = np.asarray(update_times, dtype=float).ravel()
+        if ut.size == 0 or not np.all(np.isfinite(ut)) or np.any(np.diff(ut) <= 0) \
+                or ut[0] != 0:
+            raise InputError("update_times", "an array" if ut.size > 5 else ut.tolist(),
+                             "increasing times in min starting at 0")
+        check_work("update_times", ut.size, max_updates, "give fewer update times")
+        grid = np.unique(np.round(np.concatenate(
+            [ut[ut < dur], [dur], [t for t, _ in targets if t < dur]]), 9))
     K = len(grid) - 1
     check_work("patients x pump updates", cov.n * K, max_updates,
                "pass --max-updates, a longer --update or a shorter --duration"
@@ -408,14 +460,17 @@ def tci(drug: str, model: str | ModelSpec | None = None, target="3 ug/mL", *,
         ce_i = int(np.flatnonzero(sysm.C[0, ce])[0])
         _, R = _lookahead(sysm.A, ce_i, dts)
         U = np.einsum("pjn,dpn->dpj", R, Gam)
+        Rin, Uin = _inside(sysm.A, sysm.b, ce_i, dts)
     else:
         R = np.zeros((cov.n, 1, n))
         R[:, 0, 0] = v1  # plasma: the kernel reads V1 here
         U = np.zeros((len(dts), cov.n, 1))
+        Rin, Uin = np.zeros((len(dts), cov.n, 0, n)), np.zeros((len(dts), cov.n, 0))
     rates = np.zeros((cov.n, K))
     states = np.zeros((cov.n, K + 1, n))
     _control(Phi, Gam, step_u.astype(np.int64).reshape(-1), tgt, st == "effect",
-             0, np.ascontiguousarray(R), np.ascontiguousarray(U),
+             np.ascontiguousarray(R), np.ascontiguousarray(U), np.ascontiguousarray(Rin),
+             np.ascontiguousarray(Uin),
              pump.max_rate_mg_min(d), pump.step_mg_min(d), rates, states)
     y = np.einsum("pon,pkn->pok", sysm.C, states)  # ng/mL
     conc = pump.syringe(d)
