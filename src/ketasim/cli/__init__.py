@@ -10,6 +10,7 @@ from ketasim.cli import (
     experiment,  # noqa: F401
     pk,  # noqa: F401
     scenario,  # noqa: F401
+    tci,  # noqa: F401
     trial,  # noqa: F401
 )
 from ketasim.cli.app import app

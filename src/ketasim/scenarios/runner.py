@@ -125,12 +125,13 @@ def _ts(progress: Progress | None, what: str, frac: float) -> None:
         progress(what, frac)
 
 
-def _schedule(regimens):
-    """One `ketasim.pk.Schedule` from the doses of several regimens (times in min)."""
+def _schedule(regimens, extra=((), ())):
+    """One `ketasim.pk.Schedule` from the doses of several regimens (times in min), plus
+    ``extra`` (boluses, infusions) such as a TCI pump's (`ketasim.pk.tci.regimen_doses`)."""
     from ketasim.pk import Bolus, Infusion, Schedule
     from ketasim.scenarios.schema import Bolus as SBolus
 
-    boluses, infusions = [], []
+    boluses, infusions = list(extra[0]), list(extra[1])
     for r in regimens:
         for d in r.doses:
             if isinstance(d, SBolus):
@@ -159,7 +160,10 @@ def _pk(scenario, t_min: np.ndarray):
     free = {f: np.zeros_like(t_min) for f in RECEPTOR_DRUGS}
     runs = []
     for drug, regs in by_drug.items():
-        ds = simulate_pk(drug, regs[0].model, _schedule(regs), patient, t_min)
+        from ketasim.pk.tci import regimen_doses
+
+        pump = regimen_doses(regs, drug, patient, float(t_min[-1]))
+        ds = simulate_pk(drug, regs[0].model, _schedule(regs, pump), patient, t_min)
         runs.append(ds)
         for v in ds.data_vars:
             if not v.endswith("_plasma_ng_mL"):

@@ -67,7 +67,7 @@ from ketasim.core.errors import (
 )
 
 __all__ = [
-    "Scenario", "Patient", "Regimen", "Bolus", "Infusion", "Healthy", "Postoperative",
+    "Scenario", "Patient", "Regimen", "Bolus", "Infusion", "TCI", "Healthy", "Postoperative",
     "Trauma", "Neuropathic", "OpioidTolerant", "ICU", "WindupTest", "HeatTest",
     "PinprickTest", "TouchTest", "Readouts", "ScenarioError", "Problem", "scenario_hash",
     "MAX_TESTS", "MAX_HORIZON_H", "MAX_POINTS", "MAX_REGIMENS", "MAX_DOSES",
@@ -431,6 +431,73 @@ class Infusion(_Model):
 Dose = Annotated[Bolus | Infusion, Discriminator("kind")]
 
 
+def _targets(v):
+    """A TCI target or schedule -> canonical ``"<ng/mL> ng/mL at <min> min, ..."``."""
+    from ketasim.pk.tci import parse_targets
+
+    if isinstance(v, list | tuple) and all(isinstance(x, str) for x in v):
+        v = ", ".join(v)
+    if not isinstance(v, str) or len(v) > 20_000:
+        raise _bad("a target such as '3 ug/mL' or a schedule '3 ug/mL at 0 min, 2 ug/mL at "
+                   "30 min' (times from the pump's start)", "ketasim_unit")
+    try:
+        pairs = parse_targets(v)
+    except KetasimError as exc:
+        raise _bad(exc.allowed if hasattr(exc, "allowed") else str(exc),
+                   "ketasim_unit") from None
+    return ", ".join(f"{c!r} ng/mL at {t!r} min" for t, c in pairs)
+
+
+class TCI(_Model):
+    """A target-controlled infusion pump (`ketasim.pk.tci`): it runs from ``start`` for
+    ``duration`` (null: to the horizon), targeting ``target`` (times from its start) at the
+    ``effect`` site (Shafer & Gregg 1992) or in ``plasma`` (Jacobs 1990) with its own PK
+    ``model`` (null: the regimen's; a different one simulates a pump whose model is not
+    the patient's). The pump knows only its own doses.
+
+    >>> TCI(target="3 ug/mL at 0 min, 2 ug/mL at 30 min").targets()
+    [(0.0, 3000.0), (30.0, 2000.0)]
+    """
+
+    _what: ClassVar[str] = ("a target-controlled infusion (target, site, model, start, "
+                            "duration, update_s, max_rate_mL_h, rate_step_mL_h, "
+                            "syringe_mg_mL)")
+    target: Annotated[str, BeforeValidator(_targets)]
+    site: Annotated[str, BeforeValidator(_choice(("effect", "plasma"), "a site"))] = "effect"
+    model: str | None = None
+    start: Time = "0.0 h"
+    duration: Duration | None = None
+    update_s: Annotated[float, BeforeValidator(_number(
+        "s", 0.1, 3600.0, "a pump update interval", "10 s"))] = 10.0
+    max_rate_mL_h: Annotated[float, BeforeValidator(_number(
+        "mL/h", 0.0, 10000.0, "a maximum pump rate", "1200 mL/h", lo_open=True))] = 1200.0
+    rate_step_mL_h: Annotated[float, BeforeValidator(_number(
+        "mL/h", 0.0, 100.0, "a pump rate step", "0.1 mL/h"))] = 0.0
+    syringe_mg_mL: Annotated[float | None, BeforeValidator(
+        lambda v: v if v is None else _number("mg/mL", 0.0, 1000.0, "a syringe concentration",
+                                              "10 mg/mL", lo_open=True)(v))] = None
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _model_text(cls, v):
+        if v is not None and (not isinstance(v, str) or len(v) > 40):
+            raise _bad("a PK model name (or null for the regimen's)", "ketasim_name")
+        return v.strip().lower() if v is not None else v
+
+    def targets(self) -> list[tuple[float, float]]:
+        from ketasim.pk.tci import parse_targets
+
+        return parse_targets(self.target)
+
+    @property
+    def start_min(self) -> float:
+        return hours(self.start) * 60.0
+
+    @property
+    def duration_min(self) -> float | None:
+        return None if self.duration is None else hours(self.duration) * 60.0
+
+
 def _not_yet(issue: int, what: str):
     def validate(v):
         if v is not None:
@@ -451,10 +518,11 @@ class Regimen(_Model):
     drug: str
     model: str | None = None
     doses: Annotated[list[Dose], BeforeValidator(_capped_list(
-        "max_doses", MAX_DOSES, "max_doses", "doses", min_len=1))]
-    #: Patient-controlled analgesia (issue 13) and target-controlled infusion (issue 15).
+        "max_doses", MAX_DOSES, "max_doses", "doses"))] = []
+    #: Patient-controlled analgesia (issue 13).
     pca: Annotated[Any, BeforeValidator(_not_yet(13, "patient-controlled analgesia"))] = None
-    tci: Annotated[Any, BeforeValidator(_not_yet(15, "TCI (target-controlled infusion)"))] = None
+    #: Target-controlled infusion (`TCI`); with or instead of ``doses``.
+    tci: TCI | None = None
 
     @field_validator("drug", mode="before")
     @classmethod
@@ -485,6 +553,11 @@ class Regimen(_Model):
         elif self.model not in names:
             raise _bad(f"a model of {self.drug}: one of {', '.join(names)}", "ketasim_name",
                        field="model", value=self.model)
+        if not self.doses and self.tci is None:
+            raise _bad("a non-empty list of doses (or a tci section)", field="doses",
+                       value=[])
+        if self.tci is not None:
+            self._check_tci(names)
         for i, d in enumerate(self.doses):
             if isinstance(d, Bolus) and d.route != "iv":
                 try:
@@ -494,6 +567,28 @@ class Regimen(_Model):
                                "ketamine and s-ketamine only)", "ketasim_name",
                                field=f"doses[{i}].route", value=d.route) from None
         return self
+
+
+    def _check_tci(self, names):
+        from ketasim.pk.models import get_model
+        from ketasim.pk.tci import MAX_TARGET_NG_ML
+
+        t = self.tci
+        if t.model is not None and t.model not in names:
+            raise _bad(f"a model of {self.drug}: one of {', '.join(names)}", "ketasim_name",
+                       field="tci.model", value=t.model)
+        top = MAX_TARGET_NG_ML.get(self.drug, math.inf)
+        for _, c in t.targets():
+            if c > top:
+                raise _bad(f"targets <= {top:g} ng/mL of {self.drug} (a sanity limit); check "
+                           "the unit (ug/mL vs ng/mL)", field="tci.target", value=t.target)
+        if t.site == "effect":
+            from ketasim.pk.models.base import Covariates
+
+            spec = get_model(self.drug, t.model or self.model)
+            if "ke0" not in spec.typical(Covariates.single()):
+                raise _bad(f"'plasma' (the {spec.key} model has no effect site)",
+                           field="tci.site", value=t.site)
 
 
 class _Fail(Exception):
@@ -767,6 +862,8 @@ def _cross_problems(s: Scenario, context: dict):
                           f" ({models[r.drug][0]!r}): one PK model per drug", "input")
         models.setdefault(r.drug, (r.model, i))
         max_bolus, max_rate = LIMITS.get(r.drug, (math.inf, math.inf))
+        if r.tci is not None and r.tci.start_min / 60.0 >= hz:
+            yield Problem(f"{p}.tci.start", r.tci.start, f"a start within the horizon ({hz:g} h)")
         for j, d in enumerate(r.doses):
             q = f"{p}.doses[{j}]"
             if isinstance(d, Bolus):

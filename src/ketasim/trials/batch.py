@@ -119,6 +119,7 @@ def _pk_block(regimens, cov, trial, idx, t_min):
     from ketasim.pk.models import get_model, normalise_drug
     from ketasim.pk.simulate import absorption_routes, build_system, dose_events
     from ketasim.pk.solver import solve_linear
+    from ketasim.pk.tci import regimen_events
 
     m = cov.n
     by_drug: dict[str, list] = {}
@@ -133,11 +134,13 @@ def _pk_block(regimens, cov, trial, idx, t_min):
         for k, e in pk_etas(trial, spec, idx).items():
             if k in params:
                 params[k] = params[k] * np.exp(e)
-        sched = _schedule(regs)
-        routes = absorption_routes(d, sched)
+        sched = _schedule(regs) if any(r.doses for r in regs) else None
+        routes = absorption_routes(d, sched) if sched is not None else {}
         sysm = build_system(params, species=d, metabolite=spec.metabolite,
                             routes=tuple(routes.values()))
-        bol, inf = dose_events(sched, routes, sysm, cov.weight_kg, float(t_min.max()))
+        bol, inf = (dose_events(sched, routes, sysm, cov.weight_kg, float(t_min.max()))
+                    if sched is not None else ([], []))
+        inf += regimen_events(regs, d, cov, float(t_min.max()))  # TCI: typical-model pump
         y = solve_linear(sysm.A, sysm.b, sysm.C, t_min, bol, inf, dtype=np.dtype("float64"))
         outs = {name: y[:, o, :] for o, name in enumerate(sysm.outputs)}
         for name, plasma in outs.items():
