@@ -104,10 +104,11 @@ class Pump:
     syringe_mg_mL: float | None = None
 
     def __post_init__(self):
-        check_fields(self, {"update_s": Interval(0.1, 3600),
-                            "max_rate_mL_h": Interval(0, 10000, closed="right"),
-                            "rate_step_mL_h": Interval(0, 100),
-                            "syringe_mg_mL": (Interval(0, 1000, closed="right"), NoneOK())},
+        check_fields(self, {"update_s": Interval(0.1, 3600, unit="s"),
+                            "max_rate_mL_h": Interval(0, 10000, closed="right", unit="mL/h"),
+                            "rate_step_mL_h": Interval(0, 100, unit="mL/h"),
+                            "syringe_mg_mL": (Interval(0, 1000, closed="right", unit="mg/mL"),
+                                              NoneOK())},
                      prefix="Pump.")
         if self.rate_step_mL_h > self.max_rate_mL_h:
             raise InputError("Pump.rate_step_mL_h", self.rate_step_mL_h,
