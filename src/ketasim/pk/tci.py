@@ -185,6 +185,7 @@ def parse_targets(targets, *, field: str = "target") -> list[tuple[float, float]
                          "('30 min', '2 ug/mL') or (30, 2000) in min and ng/mL")
         else:
             raise InputError(f, type(it).__name__, allowed)
+        c, t = float(f"{c:.12g}"), float(f"{t:.12g}")  # '3 ug/mL' is 3000 ng/mL exactly
         if not np.isfinite(c) or c < 0:
             raise InputError(f, it, "a target concentration >= 0")
         if not np.isfinite(t) or t < 0 or t > 30 * 24 * 60:
@@ -278,22 +279,22 @@ def _control(Phi, Gam, step_u, tgt, effect, R, U, Rin, Uin, rmax, rstep, rates,
 
 
 def _lookahead(A, ce, dts):
-    """Look-ahead grid s (J,), R (N, J, n) = Ce row of expm(A s), U (D, N, J)."""
+    """Look-ahead steps (N,) and R (N, J, n) = Ce row of expm(A s_j), s_j = j x step."""
     N, n, _ = A.shape
     from scipy.linalg import expm
 
-    ke0 = -A[:, ce, ce]  # horizon: Ce within 0.1 % of Cp after ln(1000)/ke0, 10 min-48 h
-    H = float(np.clip(np.max(np.log(1e3) / np.maximum(ke0, 1e-9)), 10.0, 48 * 60.0))
-    s = np.linspace(0.0, H, _LOOKAHEAD)
-    step = s[1] - s[0]
-    E1 = expm(A * step)  # (N, n, n)
+    ke0 = -A[:, ce, ce]  # horizon per patient (a patient's rates do not depend on the
+    # others'): Ce within 0.1 % of Cp after ln(1000)/ke0, 10 min-48 h
+    H = np.clip(np.log(1e3) / np.maximum(ke0, 1e-9), 10.0, 48 * 60.0)
+    step = H / (_LOOKAHEAD - 1)
+    E1 = expm(A * step[:, None, None])  # (N, n, n)
     R = np.empty((N, _LOOKAHEAD, n))
     row = np.zeros((N, n))
     row[:, ce] = 1.0
     for j in range(_LOOKAHEAD):
         R[:, j, :] = row
         row = np.einsum("pa,pab->pb", row, E1)
-    return s, R
+    return step, R
 
 
 def _inside(A, b, ce, dts, m: int = 10):
@@ -432,6 +433,11 @@ def tci(drug: str, model: str | ModelSpec | None = None, target="3 ug/mL", *,
     has_ce = len(sysm.outputs) > 1
     if st == "effect" and not has_ce:
         raise InputError(f_site, site, f"'plasma' (the {spec.key} model has no effect site)")
+    check_work("patients x pump updates", cov.n * (dur / (pump.update_s / 60.0)
+                                                  + len(targets)), max_updates,
+               "pass --max-updates, a longer --update or a shorter --duration"
+               if dialect is CLI else "pass max_updates=..., a longer update or a shorter "
+               "duration")
     grid = _grid(dur, pump.update_s / 60.0, [t for t, _ in targets])
     if update_times is not None:
         ut = np.asarray(update_times, dtype=float).ravel()
