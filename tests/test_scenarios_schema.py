@@ -153,8 +153,8 @@ def test_sections_build_directly():
     (lambda d: d["regimens"][0].update(pca={"demand": "1 mg"}),
      "regimens[0].pca: got {'demand': '1 mg'}; allowed: nothing (null): not available yet: "
      "patient-controlled analgesia arrives with issue 13"),
-    (lambda d: d["regimens"][0].update(tci={"target": "1 ug/mL"}),
-     "TCI (target-controlled infusion) arrives with issue 15"),
+    (lambda d: d["regimens"][0].update(tci={"target": "1 ug/mL", "site": "brain"}),
+     "regimens[0].tci.site: got 'brain'; allowed: a site: one of effect, plasma"),
     (lambda d: d.pop("name"), "name: got None; allowed: a value (this field is required)"),
     (lambda d: d.update(version=2), "version: got 2; allowed: 1 (the only schema version)"),
 ])

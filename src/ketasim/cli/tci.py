@@ -14,8 +14,8 @@ from ketasim.cli.errors import friendly
 
 console = Console()
 
-TCI_HELP = """Target-controlled infusion of DRUG for one patient: the pump's rates and the plasma and
-effect-site concentrations of its model (exact per pump interval).
+TCI_HELP = """Target-controlled infusion of DRUG for one patient: the pump's rates and the
+plasma and effect-site concentrations of its model (exact per pump interval).
 
 Targets: --target "3 ug/mL" or a schedule "3 ug/mL at 0 min, 2 ug/mL at 30 min".
 --site effect (Shafer & Gregg 1992: the effect site reaches the target at its peak, without

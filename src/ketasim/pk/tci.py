@@ -32,8 +32,8 @@ Example
 >>> from ketasim.pk.tci import tci
 >>> ds = tci("propofol", "eleveld", "3 ug/mL", site="effect", duration="20 min")
 >>> ce = ds["propofol_effect_ng_mL"].isel(patient=0)
->>> bool(ce.max() <= 3000 * (1 + 1e-3)), round(float(ce.sel(time=20.0)))
-(True, 3000)
+>>> bool(ce.max() <= 3000 * (1 + 1e-3)), round(float(ce.sel(time=20.0)) / 1000, 2)
+(True, 3.0)
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ from ketasim.core.validation import (
     validate_params,
 )
 from ketasim.pk import sources as S
-from ketasim.pk.dosing import CLI, PYTHON, Bolus, Dialect, Infusion, Schedule
+from ketasim.pk.dosing import CLI, PYTHON, Bolus, Dialect, Infusion
 from ketasim.pk.models import get_model, normalise_drug
 from ketasim.pk.models.base import Covariates, ModelSpec
 from ketasim.pk.solver import transition_matrices
