@@ -81,6 +81,9 @@ MAX_TARGET_NG_ML = {"propofol": 20000.0, "ketamine": 10000.0, "s-ketamine": 5000
 #: Cap on targets in a schedule and on patients x pump updates of one call.
 MAX_TARGETS = 1000
 MAX_UPDATES = 2_000_000
+#: Cap on one scenario/trial pump's updates (the exact solver holds one infusion per
+#: distinct rate: ~28 h at 10 s).
+MAX_REGIMEN_UPDATES = 10_000
 #: Points of the effect-site look-ahead grid (per update).
 _LOOKAHEAD = 1500
 
@@ -612,6 +615,8 @@ def _run_regimen(r, drug: str, cov: Covariates, t_end_min: float) -> xr.Dataset:
     dur = min(dur, t_end_min - start)
     if dur <= 0:
         raise InputError("tci.start", spec.start, "a start before the scenario's horizon")
+    check_work("tci: pump updates (duration / update_s)", dur * 60.0 / spec.update_s,
+               MAX_REGIMEN_UPDATES, "set tci.duration, or a longer tci.update_s")
     targets = [(t, c) for t, c in spec.targets()]
     ds = tci(drug, spec.model or r.model, targets, site=spec.site, patients=cov,
              duration=dur, pump=Pump(update_s=spec.update_s,
