@@ -320,6 +320,7 @@ def test_scenario_runs_propofol_tci_with_ketamine():
     k = np.searchsorted(ref["time"].values, t_h[on] * 60)
     np.testing.assert_allclose(ce[on], ref["propofol_effect_ng_mL"].values[0, k], rtol=1e-6)
     assert ds["ketamine_plasma_ng_mL"].values[-1] > 0
+    assert "shafer_gregg1992" in ds.attrs["citations"]
 
 
 def test_scenario_schema_tci_messages():

@@ -608,6 +608,21 @@ def regimen_events(regimens, drug: str, cov: Covariates, t_end_min: float) -> li
     return out
 
 
+def regimen_citations(regimens) -> list[str]:
+    """Citation keys of the TCI algorithms the regimens' pumps use (empty without a pump).
+
+    >>> regimen_citations([])
+    []
+    """
+    keys: list[str] = []
+    for r in regimens:
+        t = getattr(r, "tci", None)
+        if t is not None:
+            keys += [S.JACOBS, S.BAILEY_SHAFER] + ([S.SHAFER_GREGG] if t.site == "effect"
+                                                    else [])
+    return list(dict.fromkeys(keys))
+
+
 def _run_regimen(r, drug: str, cov: Covariates, t_end_min: float) -> xr.Dataset:
     spec = r.tci
     start = spec.start_min

@@ -160,11 +160,11 @@ def _pk(scenario, t_min: np.ndarray):
     free = {f: np.zeros_like(t_min) for f in RECEPTOR_DRUGS}
     runs = []
     for drug, regs in by_drug.items():
-        from ketasim.pk.tci import regimen_doses
+        from ketasim.pk.tci import regimen_citations, regimen_doses
 
         pump = regimen_doses(regs, drug, patient, float(t_min[-1]))
         ds = simulate_pk(drug, regs[0].model, _schedule(regs, pump), patient, t_min)
-        runs.append(ds)
+        runs += [ds, regimen_citations(regs)]
         for v in ds.data_vars:
             if not v.endswith("_plasma_ng_mL"):
                 continue
