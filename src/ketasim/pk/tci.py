@@ -281,7 +281,7 @@ def _control(Phi, Gam, step_u, tgt, effect, R, U, Rin, Uin, rmax, rstep, rates,
                 states[p, k + 1, a] = x[a]
 
 
-def _lookahead(A, ce, dts):
+def _lookahead(A, ce):
     """Look-ahead steps (N,) and R (N, J, n) = Ce row of expm(A s_j), s_j = j x step."""
     N, n, _ = A.shape
     from scipy.linalg import expm
@@ -319,9 +319,6 @@ def _grid(duration, update, changes):
     g = np.unique(np.round(np.concatenate([g, [duration], [c for c in changes
                                                               if c < duration]]), 9))
     return g
-
-
-_PATIENT_KEYS = ("weight_kg", "age_yr", "height_cm", "sex")
 
 
 def _as_cov(patients) -> Covariates:
@@ -468,7 +465,7 @@ def tci(drug: str, model: str | ModelSpec | None = None, target="3 ug/mL", *,
     if st == "effect":
         ce = sysm.outputs.index(f"{d.replace('-', '_')}_effect")
         ce_i = int(np.flatnonzero(sysm.C[0, ce])[0])
-        _, R = _lookahead(sysm.A, ce_i, dts)
+        _, R = _lookahead(sysm.A, ce_i)
         U = np.einsum("pjn,dpn->dpj", R, Gam)
         Rin, Uin = _inside(sysm.A, sysm.b, ce_i, dts)
     else:
