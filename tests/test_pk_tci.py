@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ketasim.core.errors import InputError, KetasimError
-from ketasim.pk import Pump, get_model, parse_targets, tci
+from ketasim.pk import Pump, get_model, list_models, parse_targets, tci
 from ketasim.pk.models.base import Covariates
 from ketasim.pk.simulate import build_system
 from ketasim.pk.solver import solve_linear
@@ -205,6 +205,24 @@ def test_effect_site_reaches_target_without_overshoot(drug, name, target):
     assert ce.max() <= c * (1 + 1e-3)
     assert ce[0, -1] == pytest.approx(c, rel=1e-2)
     assert ce[0, t >= 10].min() >= 0.98 * c
+
+
+@pytest.mark.parametrize("key", [m.key for m in list_models()])
+def test_every_model_both_sites(key):
+    """Every ketasim PK model (all have an effect site): plasma targeting ends at the target
+    (1e-9), effect-site targeting never above it (1e-3); a tenth of the drug's sanity
+    limit as target, default patient (validity not checked: paediatric models)."""
+    from ketasim.pk.tci import MAX_TARGET_NG_ML
+
+    drug, name = key.split("/")
+    c = MAX_TARGET_NG_ML[drug] / 10
+    d = drug.replace("-", "_")
+    for site in ("plasma", "effect"):
+        ds = tci(drug, name, [(0, c)], site=site, duration="5 min", check_validity=False)
+        v = ds[f"{d}_{site}_ng_mL"].values[0]
+        assert np.all(np.isfinite(v)) and v.max() <= c * (1 + 1e-3)
+        if site == "plasma":
+            assert v[-1] == pytest.approx(c, rel=1e-9)
 
 
 def test_plasma_at_target_at_every_update():
