@@ -411,3 +411,24 @@ def test_cli_table_and_json():
     assert r.exit_code == 0 and "plasma (ng/mL)" in r.output and "Minto" in r.output
     r = CliRunner().invoke(app, ["tci", "--help"], env={"COLUMNS": "200"})
     assert r.exit_code == 0 and "Shafer & Gregg" in r.output
+
+
+def test_cli_simulate_runs_a_tci_scenario(tmp_path):
+    """`ketasim simulate FILE` with 'propofol TCI at Ce 3 ug/mL with a ketamine infusion':
+    the summary's propofol effect-site course holds the target (1 %) after 10 min."""
+    from typer.testing import CliRunner
+
+    from ketasim.cli import app
+
+    f = tmp_path / "tci.yaml"
+    f.write_text("name: propofol_tci_ketamine\nhorizon: 30 min\nregimens:\n"
+                 "  - drug: propofol\n    tci: {target: 3 ug/mL, site: effect, "
+                 "model: eleveld}\n  - drug: ketamine\n    doses:\n"
+                 "      - {kind: infusion, rate: 0.15 mg/kg/h}\n")
+    r = CliRunner().invoke(app, ["simulate", str(f), "--out", str(tmp_path / "o"), "--json"])
+    assert r.exit_code == 0, r.output
+    tc = json.loads(r.output)["time_courses"]
+    t = np.array(tc["time_h"]) * 60
+    ce = np.array(tc["propofol_effect_ng_mL"])
+    np.testing.assert_allclose(ce[t >= 10], 3000.0, rtol=1e-2)
+    assert max(tc["ketamine_plasma_ng_mL"]) > 0
