@@ -76,7 +76,6 @@ from ketasim.core.validation import (
     check_work,
     validate_params,
 )
-from ketasim.pk.binding import molar_mass  # noqa: F401  (kept for users' unit work)
 from ketasim.pk.models import get_model, normalise_drug
 from ketasim.pk.models.base import COVARIATE_RANGES, Covariates, ModelSpec
 from ketasim.pk.population import _streams, sample_etas
@@ -240,6 +239,10 @@ def read_nonmem(data, *, max_records: int = MAX_RECORDS) -> xr.Dataset:
     >>> ds["AMT"].values.tolist(), ds.sizes["record"]
     ([10.0, nan], 2)
     """
+    return _read_table(data, max_records, ("ID", "TIME"))
+
+
+def _read_table(data, max_records: int, required: tuple[str, ...]) -> xr.Dataset:
     text, name = _open_text(data)
     rows, lines, header = [], [], None
     for ln, raw in enumerate(text.splitlines(), start=1):
@@ -260,7 +263,7 @@ def read_nonmem(data, *, max_records: int = MAX_RECORDS) -> xr.Dataset:
     if len(set(header)) != len(header):
         dup = next(h for h in header if header.count(h) > 1)
         raise NonmemDataError(0, dup, dup, "each column once (header)", header_line)
-    for req in ("ID", "TIME"):
+    for req in required:
         if req not in header:
             raise InputError("data", f"columns {header}", f"a column {req} (header line "
                              f"{header_line})")
@@ -566,7 +569,7 @@ def simulate_nonmem(data, drug: str, model: str | ModelSpec | None = None, *,
 def _read_etas(etas, ind_ids: list, typical: dict) -> dict[str, np.ndarray]:
     n = len(ind_ids)
     if isinstance(etas, str | os.PathLike | io.StringIO):
-        etas = read_nonmem(etas)
+        etas = _read_table(etas, MAX_RECORDS, ("ID",))
     if isinstance(etas, xr.Dataset):
         if "ID" not in etas:
             raise InputError("etas", "a table without ID", "a table with an ID column")
