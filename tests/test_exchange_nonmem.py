@@ -265,3 +265,29 @@ def test_other_bad_inputs():
         simulate_nonmem("/no/such/file.csv", "ketamine")
     with pytest.raises(KetasimError, match="column"):
         read_nonmem(io.StringIO("ID,TIME,ID\n1,0,1\n"))
+
+
+def test_cli_nonmem_simulate_and_compartments(tmp_path):
+    """`ketasim nonmem simulate` writes PRED/IPRED equal to the Python function's;
+    `--help` documents the columns; `compartments --json` gives the CMT table."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from ketasim.cli import app
+
+    run = CliRunner()
+    r = run.invoke(app, ["nonmem", "simulate", "--help"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0 and "ADDL" in r.output and "PRED" in r.output
+    out = tmp_path / "pred.csv"
+    r = run.invoke(app, ["nonmem", "simulate", str(DATA / "nonmem_small.csv"), "--model",
+                         "ketamine/kamp", "--out", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.output)
+    assert summary["records"] == 6 and summary["individuals"] == 2
+    back = read_nonmem(out)
+    want = simulate_nonmem(DATA / "nonmem_small.csv", "ketamine", "kamp")
+    np.testing.assert_allclose(back["PRED"].values, want["PRED"].values, rtol=1e-15)
+    assert summary["params_hash"] == want.attrs["params_hash"]
+    r = run.invoke(app, ["nonmem", "compartments", "propofol", "--model", "marsh", "--json"])
+    assert json.loads(r.output)[0] == [1, "central", "propofol_plasma"]

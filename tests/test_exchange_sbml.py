@@ -196,3 +196,55 @@ def test_export_omex_bad_inputs(tmp_path):
         export_omex("ketamine", path=tmp_path / "x.omex", t_end="-1 h")
     with pytest.raises(KetasimError, match="points"):
         export_omex("ketamine", path=tmp_path / "x.omex", points=1)
+
+
+def test_cli_export_sbml_and_omex(tmp_path):
+    """`ketasim export sbml|omex` write the same files as the Python functions."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from ketasim.cli import app
+
+    run = CliRunner()
+    for cmd in ("sbml", "omex"):
+        r = run.invoke(app, ["export", cmd, "--help"], env={"COLUMNS": "200"})
+        assert r.exit_code == 0 and "--bolus" in r.output
+    out = tmp_path / "k.xml"
+    r = run.invoke(app, ["export", "sbml", "ketamine", "--model", "kamp", "--bolus",
+                         "0.5 mg/kg", "--weight-kg", "80", "--out", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    assert out.read_text() == export_sbml("ketamine", "kamp", {"bolus": ["0.5 mg/kg"]},
+                                          {"weight_kg": 80})
+    assert any("Kamp J" in c for c in json.loads(r.output)["citations"])
+    r = run.invoke(app, ["export", "omex", "propofol", "--bolus", "2 mg/kg", "--t-end", "1 h",
+                         "--out", str(tmp_path / "p.omex")])
+    assert r.exit_code == 0, r.output
+    assert "model.xml" in zipfile.ZipFile(tmp_path / "p.omex").namelist()
+
+
+def test_citation_cff_is_valid():
+    """CITATION.cff: the keys CFF 1.2.0 requires (cff-version, message, title, authors, each
+    author a name or family-names), type, SPDX licence, and the version of pyproject.toml
+    (cffconvert, the reference validator, pins jsonschema < 4 and is not installed: the
+    required keys of the CFF 1.2.0 schema are checked here instead)."""
+    import tomllib
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).parents[1]
+    cff = yaml.safe_load((root / "CITATION.cff").read_text())
+    assert cff["cff-version"] == "1.2.0"
+    for key in ("message", "title", "authors"):
+        assert isinstance(cff[key], str | list) and cff[key], key
+    assert all(("name" in a) or ("family-names" in a) for a in cff["authors"])
+    assert cff["authors"][0]["name"] == "ketasim developers"
+    assert cff["type"] == "software" and cff["license"] == "MIT"
+    version = tomllib.loads((root / "pyproject.toml").read_text())["project"]["version"]
+    assert cff["version"] == version
+    allowed = {"abstract", "authors", "cff-version", "commit", "contact", "date-released",
+               "doi", "identifiers", "keywords", "license", "license-url", "message",
+               "preferred-citation", "references", "repository", "repository-artifact",
+               "repository-code", "title", "type", "url", "version"}
+    assert set(cff) <= allowed, set(cff) - allowed

@@ -23,9 +23,17 @@ from __future__ import annotations
 import importlib
 
 _SUBMODULES = ("nonmem", "sbml", "neuroml", "nmodl")
+#: public functions, by the submodule that defines them (imported on first access)
+_FUNCTIONS = {"read_nonmem": "nonmem", "simulate_nonmem": "nonmem",
+              "write_nonmem": "nonmem", "compartment_table": "nonmem",
+              "export_sbml": "sbml", "export_omex": "sbml"}
+
+__all__ = list(_FUNCTIONS)
 
 
 def __getattr__(name: str):
     if name in _SUBMODULES:
         return importlib.import_module(f"ketasim.exchange.{name}")
+    if name in _FUNCTIONS:
+        return getattr(importlib.import_module(f"ketasim.exchange.{_FUNCTIONS[name]}"), name)
     raise AttributeError(f"module 'ketasim.exchange' has no attribute {name!r}")

@@ -355,10 +355,10 @@ def simulate_nonmem(data, drug: str, model: str | ModelSpec | None = None, *,
     if etas is not None and iiv:
         raise InputError("etas/iiv", "both", "either etas or iiv=True, not both")
     d, spec = _spec(drug, model)
-    t_scale = as_float(f"1 {time_unit}", "time_unit", "min", allowed="a time unit (h, min, d)")
-    a_scale = as_float(f"1 {amt_unit}", "amt_unit", "mg", allowed="a mass unit (mg, ug, g)")
-    c_scale = as_float(f"1 ng/mL", "conc_unit", conc_unit,  # noqa: F541
-                       allowed="a mass concentration unit (ng/mL, ug/L, mg/L)")
+    t_scale = _unit_scale(time_unit, "min", "time_unit", "a time unit (h, min, d)")
+    a_scale = _unit_scale(amt_unit, "mg", "amt_unit", "a mass unit (mg, ug, g)")
+    c_scale = 1.0 / _unit_scale(conc_unit, "ng/mL", "conc_unit",
+                                "a mass concentration unit (ng/mL, ug/L, mg/L)")
     comps = _compartments(spec, d)
     n = data.sizes["record"]
     line = _col(data, "line", -1).astype(int)
@@ -564,6 +564,17 @@ def simulate_nonmem(data, drug: str, model: str | ModelSpec | None = None, *,
         "iiv": iiv, "seed": seed, "check_validity": check_validity,
         "etas": None if eta_record is None else {k: summarise_array(v, 0)
                                                  for k, v in eta_record.items()}}, seed=seed)
+
+
+def _unit_scale(unit: str, to: str, field: str, allowed: str) -> float:
+    """How many ``to`` one ``unit`` is; errors show the unit as given."""
+    try:
+        v = as_float(f"1 {unit}", field, to, allowed=allowed)
+    except InputError:
+        raise InputError(field, unit, allowed) from None
+    if not (math.isfinite(v) and v > 0):
+        raise InputError(field, unit, allowed)
+    return v
 
 
 def _read_etas(etas, ind_ids: list, typical: dict) -> dict[str, np.ndarray]:

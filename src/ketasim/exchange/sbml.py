@@ -49,7 +49,7 @@ from ketasim.core.units import as_float
 from ketasim.core.validation import Instance, Interval, NoneOK, validate_params
 from ketasim.exchange.nonmem import _spec
 from ketasim.pk.binding import free_fraction, molar_mass
-from ketasim.pk.dosing import PYTHON, Schedule
+from ketasim.pk.dosing import PYTHON, Dialect, Schedule
 from ketasim.pk.models.base import Covariates, ModelSpec
 from ketasim.pk.simulate import _as_covariates, _as_schedule, absorption_routes
 
@@ -301,7 +301,7 @@ def _receptors(b: _Builder, drug: str, spec: ModelSpec, conc: dict[str, str]) ->
 def export_sbml(drug: str, model: str | ModelSpec | None = None,
                 schedule: Schedule | dict | None = None,
                 patient: Covariates | dict | None = None, *, ke0=None,
-                receptors: bool = True, path=None) -> str:
+                receptors: bool = True, path=None, _dialect: Dialect = PYTHON) -> str:
     """SBML Level 3 (version 2) text of ``drug``/``model`` for one patient and schedule.
 
     Parameters
@@ -331,9 +331,9 @@ def export_sbml(drug: str, model: str | ModelSpec | None = None,
     cov = _as_covariates(patient if patient is not None else {})
     if cov.n != 1:
         raise InputError("patient", f"{cov.n} patients", "one patient (one SBML file each)")
-    sched = None if schedule is None else _as_schedule(schedule, PYTHON)
+    sched = None if schedule is None else _as_schedule(schedule, _dialect)
     if sched is not None:
-        sched.check(d, cov.weight_kg)
+        sched.check(d, cov.weight_kg, _dialect)
     p = {k: float(v[0]) for k, v in spec.parameters(cov).items()}
     if ke0 is not None:
         k = as_float(ke0, "ke0", "1/min", allowed="a rate constant in 1/min in (0, 1000)")
@@ -501,7 +501,8 @@ def _provenance(b: _Builder, spec, cites, phash, record, get_citation):
 def export_omex(drug: str, model: str | ModelSpec | None = None,
                 schedule: Schedule | dict | None = None,
                 patient: Covariates | dict | None = None, *, path, t_end="4 h",
-                points: int = 241, ke0=None, receptors: bool = True) -> Path:
+                points: int = 241, ke0=None, receptors: bool = True,
+                _dialect: Dialect = PYTHON) -> Path:
     """A COMBINE archive (OMEX): the SBML model, a SED-ML time course from 0 to ``t_end``
     with ``points`` output points (CVODE, tight tolerances) reporting the concentrations
     and receptor outputs, and OMEX metadata naming ketasim and the parameter hash.
@@ -523,7 +524,8 @@ def export_omex(drug: str, model: str | ModelSpec | None = None,
     t1 = as_float(t_end, "t_end", "min", allowed="a duration such as '4 h' (a number: min)")
     if not 0 < t1 <= 30 * 24 * 60:
         raise InputError("t_end", t_end, "a duration in (0, 30 d]")
-    xml = export_sbml(drug, model, schedule, patient, ke0=ke0, receptors=receptors)
+    xml = export_sbml(drug, model, schedule, patient, ke0=ke0, receptors=receptors,
+                      _dialect=_dialect)
     sb = _libsbml()
     sdoc = sb.readSBMLFromString(xml)
     m = sdoc.getModel()
