@@ -291,3 +291,18 @@ def test_cli_nonmem_simulate_and_compartments(tmp_path):
     assert summary["params_hash"] == want.attrs["params_hash"]
     r = run.invoke(app, ["nonmem", "compartments", "propofol", "--model", "marsh", "--json"])
     assert json.loads(r.output)[0] == [1, "central", "propofol_plasma"]
+
+
+def test_same_time_records_in_file_order():
+    """NONMEM processes records in file order: an observation written before a bolus of the
+    same time is the trough (pre-dose), one after it includes the dose (one compartment,
+    V = 20 L: 100 mg -> +5 mg/L); a second bolus record at that time is not in the first
+    dose record's prediction. Expected values: C = D/V e^{-kt} by hand."""
+    spec = _one_cmt(20 / 70, 5 / 70)
+    text = ("ID,TIME,AMT,EVID\n1,0,100,1\n1,4,0,0\n1,4,100,1\n1,4,50,1\n1,4,0,0\n"
+            "1,6,0,0\n")
+    ds = simulate_nonmem(io.StringIO(text), "thiopental", spec, conc_unit="mg/L")
+    trough = 5 * math.exp(-1.0)
+    np.testing.assert_allclose(ds["PRED"].values[1:5],
+                               [trough, trough + 5, trough + 7.5, trough + 7.5], rtol=1e-12)
+    assert ds["PRED"].values[5] == pytest.approx((trough + 7.5) * math.exp(-0.5), rel=1e-12)

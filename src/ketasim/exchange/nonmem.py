@@ -35,7 +35,10 @@ for (S-)ketamine). Doses may go to the amount compartments (not the effect sites
 a depot is multiplied by the route's bioavailability F. Infusions (RATE > 0) go to the central
 compartment only. Observations may name any non-depot compartment: its concentration
 (effect sites: the effect-site concentration). Predictions at dose rows are of the central
-plasma, after the dose (right-continuous, as NONMEM's PRED at a bolus record).
+plasma, after the dose. Records at the same time are taken in file order, as NONMEM does: a
+record before a bolus record of the same time sees the pre-dose state (a trough sample
+written before its dose), one after it the post-dose state; implied (ADDL) doses count
+before any record at their time.
 
 PRED is the typical individual (no eta, with the individual's covariates); IPRED uses
 ``etas`` (log-normal deviations per individual, ``P_i = P_typical exp(eta)``) or, with
@@ -291,7 +294,7 @@ class _Segment:
     t0: float  # absolute time of the segment start (time_unit)
     boluses: list  # (t_rel_min, state, amount_mg)
     infusions: list  # (t0_rel_min, t1_rel_min or None=to end, rate_mg_min)
-    obs: list  # (record index, t_rel_min, output index)
+    obs: list  # (record index, t_rel_min, output, [(state, mg) of later same-time boluses])
     ss: tuple | None = None  # steady-state spec
 
 
@@ -532,6 +535,10 @@ def simulate_nonmem(data, drug: str, model: str | ModelSpec | None = None, *,
                         seg.infusions.append((tk, None, r_mg_min))
                     else:
                         seg.boluses.append((tk, state, dose))
+                        if k == 0:  # records before this one at the same time: pre-dose
+                            for ob in seg.obs:
+                                if ob[1] == rel:
+                                    ob[3].append((state, dose))
                 if ss[r] == 1:
                     seg.ss = (state, dose, r_mg_min if rate[r] > 0 else 0.0, ii[r] * t_scale)
             c = int(cmt[r])
@@ -539,8 +546,8 @@ def simulate_nonmem(data, drug: str, model: str | ModelSpec | None = None, *,
                 out = comps[c - 1].output
             else:
                 out = comps[0].output
-            seg.obs.append((r, rel, out))
-    outputs = sorted({o for sg in segs for _, _, o in sg.obs}, key=[c.output for c in
+            seg.obs.append((r, rel, out, []))
+    outputs = sorted({ob[2] for sg in segs for ob in sg.obs}, key=[c.output for c in
                                                                    comps].index)
     pred = _solve(segs, typical, spec, d, comps, outputs, n)
     ipred = pred if individual is typical else _solve(segs, individual, spec, d, comps,
@@ -647,7 +654,7 @@ def _solve(segs, params, spec, drug, comps, outputs, n_rec) -> np.ndarray:
             else:
                 vol = _volume(comps[j].name, p)
                 C[:, o, j] = 1000.0 / vol
-        t_end = max(max((t for _, t, _ in s.obs), default=0.0) for s in chunk)
+        t_end = max(max((ob[1] for ob in s.obs), default=0.0) for s in chunk)
         bol, inf = [], []
         for k, s in enumerate(chunk):
             if s.ss is not None:
@@ -670,13 +677,16 @@ def _solve(segs, params, spec, drug, comps, outputs, n_rec) -> np.ndarray:
                 end = t_end if t1 is None else t1
                 if end > t0:
                     inf.append((t0, end, a))
-        times = np.unique([t for s in chunk for _, t, _ in s.obs])
+        times = np.unique([ob[1] for s in chunk for ob in s.obs])
         y = solve_linear(sysm.A, sysm.b, C, times, bol, inf)
         pos = {float(t): j for j, t in enumerate(times)}
         oix = {o: i for i, o in enumerate(outputs)}
         for k, s in enumerate(chunk):
-            for r, t, o in s.obs:
-                pred[r] = y[k, oix[o], pos[float(t)]]
+            for r, t, o, later in s.obs:
+                v = y[k, oix[o], pos[float(t)]]
+                for state, dose in later:  # bolus records after this one at the same time
+                    v -= C[k, oix[o], state] * dose
+                pred[r] = max(v, 0.0) if later else v
     return pred
 
 
