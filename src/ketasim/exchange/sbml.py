@@ -109,6 +109,7 @@ class _Builder:
             "uM": [(sb.UNIT_KIND_MOLE, 1, -6, 1.0), (sb.UNIT_KIND_LITRE, -1, 0, 1.0)],
             "mM": [(sb.UNIT_KIND_MOLE, 1, -3, 1.0), (sb.UNIT_KIND_LITRE, -1, 0, 1.0)],
             "mV": [(sb.UNIT_KIND_VOLT, 1, -3, 1.0)],
+            "per_mV": [(sb.UNIT_KIND_VOLT, -1, -3, 1.0)],
             "kg": [(sb.UNIT_KIND_GRAM, 1, 3, 1.0)],
         }.items():
             ud = self.m.createUnitDefinition()
@@ -155,8 +156,7 @@ class _Builder:
         if value is not None:
             p.setValue(float(value))
         p.setConstant(constant)
-        if units:
-            p.setUnits(units)
+        p.setUnits(units or "dimensionless")
 
     def reaction(self, rid: str, reactant: str | None, product: str | None, law: str,
                  stoich: float = 1.0):
@@ -238,7 +238,7 @@ def _receptors(b: _Builder, drug: str, spec: ModelSpec, conc: dict[str, str]) ->
         for i, nm in enumerate(("mg", "ket", "nk")):
             base = P_BLK + 6 * i
             b.param(f"nmda_{nm}_Kd0", p[base + 2], "mM" if nm == "mg" else "uM")
-            b.param(f"nmda_{nm}_zK", p[base + 3], name="voltage dependence (1/mV)")
+            b.param(f"nmda_{nm}_zK", p[base + 3], "per_mV", name="voltage dependence")
         b.param("nmda_f", (alpha_b / beta_b) / (alpha / beta),
                 name="closed/open blocker-affinity ratio")
         # arm weights relative to C0 (nmda_equilibrium): w1 = 2kb/ku, w2 = w1 kb/(2ku), ...
