@@ -30,7 +30,7 @@ from ketasim.core.validation import (
 )
 
 LAYERS = ("ketasim", "ketasim.pk", "ketasim.receptors", "ketasim.spinal", "ketasim.clinical",
-          "ketasim.scenarios", "ketasim.trials",
+          "ketasim.scenarios", "ketasim.trials", "ketasim.exchange",
           "ketasim.core")
 
 
@@ -201,6 +201,26 @@ def _examples() -> dict:
         "ketasim.clinical.heat_to_c_rate": {"temperature_c": 45.0},
         "ketasim.clinical.nrs_from_output": {"rate_Hz": 10.0,
                                              "spec": PainTransferSpec(5.0, 10.0)},
+        **_exchange_examples(),
+    }
+
+
+def _exchange_examples() -> dict:
+    import tempfile
+    from pathlib import Path
+
+    from ketasim.exchange import simulate_nonmem
+
+    data = Path(__file__).parent / "data" / "nonmem_small.csv"
+    out = Path(tempfile.mkdtemp())
+    return {
+        "ketasim.exchange.read_nonmem": {"data": data},
+        "ketasim.exchange.simulate_nonmem": {"data": data, "drug": "ketamine"},
+        "ketasim.exchange.write_nonmem": {"ds": simulate_nonmem(data, "ketamine"),
+                                          "path": out / "pred.csv"},
+        "ketasim.exchange.compartment_table": {"drug": "ketamine"},
+        "ketasim.exchange.export_sbml": {"drug": "ketamine"},
+        "ketasim.exchange.export_omex": {"drug": "ketamine", "path": out / "k.omex"},
     }
 
 
@@ -369,6 +389,22 @@ BAD_COMMAND_LINES = [
     (["experiment", "run", "m08-windup", "-p", "frequencies_Hz=1,nan"],
      ["frequencies_Hz[1]", "nan"]),
     (["experiment", "run", "m10-windup-ketamine", "-p", "n_stimuli=100000"], ["n_stimuli"]),
+    (["nonmem", "simulate", "{tmp}/missing.csv", "--out", "{tmp}/p.csv"], ["data"]),
+    (["nonmem", "simulate", "{tmp}/bad.csv", "--out", "{tmp}/p.csv"],
+     ["row 1 (line 2), column AMT"]),
+    (["nonmem", "simulate", "{tmp}/good.csv", "--out", "{tmp}/p.csv", "--time-unit", "kg"],
+     ["--time-unit", "kg"]),
+    (["nonmem", "simulate", "{tmp}/good.csv", "--out", "{tmp}/missing/p.csv"], ["--out"]),
+    (["nonmem", "simulate", "{tmp}/good.csv", "--out", "{tmp}/p.csv", "--model", "nope"],
+     ["model", "nope"]),
+    (["nonmem", "compartments", "cocaine"], ["drug", "cocaine"]),
+    (["export", "sbml", "ketamine", "--out", "{tmp}/k.txt"], ["--out", ".xml"]),
+    (["export", "sbml", "ketamine", "--bolus", "50 mg/kg", "--out", "{tmp}/k.xml"],
+     ["--bolus"]),
+    (["export", "sbml", "ketamine", "--weight-kg", "-3", "--out", "{tmp}/k.xml"],
+     ["--weight-kg"]),
+    (["export", "omex", "ketamine", "--t-end", "-1 h", "--out", "{tmp}/k.omex"], ["t_end"]),
+    (["export", "omex", "ketamine", "--points", "1", "--out", "{tmp}/k.omex"], ["points"]),
     (["cite", "nosuchkey"], ["nosuchkey"]),
     (["cite", "--format", "xml"], ["--format", "xml"]),
     (["cite", "--result", "{tmp}/missing.nc"], ["--result"]),
@@ -378,6 +414,8 @@ BAD_COMMAND_LINES = [
 @pytest.fixture
 def cli_tmp(tmp_path):
     (tmp_path / "afile").write_text("a regular file, not a folder")
+    (tmp_path / "bad.csv").write_text("ID,TIME,AMT\n1,0,x\n")
+    (tmp_path / "good.csv").write_text("ID,TIME,AMT\n1,0,10\n1,1,0\n")
     return tmp_path
 
 

@@ -8,6 +8,8 @@ import sys
 from ketasim.cli import (
     clamp,  # noqa: F401
     experiment,  # noqa: F401
+    export,  # noqa: F401
+    nonmem,  # noqa: F401
     pk,  # noqa: F401
     scenario,  # noqa: F401
     tci,  # noqa: F401
