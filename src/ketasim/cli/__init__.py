@@ -8,6 +8,7 @@ import sys
 from ketasim.cli import (
     clamp,  # noqa: F401
     experiment,  # noqa: F401
+    export_neuro,  # noqa: F401
     pk,  # noqa: F401
     scenario,  # noqa: F401
     trial,  # noqa: F401
