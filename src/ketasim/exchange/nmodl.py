@@ -48,6 +48,7 @@ import numpy as np
 from ketasim.core.citations import get as get_citation
 from ketasim.core.errors import InputError
 from ketasim.core.provenance import ketasim_version, params_hash
+from ketasim.core.units import as_float
 from ketasim.core.validation import Instance, Interval, NoneOK, Quantity, validate_params
 from ketasim.receptors.nmda import (
     P_ALPHA,
@@ -95,6 +96,13 @@ _CITES = (S.AGUIAR2010, S.TRAUB1991, S.PRESCOTT2005, S.MCCORMICK1992, S.DESTEXHE
 def _f(x: float) -> str:
     """A float as NMODL text (round-trips exactly)."""
     return repr(float(x))
+
+
+def _levels(ketamine_uM, norketamine_uM, dt_ms) -> tuple[float, float, float]:
+    """The drug levels (uM) and the step (ms) as floats (numbers or quantities)."""
+    return (as_float(ketamine_uM, "ketamine_uM", "uM", Interval(0.0, 1e4)),
+            as_float(norketamine_uM, "norketamine_uM", "uM", Interval(0.0, 1e4)),
+            as_float(dt_ms, "dt_ms", "ms", Interval(0.001, 0.1)))
 
 
 def _nmda_spec(nmda) -> NMDAParams:
@@ -483,7 +491,6 @@ _POS = ("C0", "C1", "C2", "O", "D")
 def _nmda(q: np.ndarray, p: SpinalParams, mg: float, ket: float, nk: float) -> str:
     names = [a + s for a in _ARMS for s in _POS]
     states = " ".join(names)
-    fct = (q[P_ALPHA_B] / q[P_BETA_B]) / (q[P_ALPHA] / q[P_BETA])
     blk = []
     for b, tag in enumerate(("mg", "ket", "nk")):
         base = P_BLK + 6 * b
@@ -613,7 +620,7 @@ NET_RECEIVE(weight) {{
     frel = weight
     t0 = t
 }}
-"""  # trap factor kept for reference: {fct}
+"""
 
 
 # --------------------------------------------------------------------------- cell and driver
@@ -638,6 +645,7 @@ def cell_spec(params: SpinalParams | None = None, *, ketamine_uM: float = 0.0,
     """
     p = DEFAULT if params is None else params
     nm = _nmda_spec(nmda)
+    ketamine_uM, norketamine_uM, dt_ms = _levels(ketamine_uM, norketamine_uM, dt_ms)
     from ketasim.spinal.circuit import gaba_modulation, weight_matrix
     w = weight_matrix(p, dt_ms, nm)
     gaba_mult = float(gaba_modulation([0.0], [0.0], [ketamine_uM])[0][0])
@@ -736,6 +744,7 @@ def protocol_events(protocol: Protocol, dt_ms: float = 0.025) -> list:
     >>> ev[0][1], round(ev[0][0], 3)
     (0, 1002.875)
     """
+    dt_ms = as_float(dt_ms, "dt_ms", "ms", Interval(0.001, 0.1))
     st, ch, w = protocol.events(np.random.default_rng(np.random.SeedSequence(0)), dt_ms)
     return [[float((int(k) + 1) * dt_ms), int(c), float(x)]
             for k, c, x in zip(st, ch, w, strict=True)]
@@ -762,6 +771,8 @@ EVENTS = json.load(open(os.path.join(HERE, "events.json")))
 
 
 def _load_mechanisms(h):
+    if hasattr(h, "ks_nmda"):  # loaded already (NEURON loads ./x86_64 at import)
+        return
     for lib in ("x86_64/.libs/libnrnmech.so", "arm64/.libs/libnrnmech.dylib",
                 "aarch64/.libs/libnrnmech.so", "x86_64/libnrnmech.so"):
         path = os.path.join(HERE, lib)
@@ -914,6 +925,7 @@ def nmodl_files(params: SpinalParams | None = None, *, ketamine_uM: float = 0.0,
     """
     p = DEFAULT if params is None else params
     nm = _nmda_spec(nmda)
+    ketamine_uM, norketamine_uM, dt_ms = _levels(ketamine_uM, norketamine_uM, dt_ms)
     proto = train(15, 1.0).deterministic() if protocol is None else protocol
     prov = _provenance(p, nm, float(ketamine_uM), float(norketamine_uM), float(dt_ms), proto)
     q = nmda_params_array(nm)
