@@ -225,9 +225,15 @@ def _windows(t):
                                              PROTO.duration_ms)]
 
 
-def test_neuron_reproduces_windup_without_ketamine(neuron_runs, ketasim_runs):
+@pytest.mark.peers
+def test_neuron_crosscheck_windup(neuron_runs, ketasim_runs):
+    """One test for both conditions (the NEURON runs are made once, also under xdist)."""
+    _check_control(neuron_runs[0.0], ketasim_runs[0.0])
+    _check_ketamine(neuron_runs, ketasim_runs)
+
+
+def _check_control(tn, tk):
     """Identical counts per stimulus in every window at the same step (module docstring)."""
-    tn, tk = neuron_runs[0.0], ketasim_runs[0.0]
     print("ketasim", _windows(tk), "NEURON", _windows(tn))
     assert _windows(tn) == _windows(tk)
     assert _windows(tk) == [[1, 1, 3], [11, 11, 12], [0, 2, 3]]  # wind-up: 11 -> 15 -> 18
@@ -242,7 +248,7 @@ def test_neuron_reproduces_windup_without_ketamine(neuron_runs, ketasim_runs):
                 assert abs(tn[j] - tk[j]) < 0.25, (s, lo, tn[j], tk[j])
 
 
-def test_neuron_reproduces_the_ketamine_block(neuron_runs, ketasim_runs):
+def _check_ketamine(neuron_runs, ketasim_runs):
     """10 uM ketamine in 1 mM Mg2+: same A responses, C responses within +-2 per stimulus
     (ketasim's own step-size sensitivity at this level, module docstring), same relative
     reduction of the total output within 0.05."""
