@@ -30,6 +30,16 @@ mixtures or ketamine's allosteric site (several receptor populations exchanging 
 not exported; Poisson background and latency jitter are left to the user (the driver plays
 the events it is given).
 
+NeuroML2 is not exported: its core types cannot hold the receptor layer's NMDA model. A
+``blockingPlasticSynapse`` has an instantaneous Mg2+ block (``voltageConcDepBlockMechanism``,
+the Jahr-Stevens form) and no drug: the 20-state scheme with open-channel block, trapping of
+ketamine in closed blocked states and closed-channel egress needs a transmitter-gated kinetic
+scheme (``ionChannelKS`` is voltage-gated only); the [Ca]i-gated I_CAN and K(Ca) with
+``(ca / cac)^2`` gates, the shell with its influx clipped at zero and the lumped pathway's
+last-event scaling of the NMDA conductance also need custom LEMS ComponentTypes. The Traub,
+persistent Na and GHK L-type channels would map to core types (``HHExpLinearRate``,
+``HHExpRate``, ``HHSigmoidRate``, ``channelDensityGHK``).
+
 Numerics: NEURON's fixed step integrates V by implicit Euler and the gates and NMDA states
 with the voltage at the end of the step; ketasim integrates V by exponential Euler and every
 state from the voltage at the start of the step. Both are first order in dt; see
