@@ -176,7 +176,7 @@ def _toolchain() -> str | None:
     try:
         import neuron  # noqa: F401
     except ImportError:
-        return "NEURON is not installed (pip install neuron==9.0.2; a dev dependency)"
+        return "NEURON is not installed (test-only peer: `make test` installs neuron==9.0.2)"
     exe = Path(sys.executable).parent / "nrnivmodl"
     if not exe.exists() and shutil.which("nrnivmodl") is None:
         return "nrnivmodl not found"

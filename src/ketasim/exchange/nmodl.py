@@ -56,6 +56,7 @@ from pathlib import Path
 import numpy as np
 
 from ketasim.core.citations import get as get_citation
+from ketasim.core.citations import key
 from ketasim.core.errors import InputError
 from ketasim.core.provenance import ketasim_version, params_hash
 from ketasim.core.units import as_float
@@ -86,7 +87,7 @@ __all__ = ["export_nmodl", "nmodl_files", "cell_spec", "protocol_events", "MECHA
 
 MECHANISMS = ("ks_hh", "ks_nap", "ks_cal", "ks_capool", "ks_can", "ks_kca", "ks_dexp",
               "ks_nmda")
-HINES_CARNEVALE = "hines_carnevale1997"
+HINES_CARNEVALE = key("hines_carnevale1997")
 NOT_EXPRESSED = (
     "drug levels are constants of the export (ketasim also takes time courses);",
     "opioids (GIRK on the soma, presynaptic mu block of C fibres) are not exported;",
