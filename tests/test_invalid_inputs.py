@@ -408,6 +408,11 @@ BAD_COMMAND_LINES = [
     (["cite", "nosuchkey"], ["nosuchkey"]),
     (["cite", "--format", "xml"], ["--format", "xml"]),
     (["cite", "--result", "{tmp}/missing.nc"], ["--result"]),
+    (["export", "nmodl", "--out", "{tmp}/n", "--ketamine-uM", "nan"], ["--ketamine-uM", "nan"]),
+    (["export", "nmodl", "--out", "{tmp}/n", "--mg-mM", "-1"], ["--mg-mM", "-1"]),
+    (["export", "nmodl", "--out", "{tmp}/n", "--dt-ms", "1"], ["--dt-ms"]),
+    (["export", "nmodl", "--out", "{tmp}/n", "--n-stimuli", "0"], ["--n-stimuli"]),
+    (["export", "nmodl", "--out", "{tmp}/afile/sub"], ["--out"]),
 ]
 
 

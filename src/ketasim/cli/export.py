@@ -1,14 +1,11 @@
 """`ketasim export`: write a model in another tool's language (SBML, COMBINE/OMEX, ...).
 
-Subcommands register on `export_app`. Besides the ones defined here (``sbml``, ``omex``),
-the modules named in `OPTIONAL_SUBCOMMANDS` are imported when present (each does
-``from ketasim.cli.export import export_app`` and ``@export_app.command(...)``); a module
-that is absent is skipped, any other import error is raised.
+Subcommands register on `export_app`: ``sbml`` and ``omex`` here, ``nmodl`` in
+`ketasim.cli.export_neuro`.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 
 import typer
@@ -21,9 +18,6 @@ console = Console()
 export_app = typer.Typer(help="Export ketasim models: SBML (PK + receptor occupancy, "
                          "dosing as events), COMBINE/OMEX with SED-ML.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
-
-#: optional modules adding subcommands to `export_app`
-OPTIONAL_SUBCOMMANDS = ("ketasim.cli.export_neuroml", "ketasim.cli.export_nmodl")
 
 _COMMON = """
 Doses: --bolus "0.5 mg/kg" | "20 mg im at 30 min" | "1 mg/kg over 2 min"; --infusion
@@ -131,11 +125,3 @@ def omex_cmd(drug: str = _DRUG, model: str = _MODEL, bolus: list[str] = _BOLUS,
                 ke0=None if ke0 is None else _flag_number(ke0), _dialect=CLI)
     xml = zipfile.ZipFile(path).read("model.xml").decode()
     _summary(drug, model, path, xml, as_json)
-
-
-for _mod in OPTIONAL_SUBCOMMANDS:
-    try:
-        importlib.import_module(_mod)
-    except ModuleNotFoundError as _exc:
-        if _exc.name != _mod:
-            raise
