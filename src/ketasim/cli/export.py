@@ -16,7 +16,8 @@ from ketasim.cli.app import app
 console = Console()
 
 export_app = typer.Typer(help="Export ketasim models: SBML (PK + receptor occupancy, "
-                         "dosing as events), COMBINE/OMEX with SED-ML.", no_args_is_help=True)
+                         "dosing as events), COMBINE/OMEX with SED-ML, NMODL (the WDR "
+                         "neuron for NEURON).", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
 _COMMON = """
