@@ -30,7 +30,7 @@ from ketasim.core.validation import (
 )
 
 LAYERS = ("ketasim", "ketasim.pk", "ketasim.receptors", "ketasim.spinal", "ketasim.clinical",
-          "ketasim.scenarios", "ketasim.trials", "ketasim.exchange",
+          "ketasim.scenarios", "ketasim.trials", "ketasim.exchange", "ketasim.brain",
           "ketasim.core")
 
 
@@ -85,6 +85,7 @@ NOT_SCALAR = {
                                 "(test_trials.py)",
     "ketasim.trials.summarise": "takes a trial store",
     "ketasim.trials.trial_hash": "takes a Trial",
+    "ketasim.brain.network_summary": "takes a BrainParams (checked inline)",
     "ketasim.receptors.deactivation_tau_w": "takes a receptor model (its scalar arguments "
                                             "are validated inline: test_receptors_subunits.py)",
 }
@@ -124,6 +125,7 @@ def _spec_examples() -> dict:
     base that `dataclasses.replace` varies one field of."""
     import numpy as np
 
+    from ketasim.brain import Pulse, Stimulus
     from ketasim.clinical import PainTransferSpec
     from ketasim.pk import Bolus, Covariates, Infusion, Metabolite, Schedule, get_model
     from ketasim.receptors import NMDAMixture, Segment
@@ -142,6 +144,8 @@ def _spec_examples() -> dict:
         "ketasim.spinal.Protocol": shock(),
         "ketasim.clinical.PainTransferSpec": PainTransferSpec(5.0, 10.0),
         "ketasim.receptors.NMDAMixture": NMDAMixture.from_weights({"2B": 0.5, "2D": 0.5}),
+        "ketasim.brain.Stimulus": Stimulus(1000.0),
+        "ketasim.brain.Pulse": Pulse(1000.0),
     }
 
 

@@ -128,6 +128,15 @@ _CLAIMS = (
           'explorer.'),
 )
 
+_CLAIMS += (
+    Claim("BRAIN",
+          "The brain layer: drugs act on the cortex through its receptors (ketamine on NMDA, "
+          "propofol/thiopental/midazolam on GABA-A), changing its rhythms, integration and "
+          "responsiveness.",
+          "Spectra, synchrony, directed connectivity, complexity, PCI and responsiveness of "
+          "the thalamocortical network against effect-site concentration."),
+)
+
 #: {ID: Claim}, in the report's order: PK first, then M1..M18.
 CLAIMS: dict[str, Claim] = {c.id: c for c in _CLAIMS}
 
