@@ -641,18 +641,7 @@ def _steady_state(A, b, state, dose, rate, tau, dur):
 def _solve(segs, params, spec, drug, comps, outputs, n_rec) -> np.ndarray:
     """Predictions of every record. Segments with the same design (dose and output times,
     compartments) are solved together, batched; each distinct design once. Only the depots
-    the data use are in the system (their CMT numbers stay those of `compartment_table`).
-
-    The matrix exponentials are of small matrices (< 10 x 10), one call per step length:
-    a multithreaded BLAS makes each ~1000x slower on a busy machine (measured: 27 ms vs
-    0.02 ms), so BLAS runs single-threaded here."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1, user_api="blas"):
-        return _solve_all(segs, params, spec, drug, comps, outputs, n_rec)
-
-
-def _solve_all(segs, params, spec, drug, comps, outputs, n_rec) -> np.ndarray:
+    the data use are in the system (their CMT numbers stay those of `compartment_table`)."""
     pred = np.full(n_rec, np.nan)
     out_state = {c.output: c.number - 1 for c in comps if c.output is not None}
     used = {st for sg in segs for _, st, _ in sg.boluses}
