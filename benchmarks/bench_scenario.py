@@ -11,6 +11,12 @@ extrapolated linearly to 48 h (running it would take days).
 
 Goal: the scenario in < 10 s after compilation. Prints the times and the ratio.
 
+Second case (brain readouts): the `m14_bolus_midazolam` preset over 6 h with the report
+grid at 1 min (cortical state, emergence risk and perceived pain every minute through the
+reduced map). Baselines in the same run: the same scenario without brain readouts, and the
+detailed network (`ketasim.brain.readouts.cortical_readouts`, short protocol) timed on one
+time point and extrapolated to the 361 minutes. Goal: < 60 s.
+
 Run: ``PYTHONPATH=src .venv/bin/python benchmarks/bench_scenario.py``
 """
 
@@ -62,6 +68,38 @@ def main():
     print(f"spiking model, 20 s sample:         {t_sample:.2f} s -> 48 h extrapolated "
           f"{t_full / 3600:.1f} h")
     print(f"ratio (spiking through the course / scenario): {t_full / t_run:,.0f}x")
+    brain_case()
+
+
+def brain_case():
+    """6 h scenario with brain readouts every minute vs without, and vs the network."""
+    from ketasim.brain.readouts import ReadoutProtocol, cortical_readouts
+
+    doc = load_scenario(preset_path("m14_bolus_midazolam")).model_dump(mode="json")
+    doc.update(horizon="6 h", readouts={**doc["readouts"], "every": "1 min"})
+    scen = load_scenario(doc)
+    no_brain = scen.model_copy(update={"readouts": scen.readouts.model_copy(
+        update={"brain": False})})
+    simulate(scen.model_copy(update={"horizon": "0.5 h"}))  # compile, load the map
+    t0 = time.perf_counter()
+    ds = simulate(scen)
+    t_brain = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    simulate(no_brain)
+    t_plain = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    cortical_readouts(ketamine_uM=[1.0], protocol=ReadoutProtocol.short(), seed=0)
+    t_net = time.perf_counter() - t0
+    n = ds.sizes["time"]
+    print(f"\nscenario with brain readouts: 6 h, {n} report points (1 min), "
+          f"{ds.sizes['test']} tests")
+    print(f"with brain readouts:    {t_brain:.2f} s  (goal < 60 s: "
+          f"{'met' if t_brain < 60 else 'MISSED'})")
+    print(f"without brain readouts: {t_plain:.2f} s  (brain readouts cost "
+          f"{t_brain - t_plain:.2f} s, ratio {t_brain / t_plain:.2f}x)")
+    print(f"detailed network, one point: {t_net:.2f} s -> {n} points extrapolated "
+          f"{t_net * n / 60:.1f} min; ratio network / map-based scenario "
+          f"{t_net * n / t_brain:,.0f}x")
 
 
 if __name__ == "__main__":

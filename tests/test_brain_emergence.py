@@ -34,6 +34,8 @@ def test_window_by_hand():
     assert float(out.exposure_min) == pytest.approx(2.0)
     assert float(out.risk) == pytest.approx(1 - np.exp(-0.2))
     assert (float(out.window_start_min), float(out.window_end_min)) == (5.0, 9.0)
+    # graded: every responsive minute (t = 5..19) x 0.4, no integration threshold
+    assert float(out.psychotomimetic_exposure_min) == pytest.approx(15 * 0.4)
     # cumulative risk is non-decreasing and ends at the total
     r = out.emergence_risk.values
     assert np.all(np.diff(r) >= 0) and r[-1] == pytest.approx(float(out.risk))
@@ -148,3 +150,109 @@ def test_perception_rejects_bad_input():
         perceived_pain(1.0, 1.0, -0.1)
     with pytest.raises(InputError, match="responsive"):
         PerceptionSpec(responsive=0.0)
+
+
+# ------------------------------------------------------------------ scenario brain readouts
+def _fake_map(calls=None):
+    """A stand-in cortical map (monotone in ketamine, GABA-A drugs lower responsiveness)."""
+    def fn(ketamine_uM, propofol_uM, thiopental_uM, midazolam_uM):
+        if calls is not None:
+            calls.append(len(np.atleast_1d(ketamine_uM)))
+        k = np.asarray(ketamine_uM, float)
+        sed = 10 * np.asarray(propofol_uM) + 50 * np.asarray(midazolam_uM)
+        return xr.Dataset({"responsiveness": ("p", np.clip(2 - k - sed, 0, 1)),
+                           "integration": ("p", 0.2 * np.clip(1 - k / 2, 0, 1)),
+                           "dissociation": ("p", np.clip(k / 2, 0, 1)),
+                           "psychotomimetic": ("p", np.clip(k / 2, 0, 1))})
+    return fn
+
+
+def test_brain_levels_midazolam_free_fraction():
+    """Midazolam free level = effect-site ng/mL x fu 0.03 / 325.78 g/mol (Hanke 2018)."""
+    from ketasim.scenarios.brain_readouts import brain_levels
+
+    lv = brain_levels({"midazolam": (np.full(3, 1.0), np.array([0.0, 100.0, 325.78]))},
+                      {"ketamine_uM": np.ones(3)}, 3)
+    np.testing.assert_allclose(lv["midazolam_uM"], [0.0, 100 * 0.03 / 325.78, 0.03])
+    assert lv["ketamine_uM"].tolist() == [1.0, 1.0, 1.0]
+    assert lv["propofol_uM"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_cortical_course_calls_map_once_on_distinct_levels():
+    from ketasim.scenarios.brain_readouts import BRAIN_DRUGS, cortical_course
+
+    calls: list = []
+    lv = {f: np.zeros(100) for f in BRAIN_DRUGS}
+    lv["ketamine_uM"] = np.repeat([0.0, 0.5, 1.0, 1.5], 25)
+    c = cortical_course(lv, _fake_map(calls))
+    assert calls == [5]   # drug-free reference + 4 distinct levels
+    np.testing.assert_allclose(c["integration_rel"], np.clip(1 - lv["ketamine_uM"] / 2, 0, 1))
+
+
+def test_brain_time_courses_by_hand_and_midazolam_shortens_window():
+    """Ketamine 3 exp(-t/30) uM from t = 0 (falling throughout): with the stand-in map,
+    responsive when k <= 1.5 (t >= 20.8 min), disintegrated when k > 1 (t < 33.0 min):
+    window 21-32 min = 12 min. Midazolam (stand-in sedation) delays responsiveness and
+    shortens the window."""
+    from ketasim.scenarios.brain_readouts import (
+        BRAIN_DRUGS,
+        BRAIN_VARIABLES,
+        brain_time_courses,
+        perception_of_tests,
+    )
+
+    t = np.arange(0.0, 121.0)
+    lv = {f: np.zeros_like(t) for f in BRAIN_DRUGS}
+    lv["ketamine_uM"] = 3.0 * np.exp(-t / 30)
+    data, attrs, course = brain_time_courses(lv, t, t[::10] / 60, _fake_map())
+    assert set(BRAIN_VARIABLES) <= set(data) and "midazolam_uM" in data
+    assert attrs["emergence_window_min"] == 12.0
+    assert attrs["emergence_window_start_h"] == pytest.approx(21 / 60)
+    assert data["responsiveness"][1].size == 13
+    lv2 = dict(lv, midazolam_uM=np.full_like(t, 0.005))
+    _, attrs2, _ = brain_time_courses(lv2, t, t[::10] / 60, _fake_map())
+    assert attrs2["emergence_window_min"] < attrs["emergence_window_min"]
+    assert attrs2["emergence_risk_total"] < attrs["emergence_risk_total"]
+    # perceived pain of tests at 5 min (k = 2.5: unresponsive) and 60 min (k = 0.41)
+    p, r = perception_of_tests(np.array([6.0, 6.0]), np.array([5 / 60, 1.0]), course, t)
+    assert np.isnan(p[0]) and not r[0]
+    k = 3 * np.exp(-2)
+    assert p[1] == pytest.approx(6.0 * 1.0 * (1 - 0.5 * k / 2), rel=1e-4)  # levels rounded
+
+
+def test_scenario_brain_readouts_end_to_end():
+    """`ketasim.simulate` on the m14 preset (2 h, one heat test): brain time courses on the
+    report grid, midazolam at the receptor (0.03 mg/kg, fu 0.03: peak free 0.0035 uM with
+    Zomorodi 1998, below the hand bound 2.1 mg / 32.2 L x 0.03 / 325.78 = 0.0060 uM), the
+    test's perceived NRS = NRS x responsiveness x (1 - 0.5 dissociation) at the test time,
+    emergence totals in the summary's flags; ``readouts.brain: false`` drops them."""
+    import json
+
+    from ketasim.scenarios import load_scenario, preset_path
+    from ketasim.scenarios.runner import simulate, summary
+
+    doc = load_scenario(preset_path("m14_bolus_midazolam")).model_dump(mode="json")
+    doc.update(horizon="2 h", tests=[{"kind": "heat", "time": "15 min"}],
+               readouts={**doc["readouts"], "every": "5 min"})
+    ds = simulate(load_scenario(doc))
+    for v in ("responsiveness", "integration", "dissociation", "psychotomimetic",
+              "emergence_risk", "midazolam_uM"):
+        assert ds[v].dims == ("time",) and np.all(np.isfinite(ds[v].values)), v
+    assert 0.002 < float(ds.midazolam_uM.max()) < 0.0060
+    for v in ("responsiveness", "dissociation", "psychotomimetic", "emergence_risk"):
+        assert float(ds[v].min()) >= 0 and float(ds[v].max()) <= 1, v
+    i = int(np.argmin(np.abs(ds.time.values - 0.25)))   # the test at 15 min is on the grid
+    r, d = float(ds.responsiveness[i]), float(ds.dissociation[i])
+    nrs, per = float(ds.test_nrs[0]), float(ds.test_perceived_nrs[0])
+    if r >= 0.5:
+        assert per == pytest.approx(nrs * r * (1 - 0.5 * d), rel=1e-6)
+    else:
+        assert np.isnan(per)
+    s = summary(ds)
+    json.dumps(s, allow_nan=False)
+    assert "emergence_risk_total" in s["flags"] and "perceived_nrs" in s["tests"][0]
+    assert "ketasim_emergence_estimate" in ds.attrs["citations"]
+    doc["readouts"]["brain"] = False
+    off = simulate(load_scenario(doc))
+    assert "responsiveness" not in off and "test_perceived_nrs" not in off
+    assert "emergence_risk_total" not in summary(off)["flags"]

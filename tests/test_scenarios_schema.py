@@ -30,7 +30,8 @@ from ketasim.scenarios import schema as S
 
 PRESETS = ["healthy_volunteer", "healthy_volunteer_ketamine", "postoperative",
            "postoperative_ketamine", "trauma", "neuropathic", "opioid_tolerant",
-           "icu_sedation", "m12_low_dose_infusion", "m13_anaesthetic_bolus"]
+           "icu_sedation", "m12_low_dose_infusion", "m13_anaesthetic_bolus",
+           "m14_bolus_midazolam"]
 
 
 def base() -> dict:

@@ -19,6 +19,9 @@ scenario, minute by minute). Definitions, all ours [estimate] [ketasim_emergence
 * **exposure**: the window weighted by psychotomimetic intensity (0-1),
   ``exposure_min = integral of psychotomimetic over the window`` (minutes of full-intensity
   equivalent).
+* **graded exposure** (no integration threshold): ``psychotomimetic_exposure_min``, the
+  psychotomimetic intensity integrated over every responsive, wearing-off minute; it ranks
+  regimens when the cortex is only partly disintegrated (no window by the threshold).
 * **emergence risk** (0-1): ``1 - exp(-exposure_min / 10 min)``: 10 min of full-intensity
   disintegrated-but-responsive emergence is a risk index of 0.63. The 10-min scale is our
   estimate; the index ranks regimens and is NOT a calibrated probability of an emergence
@@ -122,7 +125,8 @@ def emergence(state: xr.Dataset, concentration: str | None = None,
         Time courses ``responsive``, ``disintegrated``, ``in_window`` (bool),
         ``emergence_exposure_min`` (cumulative) and ``emergence_risk`` (cumulative 0-1);
         totals ``window_min``, ``exposure_min``, ``risk``, ``window_start_min`` and
-        ``window_end_min`` (NaN without a window).
+        ``window_end_min`` (NaN without a window), ``psychotomimetic_exposure_min`` (graded,
+        responsive and wearing off, no integration threshold).
 
     Examples
     --------
@@ -158,6 +162,7 @@ def emergence(state: xr.Dataset, concentration: str | None = None,
     responsive = resp >= spec.responsive
     disintegrated = integ < spec.disintegrated
     window = responsive & disintegrated
+    falling = xr.ones_like(responsive)
     if concentration is not None and spec.falling_only:
         c = _var(state, concentration, "concentration")
         nxt = c.shift(time=-1)
@@ -166,6 +171,7 @@ def emergence(state: xr.Dataset, concentration: str | None = None,
             falling[{"time": -1}] = falling.isel(time=-2)
         window = window & falling
     dt = xr.DataArray(_dt_min(t), dims="time", coords={"time": state["time"]})
+    graded = ((responsive & falling).astype(float) * psy.clip(0, 1) * dt).sum("time")
     w_f = window.astype(float)
     exposure = (w_f * psy.clip(0, 1) * dt).cumsum("time")
     risk_t = 1.0 - np.exp(-exposure / spec.exposure_scale_min)
@@ -182,7 +188,8 @@ def emergence(state: xr.Dataset, concentration: str | None = None,
         "exposure_min": exp_tot.assign_attrs(units="min"),
         "risk": (1.0 - np.exp(-exp_tot / spec.exposure_scale_min)).assign_attrs(units="1"),
         "window_start_min": start.assign_attrs(units="min"),
-        "window_end_min": end.assign_attrs(units="min")})
+        "window_end_min": end.assign_attrs(units="min"),
+        "psychotomimetic_exposure_min": graded.assign_attrs(units="min")})
     check_finite("emergence_risk", out["emergence_risk"].values)
     return stamp(out, model="ketasim.brain.emergence", citations=[OWN_ESTIMATE],
                  params={"spec": asdict(spec), "concentration": concentration,

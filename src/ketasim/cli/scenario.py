@@ -96,15 +96,20 @@ def simulate_cmd(
         typer.echo(json.dumps(s, indent=2))
         return
     table = Table("time (h)", "test", "site", "ketamine (ng/mL, plasma)", "free (uM)",
-                  "NMDA block", "gain", "spikes/stimulus", "NRS",
+                  "NMDA block", "gain", "spikes/stimulus", "NRS", "perceived NRS",
                   title=f"scenario {escape(s['scenario'])} ({s['scenario_hash']})")
     for t in s["tests"]:
         table.add_row(f"{t['time_h']:g}", t["kind"], t["site"],
                       f"{t['ketamine_plasma_ng_mL']:.3g}" if t["ketamine_plasma_ng_mL"]
                       is not None else "", _f(t["ketamine_uM"]), _f(t["nmda_block"], "{:.1%}"),
                       _f(t["gain"]), " ".join(map(str, t["spikes_per_stimulus"] or [])),
-                      _f(t["nrs"], "{:.1f}"))
+                      _f(t["nrs"], "{:.1f}"), _f(t.get("perceived_nrs"), "{:.1f}"))
     console.print(table)
+    fl = s["flags"]
+    if "emergence_risk_total" in fl:
+        console.print(f"emergence window {_f(fl['emergence_window_min'], '{:.0f}')} min, "
+                      f"risk index {_f(fl['emergence_risk_total'], '{:.2f}')} (0-1; "
+                      "perceived NRS empty = no report)")
     for kind, p in paths.items():
         console.print(f"{kind}: {escape(str(p))}")
 

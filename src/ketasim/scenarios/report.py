@@ -32,9 +32,11 @@ _KIND_MARK = {"heat": "o", "pinprick": "^", "touch": "s", "windup": "D"}
 
 
 def figure(ds: xr.Dataset) -> Figure:
-    """Concentrations, free levels and NMDA block, gain, and pain on one shared timeline."""
-    fig = Figure(figsize=(10, 10), layout="constrained")
-    ax = fig.subplots(4, 1, sharex=True)
+    """Concentrations, free levels and NMDA block, gain, pain and (when present) the brain
+    readouts on one shared timeline."""
+    brain = "responsiveness" in ds
+    fig = Figure(figsize=(10, 12.5 if brain else 10), layout="constrained")
+    ax = fig.subplots(5 if brain else 4, 1, sharex=True)
     t = ds.time.values
     tt = ds.test_time_h.values if "test_time_h" in ds.coords else np.array([])
     for n in ds.data_vars:
@@ -75,10 +77,25 @@ def figure(ds: xr.Dataset) -> Figure:
                 kind, site = str(ds.test_kind.values[i]), str(ds.test_site.values[i])
                 ax[3].plot(tt[i], y, _KIND_MARK.get(kind, "o"), ms=8, ls="none",
                            color=colour[(kind, site)], label=f"{kind} ({site})")
+                yp = float(ds.test_perceived_nrs.values[i]) if "test_perceived_nrs" in ds \
+                    else np.nan
+                if np.isfinite(yp):
+                    ax[3].plot(tt[i], yp, _KIND_MARK.get(kind, "o"), ms=8, ls="none", mfc="none",
+                               color=colour[(kind, site)], label="perceived (open)")
     ax[3].set_ylim(0, 10)
     ax[3].set_ylabel("pain (NRS 0-10)")
-    ax[3].set_xlabel("time (h)")
-    ax[3].set_title("Pain: ongoing, and at each stimulus test")
+    ax[-1].set_xlabel("time (h)")
+    ax[3].set_title("Pain: ongoing, and at each stimulus test (open: as reported by the "
+                    "cortex)" if brain else "Pain: ongoing, and at each stimulus test")
+    if brain:
+        for n, c in (("responsiveness", "tab:green"), ("integration", "tab:blue"),
+                     ("dissociation", "tab:orange"), ("psychotomimetic", "tab:red"),
+                     ("emergence_risk", "k")):
+            if n in ds:
+                ax[4].plot(t, ds[n].values, color=c, label=n.replace("_", " "))
+        ax[4].set_ylim(-0.02, 1.02)
+        ax[4].set_ylabel("0-1")
+        ax[4].set_title("Brain: cortical state (reduced map) and cumulative emergence risk")
     for a in ax:
         h, lab = a.get_legend_handles_labels()
         if h:
@@ -88,6 +105,20 @@ def figure(ds: xr.Dataset) -> Figure:
             a.axvline(x, color="gray", lw=0.5, alpha=0.4)
     fig.suptitle(f"Scenario {ds.attrs.get('scenario_name', '')}", fontsize=13)
     return fig
+
+
+def _emergence_html(a: dict) -> str:
+    """The brain readouts' paragraph: perceived NRS rule and the emergence totals."""
+    if "emergence_risk_total" not in a:
+        return ""
+    start, end = float(a["emergence_window_start_h"]), float(a["emergence_window_end_h"])
+    when = (f"from {start:.2f} h to {end:.2f} h" if np.isfinite(start) else "none")
+    return (f"<h2>Brain</h2><p>Perceived NRS: the test's spinal NRS as the cortex reports it "
+            f"(empty: unresponsive, no report). Emergence window (responsive but "
+            f"disintegrated cortex while free ketamine falls): "
+            f"{float(a['emergence_window_min']):.0f} min ({when}); psychotomimetic-weighted "
+            f"exposure {float(a['emergence_exposure_min']):.1f} min; emergence-risk index "
+            f"{float(a['emergence_risk_total']):.2f} (0-1, not a probability).</p>")
 
 
 def _png(fig: Figure) -> bytes:
@@ -109,12 +140,13 @@ def html_report(ds: xr.Dataset, summary: dict, png: bytes | None = None) -> str:
         rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in (
             f(t["time_h"], "{:g}"), t["kind"], t["site"], f(t["ketamine_plasma_ng_mL"]),
             f(t["ketamine_effect_ng_mL"]), f(t["ketamine_uM"]), f(t["nmda_block"], "{:.1%}"),
-            f(t["gain"]), f(t["output_Hz"]), spikes, f(t["windup_ratio"]), f(t["nrs"], "{:.1f}")))
+            f(t["gain"]), f(t["output_Hz"]), spikes, f(t["windup_ratio"]), f(t["nrs"], "{:.1f}"),
+            f(t.get("perceived_nrs"), "{:.1f}")))
             + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in (
         "time (h)", "test", "site", "ketamine plasma (ng/mL)", "effect site (ng/mL)",
         "free (uM)", "NMDA block", "gain", "WDR output (spikes/s)", "spikes per stimulus",
-        "wind-up ratio", "NRS"))
+        "wind-up ratio", "NRS", "perceived NRS"))
     a = ds.attrs
     return f"""<!doctype html><html><head><meta charset="utf-8">
 <title>ketasim scenario {html.escape(str(a.get('scenario_name', '')))}</title>
@@ -129,7 +161,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:3px 6px;fo
 <h2>Stimulus tests</h2><table><tr>{head}</tr>{''.join(rows)}</table>
 <p>Wind-up trains get no NRS (the pain transfer is calibrated on steady heat responses).
 Share of the horizon where free ketamine exceeded the slow model's table (clipped there):
-{float(a.get('slow_ketamine_clipped_fraction', 0.0)):.1%}.</p>
+{float(a.get('slow_ketamine_clipped_fraction', 0.0)):.1%}.</p>{_emergence_html(a)}
 <h2>Provenance</h2><p>scenario hash {html.escape(str(a.get('scenario_hash')))}, seed
 {html.escape(str(a.get('seed')))}, ketasim {html.escape(str(a.get('ketasim_version')))};
 citations: {html.escape(str(a.get('citations', '')).replace(';', ', '))}</p>

@@ -56,6 +56,10 @@ The chain and how each step is mapped (read this before trusting a number)
    trains get no NRS (NaN): the transfer is calibrated on steady heat output, not on
    electrical trains. The ongoing-pain time course is the NRS of the slow model's WDR output
    under the scheduled drive (drive table, clipped ketamine).
+6. **Brain** (`ketasim.scenarios.brain_readouts`, when ``readouts.brain``): the cortical
+   state every minute from the free effect-site ketamine, propofol, thiopental and
+   midazolam (the reduced map `ketasim.brain.maps.cortical_state`), the emergence-risk index
+   along it, and the perceived pain of each test (``test_perceived_nrs``, NaN = no report).
 
 Randomness: test ``i`` runs the spiking model with a seed drawn from
 ``SeedSequence([scenario.seed, i])``; the same scenario gives the same Dataset.
@@ -111,7 +115,7 @@ _FIELD_OF = {"ketamine": "ketamine_uM", "s-ketamine": "ketamine_uM",
 SUMMARY_TEST_KEYS = ("index", "time_h", "kind", "site", "ketamine_plasma_ng_mL",
                      "ketamine_effect_ng_mL", "ketamine_uM", "free_uM", "nmda_block", "gain",
                      "added_c_rate_Hz", "output_Hz", "spikes_per_stimulus", "windup_ratio",
-                     "nrs")
+                     "nrs", "perceived_nrs")
 #: Top-level keys of `summary` (stable).
 SUMMARY_KEYS = ("scenario", "scenario_hash", "seed", "ketasim_version", "horizon_h",
                 "tests", "time_courses", "flags")
@@ -457,6 +461,11 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
                                         "long_name": "WDR output under the scheduled drive"})
     data["ongoing_nrs"] = ("time", nrs_from_output(np.maximum(out_rep, 0.0), transfer),
                            {"units": "NRS 0-10", "long_name": "ongoing pain"})
+    brain = None
+    if scenario.readouts.brain:
+        from ketasim.scenarios import brain_readouts as B
+        brain = B.brain_time_courses(B.brain_levels(conc, free, t_min.size), t_min, t_rep)
+        data.update(brain[0])
 
     # stimulus tests
     tests = scenario.tests
@@ -496,10 +505,14 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
         if res["spikes"] is not None:
             spikes[i, : len(res["spikes"])] = res["spikes"]
         cites.append(res["citations"])
+    if brain is not None:
+        tv["test_perceived_nrs"] = B.perception_of_tests(
+            tv["test_nrs"], np.array([t.time_h for t in tests], float), brain[2], t_min)[0]
     _ts(progress, "done", 1.0)
 
     units = {"test_nmda_block": "1", "test_gain": "1", "test_c_rate_Hz": "Hz",
-             "test_output_Hz": "spikes/s", "test_nrs": "NRS 0-10", "test_windup_ratio": "1"}
+             "test_output_Hz": "spikes/s", "test_nrs": "NRS 0-10", "test_windup_ratio": "1",
+             "test_perceived_nrs": "NRS 0-10"}
     for k, v in tv.items():
         u = units.get(k, "ng/mL" if k.endswith("ng_mL") else "umol/L")
         data[k] = ("test", v, {"units": u})
@@ -516,7 +529,8 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
     ds = xr.Dataset(data, coords=coords)
     for n in ds.data_vars:
         v = ds[n].values
-        if n in ("test_output_Hz", "test_nrs", "test_windup_ratio", "test_spikes_per_stimulus"):
+        if n in ("test_output_Hz", "test_nrs", "test_windup_ratio", "test_spikes_per_stimulus",
+                 "test_perceived_nrs"):
             v = v[np.isfinite(v)]  # NaN marks "not this kind of test"
         check_finite(n, v)
     ds = _drop_unwanted(ds, scenario.readouts)
@@ -526,10 +540,12 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
         slow_ketamine_top_uM=k_top, slow_ketamine_clipped_fraction=clipped,
         drive_table_key=table.key,
         site_mapping="normal: gain 1; secondary: central gain; injured: central gain + "
-                     "the condition's C drive (neuropathic: ectopic firing)")
+                     "the condition's C drive (neuropathic: ectopic firing)",
+        **(brain[1] if brain is not None else {}))
     citations = [pk_runs, list(NMDAParams().citations), slow, cites, PAIN_CITATIONS,
                  CONDITION_CITATIONS.get(scenario.condition.kind, []),
-                 NEUROPATHIC_CITATIONS if scenario.condition.kind == "neuropathic" else []]
+                 NEUROPATHIC_CITATIONS if scenario.condition.kind == "neuropathic" else [],
+                 ["ketasim_emergence_estimate"] if brain is not None else []]
     return stamp(ds, model="ketasim.scenarios.simulate", citations=citations, params={
         "scenario": scenario.model_dump(mode="json"), "scenario_hash": ds.attrs["scenario_hash"],
         "spec": asdict(spec), "drive_table": table.key, "transfer": asdict(transfer),
@@ -544,13 +560,13 @@ def _drop_unwanted(ds: xr.Dataset, r) -> xr.Dataset:
         base = n.removeprefix("test_")
         if not r.concentrations and base.endswith("ng_mL"):
             drop.append(n)
-        elif not r.free and base in RECEPTOR_DRUGS:
+        elif not r.free and base in (*RECEPTOR_DRUGS, "midazolam_uM"):
             drop.append(n)
         elif not r.nmda_block and base == "nmda_block":
             drop.append(n)
         elif not r.gain and base in ("gain", "W", "rho_bar"):
             drop.append(n)
-        elif not r.pain and base in ("nrs", "ongoing_nrs"):
+        elif not r.pain and base in ("nrs", "ongoing_nrs", "perceived_nrs"):
             drop.append(n)
         elif not r.windup and base in ("spikes_per_stimulus", "windup_ratio"):
             drop.append(n)
@@ -561,6 +577,12 @@ def _drop_unwanted(ds: xr.Dataset, r) -> xr.Dataset:
 def _num(x):
     x = float(x)
     return x if math.isfinite(x) else None
+
+
+#: Emergence totals of the brain readouts, reported in ``summary(ds)["flags"]``.
+_EMERGENCE_FLAGS = ("emergence_window_min", "emergence_exposure_min", "emergence_risk_total",
+                    "emergence_window_start_h", "emergence_window_end_h",
+                    "brain_clipped_fraction")
 
 
 def summary(ds: xr.Dataset) -> dict:
@@ -575,15 +597,21 @@ def summary(ds: xr.Dataset) -> dict:
     ``free_uM`` ({drug: free uM} for every receptor drug), ``nmda_block`` (0-1), ``gain``
     (applied at the site), ``added_c_rate_Hz``, ``output_Hz`` (WDR output of steady
     probes), ``spikes_per_stimulus`` (list, wind-up only, else null), ``windup_ratio``,
-    ``nrs`` (null for wind-up). A readout switched off in the scenario gives null.
+    ``nrs`` (null for wind-up), ``perceived_nrs`` (the NRS as the cortex reports it; null
+    for no report, wind-up, or brain readouts off). A readout switched off in the scenario
+    gives null.
 
     ``time_courses``: ``time_h`` (the report grid) and lists for every variable on ``time``
     (``<species>_plasma_ng_mL``, ``<species>_effect_ng_mL``, ``<drug>_uM``, ``nmda_block``,
-    ``c_rate_Hz``, ``gain``, ``W``, ``rho_bar``, ``out_Hz``, ``ongoing_nrs``) that the
-    result holds.
+    ``c_rate_Hz``, ``gain``, ``W``, ``rho_bar``, ``out_Hz``, ``ongoing_nrs``, and the brain
+    readouts ``responsiveness``, ``integration``, ``dissociation``, ``psychotomimetic``,
+    ``emergence_risk``, ``midazolam_uM``) that the result holds.
 
     ``flags``: ``slow_ketamine_clipped_fraction`` (share of the horizon where free ketamine
-    exceeded the slow model's table and was clipped there).
+    exceeded the slow model's table and was clipped there); with brain readouts also
+    ``emergence_window_min``, ``emergence_exposure_min``, ``emergence_risk_total``,
+    ``emergence_window_start_h`` and ``emergence_window_end_h`` (null without a window),
+    ``brain_clipped_fraction`` (share of the minutes beyond the cortical map's range).
 
     Examples
     --------
@@ -615,7 +643,7 @@ def summary(ds: xr.Dataset) -> dict:
             "nmda_block": get("test_nmda_block", i), "gain": get("test_gain", i),
             "added_c_rate_Hz": get("test_c_rate_Hz", i), "output_Hz": get("test_output_Hz", i),
             "spikes_per_stimulus": sp, "windup_ratio": get("test_windup_ratio", i),
-            "nrs": get("test_nrs", i)})
+            "nrs": get("test_nrs", i), "perceived_nrs": get("test_perceived_nrs", i)})
     courses = {"time_h": [float(x) for x in ds.time.values]}
     for n in ds.data_vars:
         if ds[n].dims == ("time",):
@@ -625,4 +653,5 @@ def summary(ds: xr.Dataset) -> dict:
             "ketasim_version": ds.attrs.get("ketasim_version"),
             "horizon_h": float(ds.time.values[-1]), "tests": tests, "time_courses": courses,
             "flags": {"slow_ketamine_clipped_fraction":
-                      float(ds.attrs.get("slow_ketamine_clipped_fraction", 0.0))}}
+                      float(ds.attrs.get("slow_ketamine_clipped_fraction", 0.0)),
+                      **{k: _num(ds.attrs[k]) for k in _EMERGENCE_FLAGS if k in ds.attrs}}}

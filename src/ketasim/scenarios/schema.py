@@ -777,13 +777,14 @@ class Readouts(_Model):
     """Which outputs the run keeps, and the step of the report's time grid."""
 
     _what: ClassVar[str] = ("the readouts (concentrations, free, nmda_block, gain, pain, "
-                            "windup, every)")
+                            "windup, brain, every)")
     concentrations: _Flag = True  # plasma and effect-site, per drug
     free: _Flag = True  # free concentration at the receptor (uM)
     nmda_block: _Flag = True
     gain: _Flag = True  # spinal gain (sensitization) over time
     pain: _Flag = True  # NRS of each stimulus test and of ongoing pain
     windup: _Flag = True  # spikes per stimulus of wind-up tests
+    brain: _Flag = True  # cortical state, emergence risk, perceived pain (ketasim.brain)
     every: Duration = "0.16666666666666666 h"  # 10 min
 
     @property
