@@ -225,6 +225,8 @@ def _exchange_examples() -> dict:
         "ketasim.exchange.compartment_table": {"drug": "ketamine"},
         "ketasim.exchange.export_sbml": {"drug": "ketamine"},
         "ketasim.exchange.export_omex": {"drug": "ketamine", "path": out / "k.omex"},
+        "ketasim.exchange.export_nmodl": {"out_dir": out / "nmodl"},
+        "ketasim.exchange.nmodl_files": {},
     }
 
 
