@@ -345,8 +345,8 @@ def calibrate_morphine_k(table, transfer, *, meac_ng_mL: float = MEAC_MORPHINE_N
     >>> from ketasim.experiments._pain_common import model_spec, pain_model
     >>> tab, tr = pain_model(model_spec())
     >>> k = calibrate_morphine_k(tab, tr)
-    >>> 0.005 < k < 0.05
-    True
+    >>> round(k, 3)   # the default AdaptationSpec.k_morphine_uM
+    0.085
     """
     from scipy.optimize import brentq
 
