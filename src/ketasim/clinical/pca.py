@@ -433,7 +433,8 @@ def scheduled_mg(regimens, drug: str, weight_kg, t_h) -> np.ndarray:
 
 
 def apply_opioids(*, regimens, conc, free, unit, weight_kg, t_h, c_step, gain_f, s_tr,
-                  s_nm, table, transfer, seeds, spec: AdaptationSpec = DEFAULT_ADAPTATION):
+                  s_nm, table, transfer, seeds, thresholds=None,
+                  spec: AdaptationSpec = DEFAULT_ADAPTATION):
     """Opioid analgesia, tolerance/OIH and PCA on the slow model's course (scenarios, trials).
 
     ``conc``/``free``: the PK results of the scheduled doses (runner / trial layout,
@@ -476,9 +477,61 @@ def apply_opioids(*, regimens, conc, free, unit, weight_kg, t_h, c_step, gain_f,
                         ketamine_uM=np.minimum(ket, k_top), nmda_block=block,
                         transfer_scale=s_tr, pca=pca,
                         unit_plasma=None if unit is None else unit[0],
-                        unit_effect=None if unit is None else unit[1], seeds=seeds, spec=spec)
+                        unit_effect=None if unit is None else unit[1], seeds=seeds,
+                        thresholds=thresholds, spec=spec)
     res["out_Hz_opioid"] = res.pop("out_Hz")
     res["gain_oih"] = np.clip(gain_f * res["oih_gain"], table.gain[0], table.gain[-1])
     res["morphine_mg"] = scheduled_mg(regimens, "morphine", weight_kg, t_h) + res["pca_mg"]
     res["n_patients"] = m
+    return res
+
+
+#: Opioid time courses a scenario result carries (name: (key in the course dict, units)).
+SCENARIO_COURSES = {"morphine_mg": ("morphine_mg", "mg"), "mu_activation": ("r_eff", "1"),
+                    "mu_desensitisation": ("D", "1"), "nmda_pkc": ("Uf", "1"),
+                    "nmda_upregulation": ("Us", "1"), "oih_gain": ("oih_gain", "1")}
+
+
+def scenario_opioids(scenario, conc, free, t_min, c_sched, gain_f, table, transfer):
+    """`apply_opioids` for one scenario (`ketasim.scenarios.simulate`); None without opioids.
+
+    The unit-bolus response comes from the PK layer for the scenario's patient (no
+    variability); the press threshold is the prescription's median (CV ignored for one
+    patient) and the press draws use the scenario's seed.
+
+    Examples
+    --------
+    >>> from ketasim.scenarios import Scenario
+    >>> scenario_opioids(Scenario(name="x"), {}, {}, None, None, None, None, None) is None
+    True
+    """
+    from ketasim.pk import simulate as simulate_pk
+    from ketasim.scenarios.runner import _schedule
+    from ketasim.scenarios.schema import Regimen
+
+    regs = list(scenario.regimens)
+    if not any(r.drug in ("morphine", "fentanyl", "remifentanil") for r in regs):
+        return None
+    p = scenario.patient
+    patient = {"weight_kg": p.weight_kg, "height_cm": p.height_cm, "age_yr": p.age_yr,
+               "sex": p.sex}
+    pca = [r for r in regs if r.pca is not None]
+    unit = None
+    if pca:
+        one = Regimen(drug="morphine", model=pca[0].model,
+                      doses=[{"kind": "bolus", "dose": "1 mg"}])
+        ds = simulate_pk("morphine", one.model, _schedule([one]), patient, t_min)
+        pl = ds["morphine_plasma_ng_mL"].values[0]
+        ef = ds["morphine_effect_ng_mL"].values[0] if "morphine_effect_ng_mL" in ds else pl
+        unit = (pl[None, :], ef[None, :])
+    conc1 = {k: (v[0][None, :], None if v[1] is None else v[1][None, :])
+             for k, v in conc.items()}
+    free1 = {k: np.asarray(v, float)[None, :] for k, v in free.items()}
+    c_step = np.concatenate([c_sched, c_sched[-1:]])[None, :]
+    res = apply_opioids(regimens=regs, conc=conc1, free=free1, unit=unit,
+                        weight_kg=[p.weight_kg], t_h=t_min / 60.0, c_step=c_step,
+                        gain_f=np.asarray(gain_f, float)[None, :], s_tr=np.ones(1),
+                        s_nm=np.ones(1), table=table, transfer=transfer,
+                        seeds=np.array([int(scenario.seed) % (2 ** 31)]),
+                        thresholds=None if not pca else np.array([pca[0].pca.threshold_nrs]))
     return res

@@ -296,7 +296,8 @@ def _circuit(scenario, site: str, g: float, spec):
     return params, hook
 
 
-def _run_test(scenario, i, test, levels: dict, g: float, c_now: float, spec, transfer):
+def _run_test(scenario, i, test, levels: dict, g: float, c_now: float, spec, transfer,
+              oih=None):
     """One stimulus test on the spiking model -> dict of results."""
     from ketasim.clinical.pain import heat_to_c_rate, nrs_from_output
     from ketasim.spinal import Condition, train
@@ -308,6 +309,10 @@ def _run_test(scenario, i, test, levels: dict, g: float, c_now: float, spec, tra
     )
 
     params, hook = _circuit(scenario, test.site, g, spec)
+    if oih is not None:  # opioid tolerance / OIH (ketasim.spinal.opioid_adaptation)
+        from ketasim.spinal.opioid_adaptation import oih_params
+
+        params = oih_params(params, *oih)
     added_c = c_now if (test.site == "injured" and scenario.condition.kind != "neuropathic") \
         else 0.0
     cond = Condition(params=params, label=f"test {i}",
@@ -418,6 +423,12 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
                                                 np.clip(g_start, table.gain[0],
                                                         table.gain[-1])))],
                             slow.out_Hz.values[0]])
+    from ketasim.clinical.pca import SCENARIO_COURSES, scenario_opioids
+
+    opi = scenario_opioids(scenario, conc, free, t_min, c_sched, gain_f, table, transfer)
+    gain_slow = gain_f
+    if opi is not None:  # opioid analgesia, tolerance / OIH and PCA (ketasim.clinical.pca)
+        out_f, gain_f = opi["out_Hz_opioid"][0], opi["gain_oih"][0]
 
     # report grid
     every = scenario.readouts.every_h
@@ -453,6 +464,8 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
                                         "long_name": "WDR output under the scheduled drive"})
     data["ongoing_nrs"] = ("time", nrs_from_output(np.maximum(out_rep, 0.0), transfer),
                            {"units": "NRS 0-10", "long_name": "ongoing pain"})
+    for name, (k, u) in (SCENARIO_COURSES.items() if opi is not None else ()):
+        data[name] = ("time", on_grid(opi[k][0]), {"units": u, "long_name": name})
 
     # stimulus tests
     tests = scenario.tests
@@ -479,9 +492,11 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
                 tv[f"test_{sp}_effect_ng_mL"][i] = np.interp(t, t_h, eff)
         for f in RECEPTOR_DRUGS:
             tv[f"test_{f}"][i] = levels[f]
-        g = float(np.interp(t, t_h, gain_f))
+        g = float(np.interp(t, t_h, gain_slow))
         c_now = float(c_drive_Hz(scenario.condition, np.array([t]))[0])
-        res = _run_test(scenario, i, test, levels, g, c_now, spec, transfer)
+        oih = None if opi is None else tuple(
+            float(np.clip(np.interp(t, t_h, opi[k][0]), 0, 1)) for k in ("D", "Uf", "Us"))
+        res = _run_test(scenario, i, test, levels, g, c_now, spec, transfer, oih)
         tv["test_nmda_block"][i] = float(nmda_drug_block(levels["ketamine_uM"],
                                                          levels["norketamine_uM"]))
         tv["test_gain"][i] = g if test.site != "normal" else 1.0

@@ -9,7 +9,9 @@ affinities of `AdaptationSpec`, not the membrane binding K of ``OpioidParams`` (
 morphine, which saturates the receptor far below any analgesic plasma level). Morphine's
 functional K is FITTED to its minimum effective analgesic concentration (MEAC) in patients on
 morphine alone (`ketasim.clinical.pca.calibrate_morphine_k`: dahlstrom1982, graves1983);
-fentanyl and remifentanil keep their binding ratio to morphine [estimate]. Desensitised
+fentanyl's is fitted to its PCA MEC (woodhouse2000), remifentanil's is fentanyl's x their
+binding ratio [estimate]. Morphine's functional K is ~70x its binding K, fentanyl's ~0.8x:
+morphine's poor brain penetration and partial agonism end up in it. Desensitised
 receptors signal less: ``r_eff = r (1 - desens_max D)``. In the reduced model ``r_eff``
 scales the C-fibre drive presynaptically (``1 - pre_max r_eff``, the receptor layer's
 pre_max) and the WDR output postsynaptically / supraspinally (``1 - post_max r_eff``,
@@ -112,6 +114,11 @@ class AdaptationSpec:
     #: functional (in vivo) morphine K, uM: [fitted] to the morphine MEAC
     #: (`ketasim.clinical.pca.calibrate_morphine_k`; dahlstrom1982, graves1983)
     k_morphine_uM: float = 0.0849
+    #: fentanyl: [fitted] so that its PCA MEC, ~0.6 ng/mL (woodhouse2000: 0.23-0.99 ng/mL),
+    #: gives the mu activation morphine gives at its MEAC (free fractions of the PK layer)
+    k_fentanyl_uM: float = 0.00107
+    #: remifentanil: fentanyl's functional K x their binding ratio (2 / 1.35 nM) [estimate]
+    k_remifentanil_uM: float = 0.00159
     pre_max: float = _BIND.pre_max        # receptor layer's presynaptic maximum [estimate]
     post_max: float = 0.8                 # postsynaptic GIRK + supraspinal share [estimate]
     desens_max: float = 0.5               # mu efficacy lost at full desensitisation [estimate]
@@ -124,7 +131,8 @@ class AdaptationSpec:
     c_half_Hz: float = 2.0                # C rate engaging half the NMDA drive [estimate]
 
     def __post_init__(self):
-        check_fields(self, {"k_morphine_uM": POSITIVE, "pre_max": _FRAC, "post_max": _FRAC,
+        check_fields(self, {"k_morphine_uM": POSITIVE, "k_fentanyl_uM": POSITIVE,
+                            "k_remifentanil_uM": POSITIVE, "pre_max": _FRAC, "post_max": _FRAC,
                             "desens_max": _FRAC,
                             "t_half_tolerance_h": Interval(0, None, closed="neither"),
                             "t_half_pkc_h": Interval(0, None, closed="neither"),
@@ -147,8 +155,8 @@ DEFAULT_ADAPTATION = AdaptationSpec()
 
 def functional_opioid_vector(spec: AdaptationSpec = DEFAULT_ADAPTATION) -> np.ndarray:
     """Packed opioid kernel parameters (as `ketasim.receptors.opioid.opioid_params_array`)
-    with the functional affinities: morphine's fitted K, fentanyl and remifentanil at their
-    binding ratio to morphine [estimate]; efficacies and ketamine's K from the receptor layer.
+    with the functional affinities of ``spec``; efficacies and ketamine's K from the receptor
+    layer.
 
     Examples
     --------
@@ -157,9 +165,8 @@ def functional_opioid_vector(spec: AdaptationSpec = DEFAULT_ADAPTATION) -> np.nd
     ((9,), 0.0849)
     """
     check("spec", spec, Instance(AdaptationSpec))
-    s = spec.k_morphine_uM / _BIND.k_morphine
     b = _BIND
-    return np.array([spec.k_morphine_uM, b.k_fentanyl * s, b.k_remifentanil * s, b.k_ketamine,
+    return np.array([spec.k_morphine_uM, spec.k_fentanyl_uM, spec.k_remifentanil_uM, b.k_ketamine,
                      b.e_morphine, b.e_fentanyl, b.e_remifentanil, 0.0, spec.pre_max])
 
 
