@@ -60,7 +60,7 @@ from ketasim.spinal.opioid_adaptation import (
     adapt_step_nb,
     adaptation_vector,
     functional_opioid_vector,
-    nmda_activity_nb,
+    nmda_reference,
     oih_gain_nb,
 )
 
@@ -162,8 +162,9 @@ def personal_thresholds(spec: PCASpec, seeds) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- kernel
 @nb.njit(cache=True)
-def _course_kernel(h_pl, h_ef, base_pl, base_ef, fent, remi, ket, block, c_Hz, gain,
-                   s_tr, thr, side, seeds, free_per_ng, q, v, ax_r, ax_k, ax_g, tab, tr,
+def _course_kernel(h_pl, h_ef, base_pl, base_ef, fent, remi, ket, c_Hz, gain,
+                   s_tr, thr, side, seeds, free_per_ng, q, v, ax_r, ax_k, ax_g, tab, tab_b,
+                   b_ref, tr,
                    pca_on, bolus, lockout, limit, window, start, stop, p_press, state0,
                    o_nrs, o_out, o_pl, o_ef, o_mg, o_d, o_uf, o_us, o_r, o_g, o_n):
     n, t = base_pl.shape
@@ -191,14 +192,18 @@ def _course_kernel(h_pl, h_ef, base_pl, base_ef, fent, remi, ket, block, c_Hz, g
                 win -= given[s - window]
             m_free = max(ef[s], 0.0) * free_per_ng
             _, r, _, _ = opioid_effects_nb(m_free, fent[i, s], remi[i, s], ket[i, s], q)
-            a = nmda_activity_nb(c_Hz[i, s], block[i, s], v)
+            k = min(ket[i, s], k_hi)
             if s > 0:
+                # NMDA-Ca2+ drive at the C input left after presynaptic mu inhibition
+                r_prev = r * (1.0 - v[2] * st[0])
+                c_in = min(c_Hz[i, s] * (1.0 - v[3] * r_prev), c_hi)
+                g0 = min(max(gain[i, s], g_lo), g_hi)
+                a = min(_interp3(ax_r, ax_k, ax_g, tab_b, c_in, k, g0) / b_ref, 1.0)
                 adapt_step_nb(st, r, a, 1.0 / 60.0, v)
             r_eff = r * (1.0 - v[2] * st[0])
             g_oih = oih_gain_nb(st[1], st[2], v)
             c_eff = min(c_Hz[i, s] * (1.0 - v[3] * r_eff), c_hi)
             g = min(max(gain[i, s] * g_oih, g_lo), g_hi)
-            k = min(ket[i, s], k_hi)
             out = _interp3(ax_r, ax_k, ax_g, tab, c_eff, k, g) * (1.0 - v[4] * r_eff)
             out = max(out, 0.0)
             x = max(out * s_tr[i] - tr[0], 0.0)
@@ -242,7 +247,7 @@ def _arr(x, shape, name):
 
 def opioid_course(*, table, transfer, c_rate_Hz, gain, dt_min: float = 1.0,
                   morphine_plasma_ng_mL=0.0, morphine_effect_ng_mL=0.0, fentanyl_uM=0.0,
-                  remifentanil_uM=0.0, ketamine_uM=0.0, nmda_block=0.0, transfer_scale=1.0,
+                  remifentanil_uM=0.0, ketamine_uM=0.0, transfer_scale=1.0,
                   pca: PCASpec | None = None, unit_plasma=None, unit_effect=None,
                   thresholds=None, seeds=None,
                   spec: AdaptationSpec = DEFAULT_ADAPTATION, state0=None) -> dict:
@@ -254,8 +259,8 @@ def opioid_course(*, table, transfer, c_rate_Hz, gain, dt_min: float = 1.0,
     c_rate_Hz, gain : (patient, step) C drive (Hz) and slow-model gain, on a ``dt_min`` grid
         (only 1 min is supported: the kernel's adaptation step).
     morphine_plasma_ng_mL, morphine_effect_ng_mL : scheduled morphine (total, ng/mL).
-    fentanyl_uM, remifentanil_uM, ketamine_uM : free levels at the receptor (uM).
-    nmda_block : NMDA block by the drugs (0..1), `ketasim.scenarios.runner.nmda_drug_block`.
+    fentanyl_uM, remifentanil_uM, ketamine_uM : free levels at the receptor (uM); ketamine
+        (clipped to the drive table's top) also sets the NMDA-dependent adaptation drive.
     transfer_scale : (patient,) scale of the output before the pain transfer.
     pca : `PCASpec` or None; with it ``unit_plasma``/``unit_effect`` (patient, step): the
         response to 1 mg IV morphine at step 0 (ng/mL), ``thresholds`` (patient,) press
@@ -287,8 +292,7 @@ def opioid_course(*, table, transfer, c_rate_Hz, gain, dt_min: float = 1.0,
     args = [_arr(x, shape, nm) for x, nm in (
         (morphine_plasma_ng_mL, "morphine_plasma_ng_mL"),
         (morphine_effect_ng_mL, "morphine_effect_ng_mL"), (fentanyl_uM, "fentanyl_uM"),
-        (remifentanil_uM, "remifentanil_uM"), (ketamine_uM, "ketamine_uM"),
-        (nmda_block, "nmda_block"))]
+        (remifentanil_uM, "remifentanil_uM"), (ketamine_uM, "ketamine_uM"))]
     g = _arr(gain, shape, "gain")
     s_tr = _arr(transfer_scale, (n,), "transfer_scale")
     if pca is not None:
@@ -315,11 +319,12 @@ def opioid_course(*, table, transfer, c_rate_Hz, gain, dt_min: float = 1.0,
     outs = [np.zeros(shape) for _ in COURSE_KEYS]
     counts = np.zeros((n, 2), np.int64)
     stop = t if p.stop_h is None else int(round(p.stop_h * 60.0))
-    _course_kernel(hp, he, args[0], args[1], args[2], args[3], args[4], args[5], c, g, s_tr,
+    _course_kernel(hp, he, args[0], args[1], args[2], args[3], args[4], c, g, s_tr,
                    np.ascontiguousarray(thr, float), np.ascontiguousarray(side, float),
                    np.asarray(seeds, np.int64) % (2 ** 31),
                    free_per_ng, functional_opioid_vector(spec), adaptation_vector(spec),
-                   table.c_rate_Hz, table.ketamine_uM, table.gain, table.out_Hz,
+                   table.c_rate_Hz, table.ketamine_uM, table.gain, table.out_Hz, table.b,
+                   nmda_reference(table),
                    np.array([transfer.threshold_Hz, transfer.half_Hz, transfer.exponent]),
                    pca is not None, float(p.bolus_mg), float(p.lockout_min),
                    -1.0 if p.limit_mg is None else float(p.limit_mg),
@@ -452,8 +457,6 @@ def apply_opioids(*, regimens, conc, free, unit, weight_kg, t_h, c_step, gain_f,
     ...               table=None, transfer=None, seeds=[0]) is None
     True
     """
-    from ketasim.scenarios.runner import nmda_drug_block
-
     pca_regs = [r for r in regimens if r.pca is not None]
     has_opioid = any(r.drug in ("morphine", "fentanyl", "remifentanil") for r in regimens)
     if not has_opioid:
@@ -462,8 +465,6 @@ def apply_opioids(*, regimens, conc, free, unit, weight_kg, t_h, c_step, gain_f,
     shape = gain_f.shape
     k_top = float(table.ketamine_uM[-1])
     ket = np.maximum(free["ketamine_uM"], 0.0) * np.asarray(s_nm, float)[:, None]
-    nket = np.maximum(free["norketamine_uM"], 0.0) * np.asarray(s_nm, float)[:, None]
-    block = nmda_drug_block(ket, nket) if (ket.any() or nket.any()) else np.zeros(shape)
     mp, me = conc.get("morphine", (np.zeros(shape), None))
     me = mp if me is None else me
     pca = None
@@ -474,7 +475,7 @@ def apply_opioids(*, regimens, conc, free, unit, weight_kg, t_h, c_step, gain_f,
                         morphine_effect_ng_mL=np.maximum(me, 0.0),
                         fentanyl_uM=np.maximum(free["fentanyl_uM"], 0.0),
                         remifentanil_uM=np.maximum(free["remifentanil_uM"], 0.0),
-                        ketamine_uM=np.minimum(ket, k_top), nmda_block=block,
+                        ketamine_uM=np.minimum(ket, k_top),
                         transfer_scale=s_tr, pca=pca,
                         unit_plasma=None if unit is None else unit[0],
                         unit_effect=None if unit is None else unit[1], seeds=seeds,
@@ -482,6 +483,10 @@ def apply_opioids(*, regimens, conc, free, unit, weight_kg, t_h, c_step, gain_f,
     res["out_Hz_opioid"] = res.pop("out_Hz")
     res["gain_oih"] = np.clip(gain_f * res["oih_gain"], table.gain[0], table.gain[-1])
     res["morphine_mg"] = scheduled_mg(regimens, "morphine", weight_kg, t_h) + res["pca_mg"]
+    from ketasim.pk import free_concentration_umol
+
+    res["morphine_free_uM"] = np.asarray(free_concentration_umol(
+        np.maximum(res["morphine_effect_ng_mL"], 0.0), "morphine"), float)
     res["n_patients"] = m
     return res
 

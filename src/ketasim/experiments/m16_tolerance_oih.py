@@ -9,7 +9,9 @@ at gain x the OIH gain factor, with the opioid's pre- and postsynaptic factors),
 with the drug-free baseline. Arms: morphine alone, and with free ketamine co-infused at
 ``ketamine_uM`` (constant; 0.3 uM is about 0.15-0.2 mg/kg/h at steady state, the PK layer).
 Mechanism: `ketasim.spinal.opioid_adaptation` (tolerance t1/2 26 h, ekblom1993; ketamine acts
-only through the NMDA block of the receptor layer on the NMDA-dependent OIH drive).
+only on the NMDA-dependent OIH drive, the spiking model's NMDA-Ca2+ kinase drive at the
+ongoing C input, through the receptor layer's NMDA kinetics), run by
+`ketasim.clinical.pca.opioid_course` (no PCA).
 
 Part B -- acute intra-operative remifentanil, high (0.3 ug/kg/min) versus low (0.05) for 2 h
 of major surgery, then morphine PCA for 48 h (the ``postop_pca`` and
@@ -40,7 +42,6 @@ from ketasim.spinal.opioid_adaptation import (
     ADAPTATION_CITATIONS,
     DEFAULT_ADAPTATION,
     analgesic_factors,
-    simulate_adaptation,
 )
 
 PROBE_C = 47.0
@@ -53,17 +54,17 @@ def _free_morphine(ng_mL: float) -> float:
 
 
 def _part_a(morphine_ng_mL, ketamine_uM, hours_on, hours_off, ongoing_c_Hz, every_h):
-    from ketasim.scenarios.runner import nmda_drug_block
+    from ketasim.clinical.pca import opioid_course
 
     tab, tr = pain_model(model_spec())
     n_on, n_off = int(round(hours_on * 60)), int(round(hours_off * 60))
-    t = (np.arange(n_on + n_off) + 1) / 60.0
-    m = np.concatenate([np.full(n_on, _free_morphine(morphine_ng_mL)), np.zeros(n_off)])
+    t = np.arange(n_on + n_off) / 60.0
+    m = np.concatenate([np.full(n_on, float(morphine_ng_mL)), np.zeros(n_off)])
     ks = np.asarray([0.0, *ketamine_uM], float)
     n = ks.size
-    block = np.asarray(nmda_drug_block(ks, np.zeros(n)), float)
-    st = simulate_adaptation(np.tile(m, (n, 1)), np.full((n, m.size), ongoing_c_Hz), dt_h=1 / 60,
-                             ketamine_uM=ks[:, None], nmda_block=block[:, None])
+    st = opioid_course(table=tab, transfer=tr, c_rate_Hz=np.full((n, m.size), ongoing_c_Hz),
+                       gain=np.ones((n, m.size)), morphine_effect_ng_mL=np.tile(m, (n, 1)),
+                       ketamine_uM=np.minimum(ks, float(tab.ketamine_uM[-1]))[:, None])
     pre, post = analgesic_factors(st["r_eff"])
     c_probe = float(heat_to_c_rate(PROBE_C))
     k_tab = np.minimum(ks, float(tab.ketamine_uM[-1]))[:, None] * np.ones_like(pre)
@@ -75,7 +76,8 @@ def _part_a(morphine_ng_mL, ketamine_uM, hours_on, hours_off, ongoing_c_Hz, ever
                                                    np.ones(n)), 0.0), tr)
     step = max(int(round(every_h * 60)), 1)
     sel = np.arange(step - 1, t.size, step)
-    return t[sel], nrs[:, sel], {k: v[:, sel] for k, v in st.items()}, base, base_k, ks
+    keep = ("D", "Uf", "Us", "r_eff", "oih_gain")
+    return t[sel], nrs[:, sel], {k: st[k][:, sel] for k in keep}, base, base_k, ks
 
 
 def _part_b():
@@ -271,11 +273,12 @@ def story(s: dict) -> dict:
                     "adaptation: the model's acute OIH after high-dose remifentanil is far "
                     "smaller than guignard2000's clinical difference. Nothing was tuned to "
                     "close the gap.")
-    devs.append("Ketamine acts on the NMDA-dependent OIH drive only through the receptor "
-                "layer's equilibrium NMDA block at -60 mV (about 5 % at 0.3 uM, 17 % at "
-                "1 uM), so it blunts rebound and tolerance only in proportion; it does not "
-                "touch mu desensitisation. The magnitudes of the adaptation (desensitisation "
-                "max, NMDA gain, Mg relief, NMDA share) are estimates.")
+    devs.append("Ketamine acts on the NMDA-dependent OIH drive only through the spiking "
+                "model's NMDA-Ca2+ kinase drive (receptor-layer NMDA kinetics), which falls "
+                "by a few % at 0.3 uM and by ~10-30 % at 1 uM depending on the C input, so "
+                "it blunts rebound and tolerance only in proportion; it does not touch mu "
+                "desensitisation. The magnitudes of the adaptation (desensitisation max, "
+                "NMDA gain, Mg relief, NMDA share) are estimates.")
     return {"shows": "(a) A 47 degC heat probe during and after 72 h of constant morphine: "
                      "the analgesia fades and after stopping pain overshoots the drug-free "
                      "baseline; with ketamine co-infused (colours). (b) The adaptation states. "

@@ -429,6 +429,9 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
     gain_slow = gain_f
     if opi is not None:  # opioid analgesia, tolerance / OIH and PCA (ketasim.clinical.pca)
         out_f, gain_f = opi["out_Hz_opioid"][0], opi["gain_oih"][0]
+        if "morphine" in conc:  # with the PCA boluses
+            conc["morphine"] = (opi["morphine_plasma_ng_mL"][0], opi["morphine_effect_ng_mL"][0])
+            free["morphine_uM"] = opi["morphine_free_uM"][0]
 
     # report grid
     every = scenario.readouts.every_h

@@ -23,14 +23,15 @@ pre_max) and the WDR output postsynaptically / supraspinally (``1 - post_max r_e
 * ``Uf`` PKC-like potentiation of NMDA receptors (reduced Mg2+ block, chen_huang_1992), fast;
 * ``Us`` NMDA receptor up-regulation (more conductance; mao1995's NMDA hypothesis), slow;
 
-``Uf`` and ``Us`` are driven by ``r_eff x A_nmda`` where the NMDA-dependent drive is
-``A_nmda = act(c) (1 - B)``: ``act(c) = (c_bg + c) / (c_bg + c + c_half)`` is the share of
-NMDA receptors engaged by afferent glutamate (C-fibre rate c, background c_bg) and ``B`` the
-fraction of NMDA current removed by ketamine / norketamine, from the receptor layer's
-equilibrium open-channel block at -60 mV in 1 mM Mg2+
-(`ketasim.scenarios.runner.nmda_drug_block`). So ketamine limits only the NMDA-dependent part,
-in proportion to the receptor block at its concentration, and the absolute size of that part
-depends on afferent activity. Desensitisation ``D`` is NMDA-independent.
+``Uf`` and ``Us`` are driven by ``r_eff x A_nmda``. ``A_nmda`` is the NMDA-Ca2+-dependent
+kinase activity of the spiking model: the drive table's ``b`` = <eta(Ca2+)> (the Ca2+-dependent
+rate of the early plasticity rule, shouval2002; `ketasim.spinal.drive_table.DriveTable`) at the
+C-fibre drive left after presynaptic mu inhibition, the free ketamine level and the slow
+model's gain, divided by its value at the table's top drive (16 Hz, no drug, gain 1). It is
+computed by the spiking model through the receptor layer's NMDA kinetics (voltage-, Mg2+- and
+use-dependent block), so ketamine limits only the NMDA-dependent part, by an amount that
+depends on its concentration AND on afferent activity; nothing in this module scales it.
+Desensitisation ``D`` is NMDA-independent.
 
 Time constants: tolerance (``D`` and ``Us``) half-time 26 h, the tolerance compartment of
 ekblom1993 (rat morphine infusion: t1/2 26 +- 6 h); both relax with the same half-time after
@@ -79,7 +80,7 @@ from ketasim.receptors.opioid import OpioidParams, opioid_effects_nb
 
 __all__ = ["AdaptationSpec", "DEFAULT_ADAPTATION", "ADAPTATION_CITATIONS", "adaptation_vector",
            "functional_opioid_vector", "adapt_step_nb", "simulate_adaptation", "oih_gain",
-           "oih_params", "nmda_activity", "analgesic_factors"]
+           "oih_params", "nmda_drive", "nmda_reference", "analgesic_factors"]
 
 EKBLOM1993 = key("ekblom1993")
 OUELLET1995 = key("ouellet1995")
@@ -127,8 +128,6 @@ class AdaptationSpec:
     nmda_gain_max: float = 0.8            # NMDA conductance increase at Us = 1 [estimate]
     mg_relief_max: float = 0.3            # share of Mg2+ block removed at Uf = 1 [estimate]
     nmda_share: float = 0.5               # NMDA share of the WDR's C-evoked drive [estimate]
-    c_bg_Hz: float = 0.5                  # background C activity for act(c) [estimate]
-    c_half_Hz: float = 2.0                # C rate engaging half the NMDA drive [estimate]
 
     def __post_init__(self):
         check_fields(self, {"k_morphine_uM": POSITIVE, "k_fentanyl_uM": POSITIVE,
@@ -137,8 +136,7 @@ class AdaptationSpec:
                             "t_half_tolerance_h": Interval(0, None, closed="neither"),
                             "t_half_pkc_h": Interval(0, None, closed="neither"),
                             "nmda_gain_max": Interval(0, 10), "mg_relief_max": _FRAC,
-                            "nmda_share": _FRAC, "c_bg_Hz": Interval(0, None),
-                            "c_half_Hz": Interval(0, None, closed="neither")},
+                            "nmda_share": _FRAC},
                      prefix="AdaptationSpec.")
 
     def replace(self, **kw) -> AdaptationSpec:
@@ -174,7 +172,7 @@ def adaptation_vector(spec: AdaptationSpec = DEFAULT_ADAPTATION) -> np.ndarray:
     """Packed adaptation parameters for the kernels.
 
     Layout: k_tol (1/h), k_pkc (1/h), desens_max, pre_max, post_max, nmda_gain_max,
-    mg_relief_max, nmda_share, c_bg_Hz, c_half_Hz.
+    mg_relief_max, nmda_share.
 
     Examples
     --------
@@ -184,14 +182,7 @@ def adaptation_vector(spec: AdaptationSpec = DEFAULT_ADAPTATION) -> np.ndarray:
     check("spec", spec, Instance(AdaptationSpec))
     return np.array([math.log(2.0) / spec.t_half_tolerance_h, math.log(2.0) / spec.t_half_pkc_h,
                      spec.desens_max, spec.pre_max, spec.post_max, spec.nmda_gain_max,
-                     spec.mg_relief_max, spec.nmda_share, spec.c_bg_Hz, spec.c_half_Hz])
-
-
-@nb.njit(cache=True, inline="always")
-def nmda_activity_nb(c_Hz, block, v):
-    """NMDA-dependent drive A = act(c) (1 - block)."""
-    a = (v[8] + c_Hz) / (v[8] + c_Hz + v[9])
-    return a * (1.0 - block)
+                     spec.mg_relief_max, spec.nmda_share])
 
 
 @nb.njit(cache=True)
@@ -213,7 +204,7 @@ def oih_gain_nb(uf, us, v):
 
 
 @nb.njit(cache=True)
-def _adapt_kernel(morph, fent, remi, ket, c_Hz, block, dt_h, q, v, s0, out):
+def _adapt_kernel(morph, fent, remi, ket, a_nmda, dt_h, q, v, s0, out):
     n, t = morph.shape
     st = np.empty(3)
     for i in range(n):
@@ -222,8 +213,7 @@ def _adapt_kernel(morph, fent, remi, ket, c_Hz, block, dt_h, q, v, s0, out):
         st[2] = s0[i, 2]
         for s in range(t):
             _, r, _, _ = opioid_effects_nb(morph[i, s], fent[i, s], remi[i, s], ket[i, s], q)
-            a = nmda_activity_nb(c_Hz[i, s], block[i, s], v)
-            adapt_step_nb(st, r, a, dt_h, v)
+            adapt_step_nb(st, r, a_nmda[i, s], dt_h, v)
             r_eff = r * (1.0 - v[2] * st[0])
             out[0, i, s] = st[0]
             out[1, i, s] = st[1]
@@ -246,19 +236,19 @@ def _batch(x, shape, name):
 
 @validate_params({"dt_h": Interval(0, 1.0, closed="right"),
                   "spec": Instance(AdaptationSpec)})
-def simulate_adaptation(morphine_uM, c_rate_Hz, *, dt_h: float, fentanyl_uM=0.0,
-                        remifentanil_uM=0.0, ketamine_uM=0.0, nmda_block=0.0,
+def simulate_adaptation(morphine_uM, nmda_drive, *, dt_h: float, fentanyl_uM=0.0,
+                        remifentanil_uM=0.0, ketamine_uM=0.0,
                         spec: AdaptationSpec = DEFAULT_ADAPTATION, state0=None) -> dict:
     """Tolerance and OIH states over time for a batch (patient, step) of free opioid levels.
 
     Parameters
     ----------
     morphine_uM : (patient, step) free biophase morphine (uM), piecewise constant per step.
-    c_rate_Hz : (patient, step) C-fibre drive (Hz).
+    nmda_drive : (patient, step) NMDA-Ca2+-dependent drive A_nmda (0..1), `nmda_drive` of
+        the drive table at the C drive, ketamine and gain.
     dt_h : step (h).
-    fentanyl_uM, remifentanil_uM, ketamine_uM : free levels (uM), broadcast to the shape.
-    nmda_block : fraction of NMDA current removed by the NMDA blockers (0..1), e.g.
-        `ketasim.scenarios.runner.nmda_drug_block` of free ketamine and norketamine.
+    fentanyl_uM, remifentanil_uM, ketamine_uM : free levels (uM, mu competition only),
+        broadcast to the shape.
     state0 : (patient, 3) initial (D, Uf, Us); default 0.
 
     Returns
@@ -269,7 +259,7 @@ def simulate_adaptation(morphine_uM, c_rate_Hz, *, dt_h: float, fentanyl_uM=0.0,
     Examples
     --------
     >>> import numpy as np
-    >>> out = simulate_adaptation(np.full((1, 26), 1.0), np.zeros((1, 26)), dt_h=1.0)
+    >>> out = simulate_adaptation(np.full((1, 26), 1.0), np.ones((1, 26)), dt_h=1.0)
     >>> round(float(out["D"][0, -1]), 3)    # half of r = 0.645 after one t1/2 (26 h)
     0.323
     """
@@ -280,10 +270,9 @@ def simulate_adaptation(morphine_uM, c_rate_Hz, *, dt_h: float, fentanyl_uM=0.0,
     arrs = [_batch(x, shape, n) for x, n in ((m, "morphine_uM"), (fentanyl_uM, "fentanyl_uM"),
                                              (remifentanil_uM, "remifentanil_uM"),
                                              (ketamine_uM, "ketamine_uM"),
-                                             (c_rate_Hz, "c_rate_Hz"),
-                                             (nmda_block, "nmda_block"))]
-    if np.any(arrs[5] > 1):
-        raise InputError("nmda_block", float(arrs[5].max()), "fractions in [0, 1]")
+                                             (nmda_drive, "nmda_drive"))]
+    if np.any(arrs[4] > 1 + 1e-9):
+        raise InputError("nmda_drive", float(arrs[4].max()), "values in [0, 1]")
     s0 = np.zeros((shape[0], 3)) if state0 is None else np.ascontiguousarray(
         np.broadcast_to(np.asarray(state0, float), (shape[0], 3)))
     out = np.zeros((5,) + shape)
@@ -308,18 +297,40 @@ def oih_gain(uf, us, spec: AdaptationSpec = DEFAULT_ADAPTATION):
     return 1.0 + v[7] * ((1.0 + v[5] * us) * (1.0 + v[6] * uf) - 1.0)
 
 
-@validate_params({"spec": Instance(AdaptationSpec)})
-def nmda_activity(c_rate_Hz, nmda_block=0.0, spec: AdaptationSpec = DEFAULT_ADAPTATION):
-    """NMDA-dependent adaptation drive act(c) (1 - block) (see the module docstring).
+def nmda_reference(table) -> float:
+    """The drive table's ``b`` at its top C drive, no drug, gain 1 (normaliser of A_nmda)."""
+    from ketasim.spinal.drive_table import DriveTable, interp3_many
+
+    check("table", table, Instance(DriveTable))
+    out = np.empty(1)
+    interp3_many(table.c_rate_Hz, table.ketamine_uM, table.gain, table.b,
+                 np.array([table.c_rate_Hz[-1]]), np.zeros(1), np.ones(1), out)
+    return float(out[0])
+
+
+def nmda_drive(table, c_rate_Hz, ketamine_uM=0.0, gain=1.0):
+    """NMDA-Ca2+-dependent adaptation drive A_nmda (0..1) from the spiking model's drive
+    table at C drive, free ketamine and gain (see the module docstring).
 
     Examples
     --------
-    >>> round(float(nmda_activity(2.0, 0.0)), 3)
-    0.556
+    >>> from ketasim.spinal.drive_table import load_drive_table
+    >>> tab = load_drive_table()
+    >>> a0, a1 = nmda_drive(tab, [2.0, 2.0], [0.0, 1.0])
+    >>> bool(a1 < a0 < 1)
+    True
     """
-    c = np.asarray(c_rate_Hz, float)
-    b = np.asarray(nmda_block, float)
-    return (spec.c_bg_Hz + c) / (spec.c_bg_Hz + c + spec.c_half_Hz) * (1.0 - b)
+    from ketasim.spinal.drive_table import interp3_many
+
+    c, k, g = np.broadcast_arrays(np.asarray(c_rate_Hz, float), np.asarray(ketamine_uM, float),
+                                  np.asarray(gain, float))
+    c = np.clip(c, table.c_rate_Hz[0], table.c_rate_Hz[-1])
+    k = np.clip(k, table.ketamine_uM[0], table.ketamine_uM[-1])
+    g = np.clip(g, table.gain[0], table.gain[-1])
+    out = np.empty(c.size)
+    interp3_many(table.c_rate_Hz, table.ketamine_uM, table.gain, table.b, c.ravel(), k.ravel(),
+                 g.ravel(), out)
+    return np.clip(out.reshape(c.shape) / nmda_reference(table), 0.0, 1.0)
 
 
 @validate_params({"spec": Instance(AdaptationSpec)})
