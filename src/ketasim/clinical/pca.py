@@ -239,7 +239,7 @@ def _course_kernel(h_pl, h_ef, base_pl, base_ef, fent, remi, ket, c_Hz, gain,
 
 
 def _arr(x, shape, name):
-    a = np.ascontiguousarray(np.broadcast_to(np.asarray(x, float), shape))
+    a = np.array(np.broadcast_to(np.asarray(x, float), shape), dtype=float, order="C")
     if not np.all(np.isfinite(a)):
         raise InputError(name, "non-finite values", "finite numbers")
     return a
