@@ -10,5 +10,7 @@ from ketasim.clinical.pain import (
     heat_to_c_rate,
     nrs_from_output,
 )
+from ketasim.clinical.pca import PCASpec, calibrate_morphine_k
 
-__all__ = ["HeatEncoderSpec", "PainTransferSpec", "heat_to_c_rate", "nrs_from_output"]
+__all__ = ["HeatEncoderSpec", "PainTransferSpec", "heat_to_c_rate", "nrs_from_output",
+           "PCASpec", "calibrate_morphine_k"]
