@@ -216,8 +216,7 @@ def figure(ds: xr.Dataset):
         ax.plot(ds.time.values, ds.Uf.values[i], color=f"C{i}", ls=":")
     ax.set_xlabel("time (h)")
     ax.set_ylabel("state (0-1)")
-    ax.set_title("(b) mu desensitisation D (solid), NMDA up-regulation Us (dashed),\n"
-                 "PKC-like Uf (dotted)")
+    ax.set_title("(b) adaptation: D (solid), Us (dashed), Uf (dotted)")
     if "b_morphine_mg" in ds:
         for j, (v, lab) in enumerate((("b_morphine_mg", "cumulative morphine (mg)"),
                                       ("b_ongoing_nrs", "ongoing pain (NRS)"))):

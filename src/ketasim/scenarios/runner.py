@@ -32,6 +32,12 @@ The chain and how each step is mapped (read this before trusting a number)
      Levels above the table's top are CLIPPED to it for the slow model (the fraction of the
      horizon clipped is in ``attrs["slow_ketamine_clipped_fraction"]``); norketamine,
      opioids and hypnotics do not change the gain state here.
+   * Opioids (`ketasim.clinical.pca.scenario_opioids`, when a regimen doses morphine,
+     fentanyl or remifentanil): mu activation at the free levels drives tolerance and OIH
+     (`ketasim.spinal.opioid_adaptation`); the ongoing output gets the opioid's pre- and
+     postsynaptic factors and the gain the OIH factor; a morphine ``pca`` runs the patient's
+     demands and the pump minute by minute (boluses added by superposition); spiking tests
+     get the OIH state through `oih_params` (at the slow model's own gain).
    * Opioid-tolerant: the slow model starts from ``initial_gain`` (late-phase classes set
      potentiated to give it; one fractional class relaxes under the bistable rule).
 4. **Stimulus tests** (the spiking model, `ketasim.spinal.simulate`, one call per test, all in

@@ -17,7 +17,9 @@ It reuses `ketasim.scenarios.runner` step by step, over patients at once:
    checked against the spiking model in the spinal tests). Heat = C drive
    `heat_to_c_rate(T)` plus, in the injured area, the condition's C drive (clipped to 16 Hz);
    pin-prick and touch use the table's probe outputs (no added C drive: a limitation of the
-   table). Only ketamine is seen by the table; norketamine, opioids and hypnotics are not.
+   table). Only ketamine is seen by the table; norketamine and hypnotics are not. Opioids
+   (and a morphine ``pca``) act through `ketasim.clinical.pca.apply_opioids` on the ongoing
+   output and the gain (analgesia, tolerance / OIH, PCA demand), one compiled pass per arm.
    **Wind-up** runs the spiking model: one `ketasim.spinal.simulate` call per test with
    every patient of the block as a condition (params from `runner._circuit` at the
    patient's gain; all free drug levels, ketamine and norketamine x ``nmda_sensitivity``),
