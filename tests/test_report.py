@@ -36,6 +36,7 @@ FAST = {
     "m16-tolerance-oih": {"hours_on": 6.0, "hours_off": 6.0, "ketamine_uM": (1.0,),
                           "remifentanil": False},
     "m17-postop-pca": {"patients": 3},
+    "m11-opioid-neuropathic": {"n_points": 2},
     "pk-regimens": {"models": ("domino", "kamp"), "infusion_h": 1.0, "horizon_h": 2.0},
 }
 
