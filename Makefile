@@ -35,6 +35,9 @@ data: $(STAMP)
 	import calibrated_spec; from ketasim.spinal.drive_table import load_drive_table; \
 	load_drive_table(calibrated_spec())" && cp $$tmp/calibration_*.json \
 	$$tmp/drive_table_*.npz src/ketasim/spinal/data/ && rm -rf $$tmp
+	rm -f src/ketasim/brain/data/brain_map_*.npz
+	tmp=$$(mktemp -d) && KETASIM_CACHE=$$tmp $(PY) -c "from ketasim.brain.maps import \
+	load_map; load_map()" && cp $$tmp/brain_map_*.npz src/ketasim/brain/data/ && rm -rf $$tmp
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks conftest.py

@@ -43,6 +43,7 @@ MOLAR_MASS = {
     "fentanyl": 336.47,  # PubChem CID 3345
     "remifentanil": 376.45,  # PubChem CID 60815
     "morphine": 285.34,  # PubChem CID 5288407
+    "midazolam": 325.78,  # free base, as in the OSP midazolam PBPK model (hanke2018_midazolam)
 }
 
 

@@ -13,6 +13,7 @@ source: treat them as documented defaults and override ``fu`` where better data 
 | fentanyl | 0.16 | Meuldermans 1982 (~84 % bound) [secondary] |
 | remifentanil | 0.30 | Egan 1993 (~70 % bound) [secondary] |
 | morphine | 0.65 | Olsen 1975 (~35 % bound) [secondary] |
+| midazolam | 0.03 | Hanke 2018 PBPK input [verified in the OSP model file]; Allonen 1981: 0.06 |
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ FREE_FRACTION = {
     "fentanyl": (0.16, S.MEULDERMANS),
     "remifentanil": (0.30, S.EGAN),
     "morphine": (0.65, S.OLSEN),
+    "midazolam": (0.03, S.HANKE2018),
 }
 
 

@@ -39,7 +39,7 @@ from ketasim.pk.routes import ROUTE_ALIASES, ROUTES
 LIMITS = {
     "ketamine": (20.0, 10.0), "s-ketamine": (10.0, 5.0), "propofol": (8.0, 20.0),
     "thiopental": (15.0, 10.0), "fentanyl": (0.1, 0.05), "remifentanil": (0.02, 0.3),
-    "morphine": (1.5, 0.5),
+    "morphine": (1.5, 0.5), "midazolam": (1.0, 1.0),
 }
 MAX_TIME_MIN = 30 * 24 * 60.0
 #: Default cap on output time points x patients of one `simulate` call (``max_points=``).

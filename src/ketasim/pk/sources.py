@@ -32,6 +32,12 @@ ALSALLAMI = key("alsallami2015")
 JAMES = key("james1976")
 MAZOIT = key("mazoit1999")
 
+# --- midazolam ------------------------------------------------------------------------
+ZOMORODI = key("zomorodi1998")
+BUHRER1990 = key("buhrer1990")
+HANKE2018 = key("hanke2018_midazolam")
+ALLONEN1981 = key("allonen1981")
+
 # --- thiopental -----------------------------------------------------------------------
 STANSKI = key("stanski1990")
 BURCH = key("burch1983")

@@ -1,4 +1,5 @@
-"""GABA-A and glycine receptors with anaesthetic modulation (propofol, thiopental, pentobarbital).
+"""GABA-A and glycine receptors with anaesthetic modulation (propofol, thiopental, pentobarbital,
+midazolam).
 
 Two-state kinetic scheme ``R <-> O``: opening ``alpha [GABA] + gamma(drugs)`` (gamma = direct
 activation), closing ``beta / m(drugs)``. The drugs act on the kinetics, so prolonged
@@ -16,6 +17,15 @@ Decay multiplier (sum of fractional prolongations; our modelling choice [estimat
 * ketamine: EC50 500 uM, mmax 2.3 so that m(500 uM) = 1.65 (Gage & Robertson 1985:
   0.5 mM ketamine prolonged IPSC decay 50-80 %) [gage_robertson_1985]; negligible (< 3 %) at
   clinical (<= 10 uM) concentrations.
+* midazolam (benzodiazepine site, a positive allosteric modulator, no direct gating): it
+  raises the receptor's affinity for GABA, here the binding (opening) rate
+  ``alpha * a(c)``, ``a = 1 + (amax - 1) c / (c + EC50)``, and it prolongs deactivation
+  through the same ``m`` term. EC50 0.05 uM free [estimate: benzodiazepine-site
+  potentiation is nanomolar (Walters 2000)] [walters2000]; mmax 1.6 fitted so that
+  m(0.1 uM) = 1.40 (Poncer 1996: 100 nM midazolam prolonged mIPSC decay ~40 % without
+  changing amplitude at saturating quantal GABA) [poncer1996]; amax 2.0 [estimate: the
+  usual ~2-fold leftward shift of the GABA concentration-response by benzodiazepines].
+  Clinical free concentrations are low: 100-500 ng/mL total x fu 0.03 = 0.01-0.05 uM.
 * direct activation gamma = gmax_direct * sum_i c_i^2/(c_i^2 + EC50d_i^2): propofol EC50d 50 uM,
   barbiturates 500 uM [estimate], gmax_direct = 0.1 beta (tonic open fraction <= ~9 %).
   Bai 1999: no direct agonism at 10 uM (model: 0.6 % tonic open fraction).
@@ -29,6 +39,8 @@ Kernel API (njit)::
 
     q = gabaa_params_array(propofol_uM=1.0)    # float64[GABAA_N_PARAMS] with drugs applied
     gabaa_set_drugs(q, prop, thio, pento, ket)  # njit, update q in place when drugs change
+                                                 # (midazolam, set by gabaa_params_array,
+                                                 # is kept in q and stays applied)
     o = 0.0                                      # open fraction
     o = two_state_step(o, dt_ms, gaba_uM, q)     # exact for piecewise-constant input
     i = two_state_current(o, v_mV, gmax_nS, q)
@@ -57,11 +69,13 @@ from ketasim.core.validation import (
 )
 from ketasim.receptors import sources as S
 
-# layout: 0 alpha, 1 beta_base, 2 e_rev, 3 beta_eff, 4 gamma, 5 gmax_direct_ratio,
+# layout: 0 alpha (effective), 1 beta_base, 2 e_rev, 3 beta_eff, 4 gamma, 5 gmax_direct_ratio,
 # then per drug d (0 propofol, 1 thiopental, 2 pentobarbital, 3 ketamine) at 6 + 4 d:
-# mmax, EC50 (uM), EC50 direct (uM), direct on/off (1/0)
-GABAA_N_PARAMS = 6 + 4 * 4
-DRUGS = ("propofol", "thiopental", "pentobarbital", "ketamine")
+# mmax, EC50 (uM), EC50 direct (uM), direct on/off (1/0);
+# then midazolam at 22: mmax, EC50 (uM), affinity amax, concentration (uM), 26: alpha_base
+GABAA_N_PARAMS = 6 + 4 * 4 + 5
+_MDZ = 22
+DRUGS = ("propofol", "thiopental", "pentobarbital", "ketamine", "midazolam")
 
 
 @dataclass(frozen=True)
@@ -89,8 +103,11 @@ class GABAAParams:
     pento_ec50_direct: float = 500.0  # uM [estimate]
     ket_ec50: float = 500.0         # uM [gage_robertson_1985]
     ket_mmax: float = 1.0 + 0.65 * (500.0 + 500.0) / 500.0  # m(500 uM)=1.65 [gage_robertson_1985]
+    mdz_ec50: float = 0.05          # uM free [estimate] (nanomolar BZ-site action [walters2000])
+    mdz_mmax: float = 1.0 + 0.40 * (0.1 + 0.05) / 0.1  # m(0.1 uM)=1.40 [fitted] to [poncer1996]
+    mdz_amax: float = 2.0           # GABA affinity (binding-rate) factor at saturation [estimate]
     citations: tuple = (S.DESTEXHE_1996, S.BAI_1999, S.MATHERS_2007, S.GAGE_ROBERTSON_1985,
-                        S.OWN_ESTIMATE)
+                        S.PONCER_1996, S.WALTERS_2000, S.OWN_ESTIMATE)
 
     def __post_init__(self):
         cons = {f.name: POSITIVE for f in fields(self) if f.name not in ("citations", "e_rev",
@@ -114,12 +131,18 @@ def gabaa_decay_multiplier_nb(q, prop, thio, pento, ket):
         c = concs[d]
         base = 6 + 4 * d
         m += (q[base] - 1.0) * c / (c + q[base + 1])
+    c = q[_MDZ + 3]  # midazolam, stored by gabaa_params_array
+    if c > 0.0:
+        m += (q[_MDZ] - 1.0) * c / (c + q[_MDZ + 1])
     return m
 
 
 @njit(cache=True)
 def gabaa_set_drugs(q, prop, thio, pento, ket):
     """Update ``q`` in place for the drug concentrations (uM free): beta_eff and gamma.
+
+    Midazolam is not an argument (the signature predates it): its concentration is stored in
+    ``q`` by `gabaa_params_array` (or `gabaa_set_midazolam`) and stays applied.
 
     Examples
     --------
@@ -130,6 +153,8 @@ def gabaa_set_drugs(q, prop, thio, pento, ket):
     concs = (float(prop), float(thio), float(pento), float(ket))
     m = gabaa_decay_multiplier_nb(q, prop, thio, pento, ket)
     q[3] = q[1] / m
+    c = q[_MDZ + 3]
+    q[0] = q[_MDZ + 4] * (1.0 + (q[_MDZ + 2] - 1.0) * c / (c + q[_MDZ + 1]))
     act = 0.0
     for d in range(4):
         c = concs[d]
@@ -139,12 +164,27 @@ def gabaa_set_drugs(q, prop, thio, pento, ket):
     q[4] = q[5] * q[1] * act
 
 
+@njit(cache=True)
+def gabaa_set_midazolam(q, mdz, prop, thio, pento, ket):
+    """Update ``q`` in place for a midazolam concentration (uM free) and the other drugs.
+
+    Examples
+    --------
+    >>> q = gabaa_params_array(); gabaa_set_midazolam(q, 0.05, 0.0, 0.0, 0.0, 0.0)
+    >>> round(float(q[0] / q[26]), 2)   # GABA binding rate x1.5 at the EC50
+    1.5
+    """
+    q[_MDZ + 3] = mdz
+    gabaa_set_drugs(q, prop, thio, pento, ket)
+
+
 def _check(name, val):
     return as_float(val, name, "uM", NONNEG)
 
 
 def gabaa_params_array(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
-                       ketamine_uM=0.0, params: GABAAParams | None = None) -> np.ndarray:
+                       ketamine_uM=0.0, params: GABAAParams | None = None, *,
+                       midazolam_uM=0.0) -> np.ndarray:
     """Packed GABA-A parameters with the drug modulation applied.
 
     Examples
@@ -152,6 +192,9 @@ def gabaa_params_array(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
     >>> q = gabaa_params_array(propofol_uM=10.0)
     >>> round(float(q[1] / q[3]), 2)   # deactivation prolonged x1.69 (Bai 1999)
     1.69
+    >>> q = gabaa_params_array(midazolam_uM=0.1)
+    >>> round(float(q[1] / q[3]), 2), round(float(q[0] / q[26]), 2)  # Poncer 1996 decay
+    (1.4, 1.67)
     """
     if params is not None and not isinstance(params, GABAAParams):
         raise InputError("params", params, "a GABAAParams or None")
@@ -164,6 +207,8 @@ def gabaa_params_array(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
             (p.ket_mmax, p.ket_ec50, 1.0, 0.0)]
     for d, r in enumerate(rows):
         q[6 + 4 * d: 10 + 4 * d] = r
+    q[_MDZ: _MDZ + 5] = (p.mdz_mmax, p.mdz_ec50, p.mdz_amax,
+                         _check("midazolam_uM", midazolam_uM), p.alpha)
     gabaa_set_drugs(q, _check("propofol_uM", propofol_uM),
                     _check("thiopental_uM", thiopental_uM),
                     _check("pentobarbital_uM", pentobarbital_uM),
@@ -172,18 +217,23 @@ def gabaa_params_array(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
 
 
 @validate_params({**{k: Quantity("uM", NONNEG) for k in ("propofol_uM", "thiopental_uM",
-                                                         "pentobarbital_uM", "ketamine_uM")},
+                                                         "pentobarbital_uM", "ketamine_uM",
+                                                         "midazolam_uM")},
                   "params": (Instance(GABAAParams), NoneOK())})
 def gabaa_decay_multiplier(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
-                           ketamine_uM=0.0, params: GABAAParams | None = None) -> float:
+                           ketamine_uM=0.0, params: GABAAParams | None = None, *,
+                           midazolam_uM=0.0) -> float:
     """Deactivation-time (and brief-pulse charge) multiplier at free concentrations in uM.
 
     Examples
     --------
     >>> round(gabaa_decay_multiplier(propofol_uM=10.0), 2)
     1.69
+    >>> round(gabaa_decay_multiplier(midazolam_uM=0.1), 2)   # Poncer 1996: +40 %
+    1.4
     """
-    q = gabaa_params_array(propofol_uM, thiopental_uM, pentobarbital_uM, ketamine_uM, params)
+    q = gabaa_params_array(propofol_uM, thiopental_uM, pentobarbital_uM, ketamine_uM, params,
+                           midazolam_uM=midazolam_uM)
     out = float(q[1] / q[3])
     check_finite("gabaa_decay_multiplier", out)
     return out

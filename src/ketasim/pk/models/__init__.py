@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from ketasim.core.errors import UnknownNameError
 from ketasim.core.validation import TEXT, NoneOK, validate_params
-from ketasim.pk.models import ketamine, opioids, propofol, thiopental
+from ketasim.pk.models import ketamine, midazolam, opioids, propofol, thiopental
 from ketasim.pk.models.base import Covariates, Metabolite, ModelSpec
 
 _MODELS: dict[tuple[str, str], ModelSpec] = {}
-for _m in (*ketamine.MODELS, *propofol.MODELS, *thiopental.MODELS, *opioids.MODELS):
+for _m in (*ketamine.MODELS, *propofol.MODELS, *thiopental.MODELS, *opioids.MODELS,
+           *midazolam.MODELS):
     _MODELS[(_m.drug, _m.name)] = _m
 
 #: Drug aliases accepted at the edges.
@@ -19,7 +20,7 @@ ALIASES = {"esketamine": "s-ketamine", "s_ketamine": "s-ketamine", "remi": "remi
 #: measured concentrations in our validation tests).
 DEFAULT_MODEL = {"ketamine": "kamp", "s-ketamine": "flint", "propofol": "eleveld",
                  "thiopental": "stanski", "fentanyl": "shafer", "remifentanil": "minto",
-                 "morphine": "sarton"}
+                 "morphine": "sarton", "midazolam": "zomorodi"}
 
 
 def drugs() -> list[str]:
