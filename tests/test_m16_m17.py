@@ -41,6 +41,10 @@ def test_m17_outcomes_and_cis(m17):
         m24, m48 = ds.morphine_24h.sel(arm=a).values, ds.morphine_48h.sel(arm=a).values
         assert np.all(m48 >= m24)
     assert set(s["differences"]["morphine_24h"]) == {"ketamine", "remifentanil_high"}
+    # psychotomimetic intensity (brain layer's map): none without ketamine, some with it
+    ps = s["psychotomimetic"]
+    assert ps["placebo"]["mean"] == 0.0 and ps["ketamine"]["mean"] > 0.0
+    assert 0.0 <= ps["ketamine"]["incidence"] <= 1.0
     check_story(get("m17-postop-pca").story(s))
 
 

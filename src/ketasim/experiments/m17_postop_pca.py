@@ -18,14 +18,19 @@ morphine use is a model output.
 
 Outcomes (mean, 95 % bootstrap CI; differences versus placebo as paired bootstrap CIs):
 cumulative morphine at 24 and 48 h after surgery, ongoing pain at 6, 24 and 48 h, pin-prick
-hyperalgesia around the wound at 24 h, moderate pain (NRS > 4) at 24 h.
-Psychotomimetic / emergence incidence is NOT reported: the brain layer was not merged into
-this branch in time (see the story's deviations).
+hyperalgesia around the wound at 24 h, moderate pain (NRS > 4) at 24 h, and (with
+``psychotomimetic``) the brain layer's psychotomimetic intensity: the maximum over the awake
+post-operative period (from the end of surgery, hourly grid) of
+`ketasim.brain.maps.cortical_state` at the patient's free ketamine (the brain layer's graded
+0-1 index, its own [estimate], not a clinical scale), and its incidence above
+`PSYCHOTOMIMETIC_THRESHOLD` (0.25 [estimate]).
 
 Summary keys (JSON): ``patients``; ``arms``; ``outcomes`` {outcome: {arm: {``mean``,
 ``ci``}}}; ``differences`` {outcome: {arm: {``mean``, ``ci``}}} (arm - placebo);
 ``sparing_24h_pct``, ``sparing_48h_pct`` (ketamine, % of placebo's morphine);
-``remifentanil_extra_24h_mg``; ``calibration`` {``morphine_24h_median_mg``, target text}.
+``remifentanil_extra_24h_mg``; ``calibration`` {``morphine_24h_median_mg``, target text};
+``psychotomimetic`` (null when not computed) {arm: {``mean``, ``ci``, ``incidence``,
+``incidence_ci``}}.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ketasim.core.validation import Interval, validate_params
+from ketasim.core.validation import Instance, Interval, validate_params
 from ketasim.experiments._pain_common import json_clean
 from ketasim.experiments.registry import register
 from ketasim.spinal.opioid_adaptation import ADAPTATION_CITATIONS
@@ -42,6 +47,10 @@ OUTCOMES = ("morphine_24h", "morphine_48h", "pain_6h", "pain_24h", "pain_48h",
             "hyperalgesia_24h", "moderate_pain_24h")
 #: Published 24-h morphine PCA use after major surgery on opioids alone (checked, not fitted).
 CONSUMPTION_TARGET = "30-60 mg / 24 h (major surgery, morphine PCA alone)"
+#: Psychotomimetic intensity counted as an event [estimate] (the index is not calibrated).
+PSYCHOTOMIMETIC_THRESHOLD = 0.25
+#: End of surgery (h) in the presets: the patient is awake from here on.
+AWAKE_FROM_H = 2.0
 
 
 def build_trial(patients: int = 40, seed: int = 20240517):
@@ -65,8 +74,20 @@ def build_trial(patients: int = 40, seed: int = 20240517):
     return Trial.model_validate(d)
 
 
-@validate_params({"patients": Interval(2, 5000), "seed": Interval(0, 2 ** 32 - 1)})
-def run(patients: int = 40, seed: int = 20240517) -> xr.Dataset:
+def _psychotomimetic(ket_uM: np.ndarray, t_h: np.ndarray) -> np.ndarray:
+    """(arm, patient) maximum psychotomimetic intensity over the awake period."""
+    from ketasim.brain.maps import cortical_state
+
+    awake = t_h >= AWAKE_FROM_H - 1e-9
+    k = np.round(np.nan_to_num(np.asarray(ket_uM, float)[..., awake]), 3)
+    vals, inv = np.unique(k, return_inverse=True)
+    psy = cortical_state(ketamine_uM=vals).psychotomimetic.values
+    return psy[inv.reshape(k.shape)].max(axis=-1)
+
+
+@validate_params({"patients": Interval(2, 5000), "seed": Interval(0, 2 ** 32 - 1),
+                  "psychotomimetic": Instance(bool)})
+def run(patients: int = 40, seed: int = 20240517, psychotomimetic: bool = True) -> xr.Dataset:
     """Run the M17 trial (see the module docstring).
 
     Examples
@@ -85,6 +106,9 @@ def run(patients: int = 40, seed: int = 20240517) -> xr.Dataset:
                                   "time": ("time", time_grid(trial), {"units": "h"})})
     for k in ("morphine_24h", "morphine_48h"):
         ds[k].attrs["units"] = "mg"
+    if psychotomimetic:
+        ds["psychotomimetic"] = (("arm", "patient"), _psychotomimetic(
+            res["courses"]["ketamine_uM"], ds.time.values), {"units": "1"})
     ds.attrs.update(patients=patients, seed=seed, trial=trial.name)
     return ds
 
@@ -123,6 +147,16 @@ def summary(ds: xr.Dataset) -> dict:
            "calibration": {"morphine_24h_median_mg": outs["morphine_24h"]["placebo"]["median"],
                            "morphine_24h_mean_mg": p24, "target": CONSUMPTION_TARGET},
            "psychotomimetic": None}
+    if "psychotomimetic" in ds:
+        ps = {}
+        for a in arms:
+            x = ds.psychotomimetic.sel(arm=a).values
+            m, ci = _ci(x, rng)
+            ev = (x > PSYCHOTOMIMETIC_THRESHOLD).astype(float)
+            mi, cii = _ci(ev, rng)
+            ps[a] = {"mean": m, "ci": list(ci), "incidence": mi, "incidence_ci": list(cii)}
+        out["psychotomimetic"] = ps
+        out["psychotomimetic_threshold"] = PSYCHOTOMIMETIC_THRESHOLD
     return json_clean(out)
 
 
@@ -178,6 +212,11 @@ def story(s: dict) -> dict:
         nums.append((f"{a}: pain at 24 h", o["pain_24h"][a]["mean"], "NRS"))
         nums.append((f"{a}: pin-prick hyperalgesia at 24 h", o["hyperalgesia_24h"][a]["mean"],
                      "NRS"))
+        if s.get("psychotomimetic"):
+            p = s["psychotomimetic"][a]
+            nums.append((f"{a}: psychotomimetic intensity > {s['psychotomimetic_threshold']:g} "
+                         f"after surgery (95 % CI {100 * p['incidence_ci'][0]:.0f}-"
+                         f"{100 * p['incidence_ci'][1]:.0f} %)", 100 * p["incidence"], "%"))
     nums.append(("ketamine: morphine spared at 24 h", s["sparing_24h_pct"], "%"))
     nums.append(("ketamine: morphine spared at 48 h", s["sparing_48h_pct"], "%"))
     cal = s["calibration"]
@@ -202,8 +241,10 @@ def story(s: dict) -> dict:
             "reproduce the clinical effect size. Nothing was tuned to close the gap.",
             "Opioids do not act on the slow model's plasticity (the C drive to it is not "
             "reduced by presynaptic mu inhibition); morphine-6-glucuronide is not modelled.",
-            "Psychotomimetic / emergence incidence is not reported: the brain layer "
-            "(ketasim.brain) was not merged here."]
+            "Psychotomimetic incidence uses the brain layer's reduced map "
+            "(ketasim.brain.maps.cortical_state) at the free ketamine course after surgery; "
+            "its index and the 0.25 event threshold are estimates, not a clinical scale, "
+            "and emergence (the wearing-off window) is not scored here."]
     return {"shows": "(a, b) Cumulative morphine per patient at 24 and 48 h after surgery, "
                      "with mean and 95 % bootstrap CI, in the three arms. (c) Ongoing pain on "
                      "PCA. (d) The central gain including the OIH factor.",
