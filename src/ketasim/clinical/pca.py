@@ -437,8 +437,26 @@ def scheduled_mg(regimens, drug: str, weight_kg, t_h) -> np.ndarray:
     return cum
 
 
+def tolerant_state0(condition, spec: AdaptationSpec = DEFAULT_ADAPTATION):
+    """Initial (D, Uf, Us) of a condition: an ``opioid_tolerant`` patient starts with the
+    desensitisation that leaves ``mu_efficacy_scale`` of the mu efficacy, others at rest.
+
+    Examples
+    --------
+    >>> from ketasim.scenarios.schema import OpioidTolerant, Postoperative
+    >>> tolerant_state0(OpioidTolerant(mu_efficacy_scale=0.75)).tolist()
+    [0.5, 0.0, 0.0]
+    >>> tolerant_state0(Postoperative()).tolist()
+    [0.0, 0.0, 0.0]
+    """
+    scale = getattr(condition, "mu_efficacy_scale", None)
+    if scale is None or spec.desens_max == 0:
+        return np.zeros(3)
+    return np.array([min((1.0 - float(scale)) / spec.desens_max, 1.0), 0.0, 0.0])
+
+
 def apply_opioids(*, regimens, conc, free, unit, weight_kg, t_h, c_step, gain_f, s_tr,
-                  s_nm, table, transfer, seeds, thresholds=None,
+                  s_nm, table, transfer, seeds, thresholds=None, state0=None,
                   spec: AdaptationSpec = DEFAULT_ADAPTATION):
     """Opioid analgesia, tolerance/OIH and PCA on the slow model's course (scenarios, trials).
 
@@ -446,7 +464,8 @@ def apply_opioids(*, regimens, conc, free, unit, weight_kg, t_h, c_step, gain_f,
     arrays (patient, time) on the 1-min grid ``t_h``); ``unit``: (plasma, effect) of 1 mg IV
     morphine per patient, or None without PCA; ``c_step`` (patient, time) C drive;
     ``gain_f`` the slow model's gain; ``s_tr``/``s_nm`` the transfer and NMDA-sensitivity
-    scales; ``seeds`` per patient. Returns None when no opioid is given, else a dict with
+    scales; ``seeds`` per patient; ``state0`` the initial (D, Uf, Us) (`tolerant_state0`).
+    Returns None when no opioid is given, else a dict with
     ``out_Hz`` (output with analgesia and OIH), ``gain`` (slow gain x OIH gain factor),
     ``morphine_mg`` (cumulative, scheduled + PCA) and the `opioid_course` arrays.
 
@@ -479,7 +498,7 @@ def apply_opioids(*, regimens, conc, free, unit, weight_kg, t_h, c_step, gain_f,
                         transfer_scale=s_tr, pca=pca,
                         unit_plasma=None if unit is None else unit[0],
                         unit_effect=None if unit is None else unit[1], seeds=seeds,
-                        thresholds=thresholds, spec=spec)
+                        thresholds=thresholds, spec=spec, state0=state0)
     res["out_Hz_opioid"] = res.pop("out_Hz")
     res["gain_oih"] = np.clip(gain_f * res["oih_gain"], table.gain[0], table.gain[-1])
     res["morphine_mg"] = scheduled_mg(regimens, "morphine", weight_kg, t_h) + res["pca_mg"]
@@ -538,5 +557,6 @@ def scenario_opioids(scenario, conc, free, t_min, c_sched, gain_f, table, transf
                         gain_f=np.asarray(gain_f, float)[None, :], s_tr=np.ones(1),
                         s_nm=np.ones(1), table=table, transfer=transfer,
                         seeds=np.array([int(scenario.seed) % (2 ** 31)]),
-                        thresholds=None if not pca else np.array([pca[0].pca.threshold_nrs]))
+                        thresholds=None if not pca else np.array([pca[0].pca.threshold_nrs]),
+                        state0=tolerant_state0(scenario.condition))
     return res

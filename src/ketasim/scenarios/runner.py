@@ -302,6 +302,20 @@ def _circuit(scenario, site: str, g: float, spec):
     return params, hook
 
 
+def _oih_at(scenario, opi, t, t_h):
+    """(D, Uf, Us) for a spiking test at ``t``; D relative to an opioid-tolerant start, whose
+    mu efficacy loss `_circuit` already applies (``mu_efficacy_scale``)."""
+    from ketasim.clinical.pca import tolerant_state0
+    from ketasim.spinal.opioid_adaptation import DEFAULT_ADAPTATION
+
+    d, uf, us = (float(np.clip(np.interp(t, t_h, opi[k][0]), 0, 1)) for k in ("D", "Uf", "Us"))
+    dm = DEFAULT_ADAPTATION.desens_max
+    d0 = float(tolerant_state0(scenario.condition)[0])
+    if d0 > 0 and 0 < dm * d0 < 1:
+        d = float(np.clip((1.0 - (1.0 - dm * d) / (1.0 - dm * d0)) / dm, 0.0, 1.0))
+    return d, uf, us
+
+
 def _run_test(scenario, i, test, levels: dict, g: float, c_now: float, spec, transfer,
               oih=None):
     """One stimulus test on the spiking model -> dict of results."""
@@ -503,8 +517,7 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
             tv[f"test_{f}"][i] = levels[f]
         g = float(np.interp(t, t_h, gain_slow))
         c_now = float(c_drive_Hz(scenario.condition, np.array([t]))[0])
-        oih = None if opi is None else tuple(
-            float(np.clip(np.interp(t, t_h, opi[k][0]), 0, 1)) for k in ("D", "Uf", "Us"))
+        oih = None if opi is None else _oih_at(scenario, opi, t, t_h)
         res = _run_test(scenario, i, test, levels, g, c_now, spec, transfer, oih)
         tv["test_nmda_block"][i] = float(nmda_drug_block(levels["ketamine_uM"],
                                                          levels["norketamine_uM"]))

@@ -267,7 +267,7 @@ def _arm(trial, base, a, idx, cov, scales, spec, table, transfer):
 def _opioids(trial, regimens, conc, free, sub, idx, t_min, c_sched, gain_f, s_tr, s_nm,
              table, transfer):
     """`ketasim.clinical.pca.apply_opioids` for a block (None without opioids)."""
-    from ketasim.clinical.pca import apply_opioids
+    from ketasim.clinical.pca import apply_opioids, tolerant_state0
     from ketasim.scenarios.schema import Regimen
 
     pca = [r for r in regimens if r.pca is not None]
@@ -283,7 +283,7 @@ def _opioids(trial, regimens, conc, free, sub, idx, t_min, c_sched, gain_f, s_tr
     return apply_opioids(regimens=regimens, conc=conc, free=free, unit=unit,
                          weight_kg=sub.weight_kg, t_h=t_min / 60.0, c_step=c_step,
                          gain_f=gain_f, s_tr=s_tr, s_nm=s_nm, table=table, transfer=transfer,
-                         seeds=seeds)
+                         seeds=seeds, state0=tolerant_state0(trial.base_scenario().condition))
 
 
 def _windup(trial, base, test, ti, nseed, m, at, free, gain_f, s_nm, spec):
