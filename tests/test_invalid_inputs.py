@@ -205,6 +205,7 @@ def _examples() -> dict:
         "ketasim.clinical.heat_to_c_rate": {"temperature_c": 45.0},
         "ketasim.clinical.nrs_from_output": {"rate_Hz": 10.0,
                                              "spec": PainTransferSpec(5.0, 10.0)},
+        "ketasim.clinical.calibrate_morphine_k": _pca_model(),
         **_exchange_examples(),
     }
 
@@ -228,6 +229,13 @@ def _exchange_examples() -> dict:
         "ketasim.exchange.export_nmodl": {"out_dir": out / "nmodl"},
         "ketasim.exchange.nmodl_files": {},
     }
+
+
+def _pca_model() -> dict:
+    from ketasim.experiments._pain_common import model_spec, pain_model
+
+    tab, tr = pain_model(model_spec())
+    return {"table": tab, "transfer": tr}
 
 
 EXAMPLES: dict[str, dict] = _examples()

@@ -33,6 +33,10 @@ FAST = {
     "m10-windup-ketamine": {"ketamine_uM": (0.0, 1.0, 10.0), "n_stimuli": 4},
     "m11-ketamine-sensitization": {"ketamine_uM": (0.0, 1.0, 10.0)},
     "m15-descending": {"ketamine_uM": (0.0, 1.0, 10.0)},
+    "m16-tolerance-oih": {"hours_on": 6.0, "hours_off": 6.0, "ketamine_uM": (1.0,),
+                          "remifentanil": False},
+    "m17-postop-pca": {"patients": 3},
+    "m11-opioid-neuropathic": {"n_points": 2},
     "pk-regimens": {"models": ("domino", "kamp"), "infusion_h": 1.0, "horizon_h": 2.0},
 }
 

@@ -32,6 +32,12 @@ The chain and how each step is mapped (read this before trusting a number)
      Levels above the table's top are CLIPPED to it for the slow model (the fraction of the
      horizon clipped is in ``attrs["slow_ketamine_clipped_fraction"]``); norketamine,
      opioids and hypnotics do not change the gain state here.
+   * Opioids (`ketasim.clinical.pca.scenario_opioids`, when a regimen doses morphine,
+     fentanyl or remifentanil): mu activation at the free levels drives tolerance and OIH
+     (`ketasim.spinal.opioid_adaptation`); the ongoing output gets the opioid's pre- and
+     postsynaptic factors and the gain the OIH factor; a morphine ``pca`` runs the patient's
+     demands and the pump minute by minute (boluses added by superposition); spiking tests
+     get the OIH state through `oih_params` (at the slow model's own gain).
    * Opioid-tolerant: the slow model starts from ``initial_gain`` (late-phase classes set
      potentiated to give it; one fractional class relaxes under the bistable rule).
 4. **Stimulus tests** (the spiking model, `ketasim.spinal.simulate`, one call per test, all in
@@ -304,7 +310,22 @@ def _circuit(scenario, site: str, g: float, spec):
     return params, hook
 
 
-def _run_test(scenario, i, test, levels: dict, g: float, c_now: float, spec, transfer):
+def _oih_at(scenario, opi, t, t_h):
+    """(D, Uf, Us) for a spiking test at ``t``; D relative to an opioid-tolerant start, whose
+    mu efficacy loss `_circuit` already applies (``mu_efficacy_scale``)."""
+    from ketasim.clinical.pca import tolerant_state0
+    from ketasim.spinal.opioid_adaptation import DEFAULT_ADAPTATION
+
+    d, uf, us = (float(np.clip(np.interp(t, t_h, opi[k][0]), 0, 1)) for k in ("D", "Uf", "Us"))
+    dm = DEFAULT_ADAPTATION.desens_max
+    d0 = float(tolerant_state0(scenario.condition)[0])
+    if d0 > 0 and 0 < dm * d0 < 1:
+        d = float(np.clip((1.0 - (1.0 - dm * d) / (1.0 - dm * d0)) / dm, 0.0, 1.0))
+    return d, uf, us
+
+
+def _run_test(scenario, i, test, levels: dict, g: float, c_now: float, spec, transfer,
+              oih=None):
     """One stimulus test on the spiking model -> dict of results."""
     from ketasim.clinical.pain import heat_to_c_rate, nrs_from_output
     from ketasim.spinal import Condition, train
@@ -316,6 +337,10 @@ def _run_test(scenario, i, test, levels: dict, g: float, c_now: float, spec, tra
     )
 
     params, hook = _circuit(scenario, test.site, g, spec)
+    if oih is not None:  # opioid tolerance / OIH (ketasim.spinal.opioid_adaptation)
+        from ketasim.spinal.opioid_adaptation import oih_params
+
+        params = oih_params(params, *oih)
     added_c = c_now if (test.site == "injured" and scenario.condition.kind != "neuropathic") \
         else 0.0
     cond = Condition(params=params, label=f"test {i}",
@@ -426,6 +451,15 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
                                                 np.clip(g_start, table.gain[0],
                                                         table.gain[-1])))],
                             slow.out_Hz.values[0]])
+    from ketasim.clinical.pca import SCENARIO_COURSES, scenario_opioids
+
+    opi = scenario_opioids(scenario, conc, free, t_min, c_sched, gain_f, table, transfer)
+    gain_slow = gain_f
+    if opi is not None:  # opioid analgesia, tolerance / OIH and PCA (ketasim.clinical.pca)
+        out_f, gain_f = opi["out_Hz_opioid"][0], opi["gain_oih"][0]
+        if "morphine" in conc:  # with the PCA boluses
+            conc["morphine"] = (opi["morphine_plasma_ng_mL"][0], opi["morphine_effect_ng_mL"][0])
+            free["morphine_uM"] = opi["morphine_free_uM"][0]
 
     # report grid
     every = scenario.readouts.every_h
@@ -466,6 +500,8 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
         from ketasim.scenarios import brain_readouts as B
         brain = B.brain_time_courses(B.brain_levels(conc, free, t_min.size), t_min, t_rep)
         data.update(brain[0])
+    for name, (k, u) in (SCENARIO_COURSES.items() if opi is not None else ()):
+        data[name] = ("time", on_grid(opi[k][0]), {"units": u, "long_name": name})
 
     # stimulus tests
     tests = scenario.tests
@@ -492,9 +528,10 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
                 tv[f"test_{sp}_effect_ng_mL"][i] = np.interp(t, t_h, eff)
         for f in RECEPTOR_DRUGS:
             tv[f"test_{f}"][i] = levels[f]
-        g = float(np.interp(t, t_h, gain_f))
+        g = float(np.interp(t, t_h, gain_slow))
         c_now = float(c_drive_Hz(scenario.condition, np.array([t]))[0])
-        res = _run_test(scenario, i, test, levels, g, c_now, spec, transfer)
+        oih = None if opi is None else _oih_at(scenario, opi, t, t_h)
+        res = _run_test(scenario, i, test, levels, g, c_now, spec, transfer, oih)
         tv["test_nmda_block"][i] = float(nmda_drug_block(levels["ketamine_uM"],
                                                          levels["norketamine_uM"]))
         tv["test_gain"][i] = g if test.site != "normal" else 1.0

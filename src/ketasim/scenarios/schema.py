@@ -67,8 +67,8 @@ from ketasim.core.errors import (
 )
 
 __all__ = [
-    "Scenario", "Patient", "Regimen", "Bolus", "Infusion", "TCI", "Healthy", "Postoperative",
-    "Trauma", "Neuropathic", "OpioidTolerant", "ICU", "WindupTest", "HeatTest",
+    "Scenario", "Patient", "Regimen", "Bolus", "Infusion", "TCI", "PCA", "Healthy",
+    "Postoperative", "Trauma", "Neuropathic", "OpioidTolerant", "ICU", "WindupTest", "HeatTest",
     "PinprickTest", "TouchTest", "Readouts", "ScenarioError", "Problem", "scenario_hash",
     "MAX_TESTS", "MAX_HORIZON_H", "MAX_POINTS", "MAX_REGIMENS", "MAX_DOSES",
     "CONDITION_KINDS", "TEST_KINDS", "SITES", "ROUTES",
@@ -498,13 +498,36 @@ class TCI(_Model):
         return None if self.duration is None else hours(self.duration) * 60.0
 
 
-def _not_yet(issue: int, what: str):
-    def validate(v):
-        if v is not None:
-            raise _bad(f"nothing (null): not available yet: {what} arrives with issue {issue}")
-        return v
+class PCA(_Model):
+    """Patient-controlled analgesia on a morphine regimen: the pump (bolus, lockout, limit per
+    limit_window, optional background infusion, start, duration) and the patient's demand
+    (press when pain > a personal threshold; see `ketasim.clinical.pca`).
 
-    return validate
+    >>> PCA(bolus="1 mg", lockout="5 min").lockout
+    '0.08333333333333333 h'
+    """
+
+    _what: ClassVar[str] = ("a PCA prescription (bolus, lockout, limit, limit_window, "
+                            "background, start, duration, threshold_nrs, threshold_cv, "
+                            "press_per_min, side_effect_ng_mL, side_effect_cv)")
+    bolus: Annotated[str, BeforeValidator(_dose)] = "1.0 mg"  # owen1989
+    lockout: Annotated[str, BeforeValidator(_time(1 / 60, 4.0))] = "0.08333333333333333 h"
+    limit: Annotated[str | None, BeforeValidator(
+        lambda v: v if v is None else _dose(v))] = None
+    limit_window: Annotated[str, BeforeValidator(_time(1 / 60, 24.0))] = "1.0 h"
+    background: Annotated[str | None, BeforeValidator(
+        lambda v: v if v is None else _rate(v))] = None
+    start: Time = "0.0 h"
+    duration: Duration | None = None
+    threshold_nrs: Annotated[float, BeforeValidator(_number(
+        "", 0.0, 10.0, "an NRS threshold", "3", allow_str=False))] = 3.0  # [estimate]
+    threshold_cv: Annotated[float, BeforeValidator(_number(
+        "", 0.0, 2.0, "a coefficient of variation", "0.3", allow_str=False))] = 0.3
+    press_per_min: Fraction = 0.2  # [estimate]
+    side_effect_ng_mL: Annotated[float, BeforeValidator(_number(
+        "ng/mL", 0.0, 1000.0, "a morphine effect-site limit", "40 ng/mL", lo_open=True))] = 40.0
+    side_effect_cv: Annotated[float, BeforeValidator(_number(
+        "", 0.0, 2.0, "a coefficient of variation", "0.4", allow_str=False))] = 0.4
 
 
 class Regimen(_Model):
@@ -519,8 +542,8 @@ class Regimen(_Model):
     model: str | None = None
     doses: Annotated[list[Dose], BeforeValidator(_capped_list(
         "max_doses", MAX_DOSES, "max_doses", "doses"))] = []
-    #: Patient-controlled analgesia (issue 13).
-    pca: Annotated[Any, BeforeValidator(_not_yet(13, "patient-controlled analgesia"))] = None
+    #: Patient-controlled analgesia (`PCA`, morphine only).
+    pca: PCA | None = None
     #: Target-controlled infusion (`TCI`); with or instead of ``doses``.
     tci: TCI | None = None
 
@@ -547,6 +570,8 @@ class Regimen(_Model):
         from ketasim.pk.models import DEFAULT_MODEL, list_models
         from ketasim.pk.routes import get_route
 
+        if self.pca is not None and self.drug != "morphine":
+            raise _bad("pca on a morphine regimen only", field="pca", value=self.drug)
         names = [m.name for m in list_models(self.drug)]
         if self.model is None:
             self.__dict__["model"] = DEFAULT_MODEL[self.drug]  # normalised: default spelled out
