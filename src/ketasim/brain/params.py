@@ -34,8 +34,8 @@ Thalamic NMDA receptors: relay (TC) cells GluN2A/2B [estimate]; reticular (RE) c
 carry GluN2C: the weakly voltage-dependent synaptic NMDA current of rodent nRT neurons is
 absent in the GluN2C knockout (Zhang et al. 2012 [zhang_2012_nr2c]), and NMDA antagonists
 hyperpolarise nRT cells and trigger delta-frequency bursting (Zhang, Llinas & Lisman 2009
-[zhang_2009_nrt]); share 2A 0.25, 2B 0.25, 2C 0.5 [estimate] (GluN2D is also present in
-nRT, Gawande 2023, and has the same weak Mg2+ block in the receptor layer).
+[zhang_2009_nrt]); share 2A 0.25, 2B 0.25, 2C 0.5 [estimate] (GluN2D, also reported in
+nRT, has the same weak Mg2+ block as 2C in the receptor layer).
 
 GABA-A network gains [fitted]: the receptor layer gives propofol's and thiopental's
 prolongation of the IPSC at their free concentration (``m - 1``); in the network the
@@ -49,7 +49,10 @@ network's responsiveness falls to 0.5 at an IPSC multiplier m50 = 2.9 (drug-free
 short-protocol runs at m = 2: 1.0 and m = 3: 0.44, linear interpolation;
 `ketasim.brain.maps.fit_gabaa_gains` recomputes it from the map), so
 ``gain = (m50 - 1) / (m_d(c50) - 1)``: propofol 1.9 / 0.0871 = 21.8, thiopental
-1.9 / 0.2435 = 7.8, midazolam 1.9 / 0.2154 = 8.8. The gains stand for what the one-receptor
+1.9 / 0.2435 = 7.8, midazolam 1.9 / 0.2154 = 8.8. Rechecked after the feedback/reticular
+NMDA change (short protocol, map seed, drug-free ketamine): responsiveness 1.0 at m = 2.4,
+0.24 at m = 3.2 -> m50 = 2.93, gains 22.1 / 7.9 / 9.0, within 1.6 % of the values kept
+(below the map's run-to-run noise). The gains stand for what the one-receptor
 model leaves out (synaptic and extrasynaptic receptor subtypes, higher brain free
 concentrations, thalamic actions); ketamine is never part of this fit.
 """
