@@ -22,7 +22,8 @@ sensory E -> TC/RE, TC <-> RE.
 Drug -> receptor -> synapse (all from `ketasim.receptors`):
 
 * NMDA: each cell type's receptor mixture (`ketasim.receptors.subunits`: pyramidal and
-  thalamic GluN2A/2B, fast-spiking ``cortex_fs_interneuron`` with GluN2D). Per subunit
+  thalamic relay GluN2A/2B, reticular with GluN2C, fast-spiking ``cortex_fs_interneuron``
+  with GluN2D). Per subunit
   component the synaptic conductance decays with the subunit's deactivation time constant and
   is multiplied by the receptor model's equilibrium unblocked fraction u(V) at the
   condition's Mg2+ and ketamine (`nmda_steady_state_block`: Mg2+ and ketamine compete in
@@ -210,7 +211,7 @@ def _structure(p: BrainParams):
                     np.array([a[2] for a in arr]), np.array([a[3] for a in arr]),
                     np.array([a[4] for a in arr])))
     # NMDA component shares and time constants per cell type
-    mixes = (p.pyr_nmda, p.fs_nmda, p.thal_nmda, p.thal_nmda)
+    mixes = (p.pyr_nmda, p.fs_nmda, p.thal_nmda, p.re_nmda)
     comps = []
     for name in mixes:
         mix = as_mixture(name, field="BrainParams NMDA composition")
@@ -378,7 +379,7 @@ def simulate(ketamine_uM=0.0, propofol_uM=0.0, thiopental_uM=0.0, midazolam_uM=0
     tau_g = np.zeros(nc)
     g_ton = np.zeros(nc)
     hf = np.zeros(nc)
-    mix_names = (p.pyr_nmda, p.fs_nmda, p.thal_nmda, p.thal_nmda)
+    mix_names = (p.pyr_nmda, p.fs_nmda, p.thal_nmda, p.re_nmda)
     tau_gaba0 = 1.0 / G.GABAAParams().beta
     for c in range(nc):
         ket, prop, thio, mid = (float(x) for x in conds[c])
@@ -425,6 +426,7 @@ def simulate(ketamine_uM=0.0, propofol_uM=0.0, thiopental_uM=0.0, midazolam_uM=0
                 grates)
     sizes = np.array(st["sizes"], float)
     rate_hz = rates / sizes[None, :, None] / (rec_every * dt / 1000.0)
+    vtr = vtr / sizes[None, :, None]   # the kernel sums V over a population's cells
     eeg[:, 3, :] = vtr[:, 6, :]  # thalamus: relay-cell mean V
     time = (np.arange(n_rec) + 0.5) * rec_every * dt
     ds = xr.Dataset(

@@ -171,6 +171,20 @@ def story(s: dict) -> dict:
     nums += [("ketamine: largest gamma power vs drug-free", gmax, "x")]
     comps = [("gamma rises with ketamine (disinhibition)", f"max x{gmax:.2f}",
               "increase", "homayoun_moghaddam_2007; de la Salle 2016", gmax > 1.0)]
+    lo, hi = ket[0], ket[-1]
+
+    def share(r):
+        tot = r["feedback"] + r["feedforward"]
+        return r["feedback"] / tot if tot > 0 else float("nan")
+
+    comps.append((f"feedback share of directed transfer, TE F->P / (F->P + P->F), "
+                  f"{lo['effect_ng_mL']:g} -> {hi['effect_ng_mL']:g} ng/mL",
+                  f"{share(lo):.2f} -> {share(hi):.2f}",
+                  "falls (feedback inhibited, feedforward preserved)", "lee_2013",
+                  share(hi) < share(lo)))
+    a_hi = hi["alpha_rel"]
+    comps.append((f"alpha power at {hi['effect_ng_mL']:g} ng/mL vs drug-free", f"x{a_hi:.2f}",
+                  "falls (< 1)", "lee_2013", a_hi < 1.0))
     if 2800 in prop:
         r = prop[2800]["responsiveness"]
         comps.append(("propofol Ce50 LOC 2.8 ug/mL: responsiveness", f"{r:.2f}",
@@ -185,7 +199,14 @@ def story(s: dict) -> dict:
             "numbers": nums, "comparisons": comps,
             "deviations": ["Ketamine's cortical side is not calibrated on clinical "
                            "concentration-effect data; see the brain-layer report for where "
-                           "the network departs from the clinical picture."]}
+                           "the network departs from the clinical picture.",
+                           "The network has no thalamocortical alpha rhythm of the awake "
+                           "state: ketamine desynchronises nothing there, and its loss of "
+                           "NMDA drive instead synchronises cortical population activity "
+                           "(beta/low-gamma), which raises power in every band, alpha "
+                           "included, and the wPLI integration carried by the AMPA "
+                           "feedforward path. Responsiveness (an AMPA feedforward relay) "
+                           "is not lost at anaesthetic ketamine levels."]}
 
 
 register("brain-dose-sweep", claim="BRAIN", title="Cortical network vs effect-site "

@@ -14,7 +14,16 @@ Summary keys: ``peak_effect_ng_mL``, ``peak_free_uM``, ``t_peak_min``,
 ``dissociation_max``, ``responsiveness_at_peak``, ``t_recovery_min`` (first time after the
 peak when integration is back within 10 % of drug-free, None if never in the window),
 ``gamma_envelope_cv`` / ``gamma_envelope_cv_awake``, ``delta_rel_at_peak``,
-``gamma_rel_at_peak``.
+``gamma_rel_at_peak``, ``feedback_share_awake`` / ``feedback_share_at_peak`` (directed
+transfer frontal -> parietal over the sum of both directions, the map's TE readouts).
+
+What the network does (see the brain-layer report): the NMDA-carried feedback
+(frontal -> parietal; Self 2012) is blocked, so the feedback share of directed transfer
+falls with the effect-site concentration, as Lee et al. 2013 [lee_2013] found after a
+2 mg/kg bolus; but the wPLI "integration" does NOT collapse: GluN2D block on fast-spiking
+cells disinhibits and synchronises cortical population activity (beta/low gamma), which
+the AMPA feedforward path carries between regions, so the mean wPLI rises. The seed
+claim's collapse of integration is therefore not reproduced.
 """
 
 from __future__ import annotations
@@ -67,7 +76,7 @@ def run(dose_mg_kg: float = 2.0, horizon_min: float = 90.0, step_min: float = 1.
     out["gamma_envelope_cv"] = ("detail", _gamma_cv(fr))
     out.attrs["citations"] = ";".join(dict.fromkeys(
         [c for r in (pk, st, ds) for c in r.attrs.get("citations", "").split(";") if c]
-        + [S.ADAM_2024]))
+        + [S.ADAM_2024, S.LEE_2013]))
     return out
 
 
@@ -91,7 +100,14 @@ def summary(ds: xr.Dataset) -> dict:
             "gamma_envelope_cv": float(ds.gamma_envelope_cv.values[1]),
             "gamma_envelope_cv_awake": float(ds.gamma_envelope_cv.values[0]),
             "delta_rel_at_peak": float(ds.delta_rel.values[ipk]),
-            "gamma_rel_at_peak": float(ds.gamma_rel.values[ipk])}
+            "gamma_rel_at_peak": float(ds.gamma_rel.values[ipk]),
+            "feedback_share_awake": _share(cortical_state(ketamine_uM=0.0)),
+            "feedback_share_at_peak": _share(ds.isel(time=ipk))}
+
+
+def _share(r) -> float:
+    fb, ff = float(r["feedback"]), float(r["feedforward"])
+    return fb / (fb + ff) if fb + ff > 0 else float("nan")
 
 
 def figure(ds: xr.Dataset):
@@ -141,10 +157,20 @@ def story(s: dict) -> dict:
                             ("gamma bursts at the deepest level (envelope CV rises)",
                              f"{s['gamma_envelope_cv']:.2f} vs {s['gamma_envelope_cv_awake']:.2f}",
                              "higher than drug-free", "adam_2024",
-                             s["gamma_envelope_cv"] > s["gamma_envelope_cv_awake"])],
+                             s["gamma_envelope_cv"] > s["gamma_envelope_cv_awake"]),
+                            ("feedback share of directed transfer (F->P over both) falls",
+                             f"{s['feedback_share_awake']:.2f} -> "
+                             f"{s['feedback_share_at_peak']:.2f}",
+                             "lower at the peak (feedback inhibited, feedforward kept)",
+                             "lee_2013",
+                             s["feedback_share_at_peak"] < s["feedback_share_awake"])],
             "deviations": ["Integration here is the network's wPLI; the map is built from "
                            "8-10 s runs per grid point, so its readouts carry noise of a few "
-                           "per cent."]}
+                           "per cent.",
+                           "The wPLI integration rises rather than collapses: NMDA block on "
+                           "fast-spiking cells synchronises cortical population activity, "
+                           "carried between regions by the AMPA feedforward path; only the "
+                           "NMDA-carried feedback direction is lost."]}
 
 
 register("m13-bolus-integration", claim="M13", title="Cortical integration after a 2 mg/kg "
