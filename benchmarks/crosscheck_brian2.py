@@ -56,6 +56,10 @@ from ketasim.spinal.channels import N_GATE_COLS, gates_exact
 from ketasim.spinal.circuit import gaba_modulation, weight_matrix
 from ketasim.spinal.synapses import dexp_norm
 
+# numpy >= 2 writes scalars as 'np.float64(x)', which Brian2 cannot parse in equations;
+# the legacy repr writes the same digits as a Python float
+np.set_printoptions(legacy="1.25")
+
 
 def _dexp_norm_py(tau_rise: float, tau_decay: float) -> float:
     """Peak-normalising factor of a dual exponential (the engine's)."""

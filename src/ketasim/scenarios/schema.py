@@ -717,7 +717,9 @@ def _canonical(validate, names: tuple[str, ...]):
 
 class Spinal(_Model):
     """The spinal synapses' NMDA receptors: subunit composition and ketamine's allosteric
-    site (both used by every stimulus test; the defaults are the model's defaults).
+    site (both used by every stimulus test; the defaults are the model's defaults). The
+    ``nmda_block`` readout and the slow sensitization model keep the default receptor (their
+    drive table and calibration were computed with it).
 
     >>> Spinal(nmda="lamina_I", allosteric_site="orser").allosteric_site
     'orser'
