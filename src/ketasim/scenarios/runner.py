@@ -268,12 +268,37 @@ def _initial_state(condition, spec):
     return np.array([w]), rho
 
 
-def _spiking(protocol, condition, seed: int):
+def spinal_nmda(spinal):
+    """The spinal synapses' NMDA model of a scenario's ``spinal`` section: None (the
+    default model) or an `NMDAMixture` (a subunit composition, ketamine's allosteric site at
+    its upper bound with ``allosteric_site: orser``).
+
+    >>> from ketasim.scenarios.schema import Spinal
+    >>> spinal_nmda(Spinal()) is None, spinal_nmda(Spinal(nmda="lamina_I")).labels
+    (True, ('2A', '2B', '2D'))
+    """
+    from dataclasses import replace
+
+    from ketasim.receptors.calibrate import ALLO_GATING_FACTOR_ORSER
+    from ketasim.receptors.subunits import NMDAMixture, as_mixture
+
+    if spinal.nmda == "default" and spinal.allosteric_site == "none":
+        return None
+    base = as_mixture(None if spinal.nmda == "default" else spinal.nmda)
+    if spinal.allosteric_site == "none":
+        return base
+    parts = tuple((lab, replace(p, allo_gating_factor=ALLO_GATING_FACTOR_ORSER), w)
+                  for lab, p, w in base.parts)
+    return NMDAMixture(parts, name=f"{spinal.nmda}+site_orser", note=base.note,
+                       citations=base.citations)
+
+
+def _spiking(protocol, condition, seed: int, nmda=None):
     """The one place that calls the spiking model (`ketasim.spinal.simulate`)."""
     from ketasim.spinal import simulate as simulate_spiking
     from ketasim.spinal.protocols import max_spikes_for
 
-    return simulate_spiking(protocol, [condition], seed=int(seed),
+    return simulate_spiking(protocol, [condition], seed=int(seed), nmda=nmda,
                             max_spikes=max_spikes_for(protocol.duration_ms))
 
 
@@ -358,7 +383,7 @@ def _run_test(scenario, i, test, levels: dict, g: float, c_now: float, spec, tra
         prot = prot.with_rate_drive("c", added_c)
     if hook is not None:
         prot = hook(prot)
-    sp = _spiking(prot, cond, _test_seed(scenario.seed, i))
+    sp = _spiking(prot, cond, _test_seed(scenario.seed, i), spinal_nmda(scenario.spinal))
     out = {"added_c_rate_Hz": added_c, "citations": sp.attrs.get("citations", "")}
     if test.kind == "windup":
         resp = np.asarray(sp.response.values[0], float)

@@ -817,6 +817,43 @@ class Readouts(_Model):
         return hours(self.every)
 
 
+# ----------------------------------------------------------------------------- spinal
+#: NMDA receptor models a scenario may give the spinal synapses: "default" (the one
+#: GluN1/2A-2B-like model) or a named subunit composition (`ketasim.receptors.subunits`).
+SPINAL_NMDA = ("default", "lamina_I", "deep_wdr", "inhibitory_interneuron")
+#: Ketamine's allosteric site: "none" (pore block only) or "orser" (the site at the upper
+#: bound of its effect, `ketasim.receptors.calibrate.ALLO_GATING_FACTOR_ORSER`).
+ALLOSTERIC_SITES = ("none", "orser")
+
+
+def _canonical(validate, names: tuple[str, ...]):
+    """`_choice` on lower-cased names, returning the name as spelled in ``names``."""
+    by_lower = {x.lower(): x for x in names}
+
+    def wrapped(v):
+        return by_lower[validate(v)]
+
+    return wrapped
+
+
+class Spinal(_Model):
+    """The spinal synapses' NMDA receptors: subunit composition and ketamine's allosteric
+    site (both used by every stimulus test; the defaults are the model's defaults). The
+    ``nmda_block`` readout and the slow sensitization model keep the default receptor (their
+    drive table and calibration were computed with it).
+
+    >>> Spinal(nmda="lamina_I", allosteric_site="orser").allosteric_site
+    'orser'
+    """
+
+    _what: ClassVar[str] = "the spinal section (nmda, allosteric_site)"
+    nmda: Annotated[str, BeforeValidator(_canonical(_choice(
+        tuple(x.lower() for x in SPINAL_NMDA), "an NMDA receptor model"), SPINAL_NMDA))] = \
+        "default"
+    allosteric_site: Annotated[str, BeforeValidator(_choice(
+        ALLOSTERIC_SITES, "an allosteric-site setting"))] = "none"
+
+
 # ----------------------------------------------------------------------------- scenario
 class Scenario(_Model):
     """A patient, drug regimens, a clinical condition, stimulus tests and readouts.
@@ -831,7 +868,7 @@ class Scenario(_Model):
     """
 
     _what: ClassVar[str] = ("a scenario (version, name, description, patient, regimens, "
-                            "condition, tests, readouts, horizon, seed)")
+                            "condition, tests, readouts, spinal, horizon, seed)")
     version: Literal[1] = 1
     name: Annotated[str, BeforeValidator(_text(
         64, "a name of letters, digits, '_', '-' or '.'", r"[A-Za-z0-9_.\-]+"))]
@@ -843,6 +880,7 @@ class Scenario(_Model):
     tests: Annotated[list[StimulusTest], BeforeValidator(_capped_list(
         "max_tests", MAX_TESTS, "max_tests", "stimulus tests"))] = []
     readouts: Readouts = Field(default_factory=Readouts)
+    spinal: Spinal = Field(default_factory=Spinal)
     horizon: Duration = "48.0 h"
     seed: Annotated[int, BeforeValidator(_integer(0, 2**32 - 1, "a seed"))] = 20240517
 
