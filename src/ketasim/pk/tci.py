@@ -61,7 +61,7 @@ from ketasim.core.validation import (
 )
 from ketasim.pk import sources as S
 from ketasim.pk.dosing import CLI, PYTHON, Bolus, Dialect, Infusion
-from ketasim.pk.models import get_model, normalise_drug
+from ketasim.pk.models import resolve_model
 from ketasim.pk.models.base import Covariates, ModelSpec
 from ketasim.pk.solver import transition_matrices
 
@@ -387,10 +387,7 @@ def tci(drug: str, model: str | ModelSpec | None = None, target="3 ug/mL", *,
     dialect = _dialect
     f_site, f_target, f_dur = (("--site", "--target", "--duration") if dialect is CLI
                                else ("site", "target", "duration"))
-    d = normalise_drug(drug)
-    spec: ModelSpec = model if isinstance(model, ModelSpec) else get_model(d, model)
-    if spec.drug != d:
-        raise InputError("model", spec.key, f"a model of {d}")
+    d, spec = resolve_model(drug, model)
     st = site.strip().lower()
     check(f_site, st, Options(SITES))
     targets = parse_targets(target, field=f_target)
