@@ -72,12 +72,12 @@ SITES = ("effect", "plasma")
 #: Default syringe concentrations (mg/mL): common undiluted formulations [estimate:
 #: ketasim's choice of a usual presentation, not a recommendation].
 SYRINGE_MG_ML = {"propofol": 10.0, "ketamine": 10.0, "s-ketamine": 5.0, "thiopental": 25.0,
-                 "fentanyl": 0.05, "remifentanil": 0.05, "morphine": 1.0}
+                 "fentanyl": 0.05, "remifentanil": 0.05, "morphine": 1.0, "midazolam": 1.0}
 #: Sanity limits on a target (ng/mL), several times the clinical maxima [estimate]: they
 #: catch unit slips (ug/mL for ng/mL), they are not clinical guidance.
 MAX_TARGET_NG_ML = {"propofol": 20000.0, "ketamine": 10000.0, "s-ketamine": 5000.0,
                     "thiopental": 100000.0, "fentanyl": 50.0, "remifentanil": 100.0,
-                    "morphine": 1000.0}
+                    "morphine": 1000.0, "midazolam": 5000.0}
 #: Cap on targets in a schedule and on patients x pump updates of one call.
 MAX_TARGETS = 1000
 MAX_UPDATES = 2_000_000
