@@ -579,7 +579,16 @@ def regimen_doses(regimens, drug: str, patient, t_end_min: float):
     """Scenario regimens' TCI as doses for ONE patient: ``(boluses, infusions)``.
 
     ``regimens`` are scenario `Regimen` s of ``drug``; those with a ``tci`` section give the
-    pump's doses (the pump runs its own model, which may differ from the patient's)."""
+    pump's doses (the pump runs its own model, which may differ from the patient's).
+
+    Examples
+    --------
+    >>> from ketasim.scenarios.schema import Regimen
+    >>> r = Regimen(drug="propofol", tci={"target": "3 ug/mL"})
+    >>> boluses, infusions = regimen_doses([r], "propofol", {}, 30.0)
+    >>> len(boluses) > 0 and len(infusions) > 0
+    True
+    """
     bol, inf = [], []
     cov = _as_cov(patient)
     for r in regimens:
@@ -594,7 +603,16 @@ def regimen_doses(regimens, drug: str, patient, t_end_min: float):
 
 def regimen_events(regimens, drug: str, cov: Covariates, t_end_min: float) -> list:
     """Scenario regimens' TCI as the exact solver's infusions, per patient of ``cov`` (each
-    patient's pump runs the typical model for his covariates)."""
+    patient's pump runs the typical model for his covariates).
+
+    Examples
+    --------
+    >>> from ketasim.scenarios.schema import Regimen
+    >>> r = Regimen(drug="propofol", tci={"target": "3 ug/mL"})
+    >>> ev = regimen_events([r], "propofol", Covariates.single(70, 40, 170, "male"), 30.0)
+    >>> len(ev) > 1
+    True
+    """
     out = []
     for r in regimens:
         if getattr(r, "tci", None) is not None:
