@@ -148,6 +148,16 @@ class Pulse:
         return [self.start_ms + i * self.every_ms for i in range(self.count)]
 
 
+def _on_steps(ev: Stimulus | Pulse | None, n_steps: int, dt: float) -> np.ndarray:
+    """Boolean mask of the steps (``dt`` ms) inside the on-windows of ``ev`` (none if None)."""
+    on = np.zeros(n_steps, np.bool_)
+    if ev is not None:
+        for t0 in ev.onsets_ms():
+            a, b = int(round(t0 / dt)), int(round((t0 + ev.duration_ms) / dt))
+            on[max(a, 0):min(b, n_steps)] = True
+    return on
+
+
 # --------------------------------------------------------------------------- structure
 @lru_cache(maxsize=8)
 def _structure(p: BrainParams):
@@ -393,19 +403,13 @@ def simulate(ketamine_uM=0.0, propofol_uM=0.0, thiopental_uM=0.0, midazolam_uM=0
         g_ton[c] = gt
         hf[c] = hcn_factor(p, ket)
     # protocol arrays
-    stim_on = np.zeros(n_steps, np.bool_)
+    stim_on = _on_steps(stimulus, n_steps, dt)
     stim_lam, stim_w = 0.0, 0.0
     if stimulus is not None:
-        for t0 in stimulus.onsets_ms():
-            a, b = int(round(t0 / dt)), int(round((t0 + stimulus.duration_ms) / dt))
-            stim_on[max(a, 0):min(b, n_steps)] = True
         stim_lam, stim_w = stimulus.rate_Hz * dt / 1000.0, stimulus.weight_nS
-    pulse_on = np.zeros(n_steps, np.bool_)
+    pulse_on = _on_steps(pulse, n_steps, dt)
     pulse_pA, pulse_pop = 0.0, 2
     if pulse is not None:
-        for t0 in pulse.onsets_ms():
-            a, b = int(round(t0 / dt)), int(round((t0 + pulse.duration_ms) / dt))
-            pulse_on[max(a, 0):min(b, n_steps)] = True
         pulse_pA, pulse_pop = pulse.amplitude_pA, 2 * REGIONS.index(pulse.region)
     bg_lam = st["bg_rate"] * dt / 1000.0
     bg_w = np.full(n, p.bg_w)

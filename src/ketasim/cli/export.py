@@ -12,6 +12,10 @@ import typer
 from rich.console import Console
 
 from ketasim.cli.app import app
+from ketasim.cli.pk import AGE_OPT as _A
+from ketasim.cli.pk import HEIGHT_OPT as _H
+from ketasim.cli.pk import SEX_OPT as _S
+from ketasim.cli.pk import WEIGHT_OPT as _W
 
 console = Console()
 
@@ -73,10 +77,6 @@ _MODEL = typer.Option(None, "--model", "-m", help="model name (default: the drug
 _BOLUS = typer.Option([], "--bolus", "-b", help="a bolus (repeatable)")
 _INF = typer.Option([], "--infusion", "-i", help="an infusion (repeatable)")
 _ROUTE = typer.Option("iv", "--route", help="default route of boluses without one")
-_W = typer.Option("70", "--weight-kg", "--weight", help="kg (or a quantity)")
-_A = typer.Option("40", "--age-yr", "--age", help="years (or a quantity)")
-_H = typer.Option("170", "--height-cm", "--height", help="cm (or a quantity)")
-_S = typer.Option("male", "--sex", help="male or female")
 _KE0 = typer.Option(None, "--ke0", help="override ke0 (1/min or e.g. '0.3 1/min')")
 _REC = typer.Option(True, "--receptors/--no-receptors", help="include the receptor layer")
 _JSON = typer.Option(False, "--json", help="print a JSON summary (keys above)")

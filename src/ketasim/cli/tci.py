@@ -11,6 +11,7 @@ from rich.table import Table
 
 from ketasim.cli.app import app
 from ketasim.cli.errors import friendly
+from ketasim.cli.pk import AGE_OPT, HEIGHT_OPT, SEX_OPT, WEIGHT_OPT
 
 console = Console()
 
@@ -48,11 +49,8 @@ def tci_cmd(
     site: str = typer.Option("effect", "--site", help="effect or plasma"),
     duration: str = typer.Option(None, "--duration", help="how long the pump runs (default "
                                  "60 min, or 30 min after the last target)"),
-    weight: str = typer.Option("70", "--weight-kg", "--weight", help="kg (or a quantity)"),
-    age: str = typer.Option("40", "--age-yr", "--age", help="years (or a quantity)"),
-    height: str = typer.Option("170", "--height-cm", "--height",
-                               help="cm (or a quantity)"),
-    sex: str = typer.Option("male", "--sex", help="male or female"),
+    weight: str = WEIGHT_OPT, age: str = AGE_OPT, height: str = HEIGHT_OPT,
+    sex: str = SEX_OPT,
     update: str = typer.Option("10 s", "--update", help="pump update interval"),
     max_rate: str = typer.Option("1200 mL/h", "--max-rate", help="maximum pump rate"),
     rate_step: str = typer.Option("0 mL/h", "--rate-step", help="rate resolution (rates "

@@ -45,7 +45,7 @@ Examples
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numba as nb
 import numpy as np
@@ -370,15 +370,6 @@ def calibrate_morphine_k(table, transfer, *, meac_ng_mL: float = MEAC_MORPHINE_N
         raise InputError("meac_ng_mL", meac_ng_mL,
                          "a MEAC at which morphine can bring the reference pain to threshold")
     return float(brentq(nrs_at, lo, hi, xtol=1e-7))
-
-
-def spec_dict(spec: PCASpec) -> dict:
-    """The PCA spec as a plain dict (provenance).
-
-    >>> spec_dict(PCASpec())["bolus_mg"]
-    1.0
-    """
-    return asdict(spec)
 
 
 # ----------------------------------------------------------------------------- layers

@@ -79,7 +79,7 @@ from ketasim.core.validation import (
     check_work,
     validate_params,
 )
-from ketasim.pk.models import get_model, normalise_drug
+from ketasim.pk.models import resolve_model
 from ketasim.pk.models.base import COVARIATE_RANGES, Covariates, ModelSpec
 from ketasim.pk.population import _streams, sample_etas
 from ketasim.pk.routes import ROUTES, get_route
@@ -179,14 +179,6 @@ def _compartments(spec: ModelSpec, drug: str) -> list[Compartment]:
                                                                           strict=True))]
 
 
-def _spec(drug: str, model) -> tuple[str, ModelSpec]:
-    d = normalise_drug(drug)
-    spec = model if isinstance(model, ModelSpec) else get_model(d, model)
-    if spec.drug != d:
-        raise InputError("model", spec.key, f"a model of {d}")
-    return d, spec
-
-
 @validate_params({"drug": TEXT, "model": (Instance(str, ModelSpec), NoneOK())})
 def compartment_table(drug: str, model: str | ModelSpec | None = None
                       ) -> list[tuple[int, str, str | None]]:
@@ -198,7 +190,7 @@ def compartment_table(drug: str, model: str | ModelSpec | None = None
     [(1, 'central'), (2, 'peripheral1'), (3, 'effect'), (4, 'metabolite_central'),
      (5, 'depot_im'), (6, 'depot_oral'), (7, 'depot_intranasal'), (8, 'depot_sublingual')]
     """
-    d, spec = _spec(drug, model)
+    d, spec = resolve_model(drug, model)
     return [(c.number, c.name, c.output) for c in _compartments(spec, d)]
 
 
@@ -359,7 +351,7 @@ def simulate_nonmem(data, drug: str, model: str | ModelSpec | None = None, *,
         raise InputError("sex_coding", sex_coding, f"one of {list(SEX_CODINGS)}")
     if etas is not None and iiv:
         raise InputError("etas/iiv", "both", "either etas or iiv=True, not both")
-    d, spec = _spec(drug, model)
+    d, spec = resolve_model(drug, model)
     t_scale = _unit_scale(time_unit, "min", "time_unit", "a time unit (h, min, d)")
     a_scale = _unit_scale(amt_unit, "mg", "amt_unit", "a mass unit (mg, ug, g)")
     c_scale = 1.0 / _unit_scale(conc_unit, "ng/mL", "conc_unit",

@@ -47,9 +47,9 @@ from ketasim.core.errors import InputError, KetasimError
 from ketasim.core.provenance import ketasim_version, params_hash
 from ketasim.core.units import as_float
 from ketasim.core.validation import Instance, Interval, NoneOK, validate_params
-from ketasim.exchange.nonmem import _spec
 from ketasim.pk.binding import free_fraction, molar_mass
 from ketasim.pk.dosing import PYTHON, Dialect, Schedule
+from ketasim.pk.models import resolve_model
 from ketasim.pk.models.base import Covariates, ModelSpec
 from ketasim.pk.simulate import _as_covariates, _as_schedule, absorption_routes
 
@@ -327,7 +327,7 @@ def export_sbml(drug: str, model: str | ModelSpec | None = None,
     """
     from ketasim.core.citations import get as get_citation
 
-    d, spec = _spec(drug, model)
+    d, spec = resolve_model(drug, model)
     cov = _as_covariates(patient if patient is not None else {})
     if cov.n != 1:
         raise InputError("patient", f"{cov.n} patients", "one patient (one SBML file each)")

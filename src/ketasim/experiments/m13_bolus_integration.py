@@ -35,10 +35,9 @@ from scipy import signal
 from ketasim.brain import simulate
 from ketasim.brain import sources as S
 from ketasim.brain.maps import STATE_VARS, cortical_state
-from ketasim.core.units import MOLAR_MASS
 from ketasim.core.validation import SEED, Interval, validate_params
 from ketasim.experiments.registry import register
-from ketasim.pk import free_fraction
+from ketasim.pk import free_concentration_umol
 from ketasim.pk import simulate as pk_simulate
 
 
@@ -59,7 +58,7 @@ def run(dose_mg_kg: float = 2.0, horizon_min: float = 90.0, step_min: float = 1.
                      times=f"0:{horizon_min}:{step_min} min")
     ce = pk.ketamine_effect_ng_mL.values[0]
     t = pk.time.values
-    free = ce / MOLAR_MASS["ketamine"] * free_fraction("ketamine")
+    free = np.asarray(free_concentration_umol(ce, "ketamine"), float)
     st = cortical_state(ketamine_uM=free)
     out = xr.Dataset({"ketamine_effect_ng_mL": ("time", ce, {"units": "ng/mL"}),
                       "ketamine_free_uM": ("time", free, {"units": "umol/L"})},

@@ -47,12 +47,6 @@ from ketasim.spinal.opioid_adaptation import (
 PROBE_C = 47.0
 
 
-def _free_morphine(ng_mL: float) -> float:
-    from ketasim.pk import free_concentration_umol
-
-    return float(free_concentration_umol(ng_mL, "morphine"))
-
-
 def _part_a(morphine_ng_mL, ketamine_uM, hours_on, hours_off, ongoing_c_Hz, every_h):
     from ketasim.clinical.pca import opioid_course
 

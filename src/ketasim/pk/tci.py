@@ -61,7 +61,7 @@ from ketasim.core.validation import (
 )
 from ketasim.pk import sources as S
 from ketasim.pk.dosing import CLI, PYTHON, Bolus, Dialect, Infusion
-from ketasim.pk.models import get_model, normalise_drug
+from ketasim.pk.models import resolve_model
 from ketasim.pk.models.base import Covariates, ModelSpec
 from ketasim.pk.solver import transition_matrices
 
@@ -72,12 +72,12 @@ SITES = ("effect", "plasma")
 #: Default syringe concentrations (mg/mL): common undiluted formulations [estimate:
 #: ketasim's choice of a usual presentation, not a recommendation].
 SYRINGE_MG_ML = {"propofol": 10.0, "ketamine": 10.0, "s-ketamine": 5.0, "thiopental": 25.0,
-                 "fentanyl": 0.05, "remifentanil": 0.05, "morphine": 1.0}
+                 "fentanyl": 0.05, "remifentanil": 0.05, "morphine": 1.0, "midazolam": 1.0}
 #: Sanity limits on a target (ng/mL), several times the clinical maxima [estimate]: they
 #: catch unit slips (ug/mL for ng/mL), they are not clinical guidance.
 MAX_TARGET_NG_ML = {"propofol": 20000.0, "ketamine": 10000.0, "s-ketamine": 5000.0,
                     "thiopental": 100000.0, "fentanyl": 50.0, "remifentanil": 100.0,
-                    "morphine": 1000.0}
+                    "morphine": 1000.0, "midazolam": 5000.0}
 #: Cap on targets in a schedule and on patients x pump updates of one call.
 MAX_TARGETS = 1000
 MAX_UPDATES = 2_000_000
@@ -387,10 +387,7 @@ def tci(drug: str, model: str | ModelSpec | None = None, target="3 ug/mL", *,
     dialect = _dialect
     f_site, f_target, f_dur = (("--site", "--target", "--duration") if dialect is CLI
                                else ("site", "target", "duration"))
-    d = normalise_drug(drug)
-    spec: ModelSpec = model if isinstance(model, ModelSpec) else get_model(d, model)
-    if spec.drug != d:
-        raise InputError("model", spec.key, f"a model of {d}")
+    d, spec = resolve_model(drug, model)
     st = site.strip().lower()
     check(f_site, st, Options(SITES))
     targets = parse_targets(target, field=f_target)
@@ -582,7 +579,16 @@ def regimen_doses(regimens, drug: str, patient, t_end_min: float):
     """Scenario regimens' TCI as doses for ONE patient: ``(boluses, infusions)``.
 
     ``regimens`` are scenario `Regimen` s of ``drug``; those with a ``tci`` section give the
-    pump's doses (the pump runs its own model, which may differ from the patient's)."""
+    pump's doses (the pump runs its own model, which may differ from the patient's).
+
+    Examples
+    --------
+    >>> from ketasim.scenarios.schema import Regimen
+    >>> r = Regimen(drug="propofol", tci={"target": "3 ug/mL"})
+    >>> boluses, infusions = regimen_doses([r], "propofol", {}, 30.0)
+    >>> len(boluses) > 0 and len(infusions) > 0
+    True
+    """
     bol, inf = [], []
     cov = _as_cov(patient)
     for r in regimens:
@@ -597,7 +603,16 @@ def regimen_doses(regimens, drug: str, patient, t_end_min: float):
 
 def regimen_events(regimens, drug: str, cov: Covariates, t_end_min: float) -> list:
     """Scenario regimens' TCI as the exact solver's infusions, per patient of ``cov`` (each
-    patient's pump runs the typical model for his covariates)."""
+    patient's pump runs the typical model for his covariates).
+
+    Examples
+    --------
+    >>> from ketasim.scenarios.schema import Regimen
+    >>> r = Regimen(drug="propofol", tci={"target": "3 ug/mL"})
+    >>> ev = regimen_events([r], "propofol", Covariates.single(70, 40, 170, "male"), 30.0)
+    >>> len(ev) > 1
+    True
+    """
     out = []
     for r in regimens:
         if getattr(r, "tci", None) is not None:
