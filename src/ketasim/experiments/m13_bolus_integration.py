@@ -12,7 +12,8 @@ with the drug-free run.
 Summary keys: ``peak_effect_ng_mL``, ``peak_free_uM``, ``t_peak_min``,
 ``integration_awake``, ``integration_at_peak``, ``integration_min``,
 ``dissociation_max``, ``responsiveness_at_peak``, ``t_recovery_min`` (first time after the
-peak when integration is back within 10 % of drug-free, None if never in the window),
+peak when integration, having left the band within 10 % of drug-free, is back in it; None
+if it never left the band or never came back within the horizon),
 ``gamma_envelope_cv`` / ``gamma_envelope_cv_awake``, ``delta_rel_at_peak``,
 ``gamma_rel_at_peak``, ``feedback_share_awake`` / ``feedback_share_at_peak`` (directed
 transfer frontal -> parietal over the sum of both directions, the map's TE readouts).
@@ -84,9 +85,11 @@ def summary(ds: xr.Dataset) -> dict:
     integ = ds.integration.values
     ipk = int(np.argmax(ds.ketamine_effect_ng_mL.values))
     awake = float(cortical_state(ketamine_uM=0.0).integration)
-    rec = None
+    rec, left = None, False
     for i in range(ipk, t.size):
-        if abs(integ[i] - awake) <= 0.1 * awake:
+        inside = abs(integ[i] - awake) <= 0.1 * awake
+        left = left or not inside
+        if left and inside:
             rec = float(t[i])
             break
     return {"peak_effect_ng_mL": float(ds.ketamine_effect_ng_mL.values[ipk]),
