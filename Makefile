@@ -20,10 +20,17 @@ $(PEERS): $(STAMP)
 	$(PY) -m pip install -q --no-build-isolation --no-binary opentiva "opentiva==1.1.2"
 	touch $(PEERS)
 
+# Test-only peer of the NMODL export cross-check (tests/test_exchange_neuron.py): NEURON 9
+# (~100 MB wheel); its nrnivmodl compiles the exported mechanisms with the system C++ compiler.
+NRN := $(VENV)/.peers-neuron
+$(NRN): $(STAMP)
+	$(PY) -m pip install -q "neuron==9.0.2"
+	touch $(NRN)
+
 demo: $(STAMP)
 	$(VENV)/bin/ketasim demo --out ketasim-demo
 
-test: $(STAMP) $(PEERS)
+test: $(STAMP) $(PEERS) $(NRN)
 	$(PY) -m pytest -q -n 2
 
 # The spinal drive table and calibration shipped with the package (a cache keyed by the

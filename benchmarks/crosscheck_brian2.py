@@ -1,14 +1,15 @@
 """Cross-check and speed: the ketasim WDR circuit vs the same equations written in Brian2.
 
 Brian2 (Stimberg, Brette & Goodman 2019, eLife 8:e47314) is an optional, benchmark-only
-dependency. Brian2 2.9 does not import with numpy >= 2 (``ndarray.ptp``), so run this script
-from a separate environment, e.g.::
+dependency. Brian2 2.9.0 needs numpy < 2.4 (ketasim's own environment has a newer numpy), so
+run this script from a separate environment, e.g.::
 
     python3 -m venv /tmp/venv-brian2
-    /tmp/venv-brian2/bin/pip install 'numpy<2' 'brian2<2.10' scipy 'numba<0.62' xarray pint \
-        pydantic typer rich matplotlib cython
+    /tmp/venv-brian2/bin/pip install brian2==2.9.0 'numpy>=2.0.2,<2.4' scipy numba xarray \
+        pint pydantic typer rich pyyaml zarr dask matplotlib cython
     /tmp/venv-brian2/bin/pip install --no-deps -e .
-    /tmp/venv-brian2/bin/python benchmarks/crosscheck_brian2.py [--n-batch 100] [--quick]
+    NUMBA_CACHE_DIR=/tmp/numba-brian2 /tmp/venv-brian2/bin/python \
+        benchmarks/crosscheck_brian2.py [--n-batch 100]
 
 What is compared. The Brian2 model is generated from the same parameters (`SpinalParams`,
 the lumped weight matrix, the receptor layer's NMDA rate constants) on the same
@@ -55,6 +56,10 @@ from ketasim.spinal import layout as E
 from ketasim.spinal.channels import N_GATE_COLS, gates_exact
 from ketasim.spinal.circuit import gaba_modulation, weight_matrix
 from ketasim.spinal.synapses import dexp_norm
+
+# numpy >= 2 writes scalars as 'np.float64(x)', which Brian2 cannot parse in equations;
+# the legacy repr writes the same digits as a Python float
+np.set_printoptions(legacy="1.25")
 
 
 def _dexp_norm_py(tau_rise: float, tau_decay: float) -> float:

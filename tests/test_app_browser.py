@@ -5,7 +5,7 @@ port as a subprocess.
 They load each page, move a control and check the numbers shown change as the model
 says, take a screenshot of each page and check it is not blank, and submit hostile values
 and check that the server keeps answering. Without chromium they are skipped, unless
-``KETASIM_REQUIRE_BROWSER=1`` (set by ``.ci/run``): then a missing browser is a failure.
+``KETASIM_CI=1`` (set by ``.ci/run``): then a missing browser is a failure.
 Screenshots go to ``$KETASIM_SCREENSHOTS`` (default: pytest's temporary folder).
 """
 
@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 CHROMIUM = os.environ.get("KETASIM_CHROMIUM", "/usr/bin/chromium")
-REQUIRE = os.environ.get("KETASIM_REQUIRE_BROWSER", "") not in ("", "0")
+REQUIRE = os.environ.get("KETASIM_CI", "") not in ("", "0")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 #: page url path -> a metric label that shows when the page has computed
@@ -42,7 +42,7 @@ except ImportError:  # pragma: no cover
     _have = False
 if not _have:
     if REQUIRE:
-        pytest.fail(f"KETASIM_REQUIRE_BROWSER is set but chromium ({CHROMIUM}) or the "
+        pytest.fail(f"KETASIM_CI is set but chromium ({CHROMIUM}) or the "
                     "playwright package is missing", pytrace=False)
     pytest.skip(f"no chromium at {CHROMIUM} (or no playwright)", allow_module_level=True)
 

@@ -49,18 +49,75 @@ def test_hcn_switch():
     assert hcn_factor(BrainParams(hcn_ketamine=True), 8.0) == pytest.approx(0.5)
 
 
+def test_feedback_is_nmda_carried_at_the_operating_point():
+    """Self et al. 2012: in macaque V1 CNQX (AMPA block) strongly reduced feedforward-driven
+    activity but left figure-ground modulation (feedback) unchanged, which NMDA blockers
+    reduced. With the receptor layer's Mg2+ block at -60 mV (u ~0.08) NMDA carries >= 70 %
+    of the long-range feedback charge onto pyramidal cells and <= 10 % of the feedforward
+    charge (the model sets 3/4 and 4 %)."""
+    p = BrainParams()
+    u = 0.5 * (_u_table(p.pyr_nmda, 0, 1.0, 0.0)[V_MINUS_60]
+               + _u_table(p.pyr_nmda, 1, 1.0, 0.0)[V_MINUS_60])
+
+    def nmda_share(ratio):
+        return ratio * u / (1.0 + ratio * u)
+
+    assert nmda_share(p.nmda_ratio_fb) >= 0.7
+    assert nmda_share(p.nmda_ratio_ff) <= 0.1
+
+
+def test_reticular_cells_carry_weakly_blocked_glun2c():
+    """Zhang et al. 2012: the weakly voltage-dependent synaptic NMDA current of nRT neurons
+    is GluN2C's (absent in the knockout). Model: the RE mixture's unblocked fraction at
+    -60 mV in 1 mM Mg2+ exceeds the relay cells' GluN2A/2B one by more than 1.5 x."""
+    p = BrainParams()
+
+    def u_mix(name):
+        from ketasim.receptors.subunits import as_mixture
+        mix = as_mixture(name)
+        return sum(w * _u_table(name, k, 1.0, 0.0)[V_MINUS_60]
+                   for k, (_, _, w) in enumerate(mix.parts))
+
+    assert "2C" in p.re_nmda
+    assert u_mix(p.re_nmda) > 1.5 * u_mix(p.thal_nmda)
+
+
+def test_v_trace_is_a_population_mean():
+    """``v_mV`` is the mean membrane potential of a population (mV, between the AdEx
+    reset/threshold range and rest: -80 to -40 mV), not a sum over its cells."""
+    from ketasim.core.record import Record
+    ds = simulate(duration_ms=100.0, record=Record(variables=("v",)))
+    v = ds.v_mV.isel(time=slice(20, None)).values
+    assert np.all((v > -80.0) & (v < -40.0))
+
+
 def _gamma_and_rates(params, ketamine_uM):
     ds = simulate(ketamine_uM=ketamine_uM, duration_ms=3000.0, seed=1, params=params)
     r = ds.rate_Hz.isel(time=slice(500, None)).mean("time")
     fs = r.sel(population=["sensory_i", "parietal_i", "frontal_i"]).mean("population").values
     pyr = r.sel(population=["sensory_e", "parietal_e", "frontal_e"]).mean("population").values
     x = ds.eeg.isel(region=slice(0, 3), time=slice(500, None)).values
+    # directed transfer on 4 ms samples, as `ketasim.brain.readouts`
+    xd = x[..., : (x.shape[-1] // 4) * 4].reshape(x.shape[0], 3, -1, 4).mean(-1)
+    fb = M.transfer_entropy(xd[:, 2], xd[:, 1], order=5)
+    ff = M.transfer_entropy(xd[:, 1], xd[:, 2], order=5)
+    _gamma_and_rates.fb_share = fb / (fb + ff)
     return M.band_powers(x, 1000.0)["gamma"].mean(-1), fs, pyr
 
 
 @pytest.fixture(scope="module")
 def wild_type():
-    return _gamma_and_rates(BrainParams(), [0.0, 3.0, 10.0])
+    out = _gamma_and_rates(BrainParams(), [0.0, 3.0, 10.0])
+    return (*out, _gamma_and_rates.fb_share)
+
+
+def test_ketamine_shifts_directed_transfer_to_feedforward(wild_type):
+    """Lee et al. 2013 (2 mg/kg ketamine, normalised symbolic TE of frontal/parietal EEG):
+    feedback (frontal -> parietal) connectivity fell while feedforward was preserved.
+    Model (Gaussian TE of the EEG proxy, 2.5 s): the feedback share TE_fb / (TE_fb + TE_ff)
+    at 10 uM is below 0.6 x drug-free (seed 1: 0.19 -> 0.08 at 3 uM -> 0.04 at 10 uM)."""
+    share = wild_type[3]
+    assert share[2] < 0.6 * share[0]
 
 
 def test_ketamine_disinhibition_and_gamma(wild_type):
@@ -68,7 +125,7 @@ def test_ketamine_disinhibition_and_gamma(wild_type):
     (Homayoun & Moghaddam 2007), and gamma power of the EEG proxy rises at sub-anaesthetic
     to anaesthetic levels (de la Salle 2016; Susin & Destexhe): FS rate -10 % or more at
     10 uM, pyramidal rate up, gamma x1.1 or more (model at seed 1: x1.58, x1.54)."""
-    g, fs, pyr = wild_type
+    g, fs, pyr, _ = wild_type
     assert fs[2] < 0.9 * fs[0]
     assert pyr[2] > 1.03 * pyr[0]
     assert g[1] > 1.1 * g[0] and g[2] > 1.1 * g[0]
@@ -78,7 +135,7 @@ def test_glun2d_knockout_abolishes_most_of_the_gamma_rise(wild_type):
     """Sapkota et al. 2016: in GluN2D knockout mice ketamine's gamma increase is largely
     abolished. Model: FS interneurons with GluN2A/2B only (same 2:1 2A:2B ratio); the gamma
     rise at 10 uM falls to less than half of the wild type's (seed 1: x0.94 vs x1.54)."""
-    g, _, _ = wild_type
+    g, _, _, _ = wild_type
     ko, _, _ = _gamma_and_rates(BrainParams(fs_nmda="2A=0.67,2B=0.33"), [0.0, 10.0])
     assert (ko[1] / ko[0] - 1.0) < 0.5 * (g[2] / g[0] - 1.0)
 

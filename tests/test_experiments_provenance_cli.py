@@ -35,6 +35,10 @@ FAST = {
     "m11-ketamine-sensitization": {"ketamine_um": (0.0, 10.0), "ketamine_uM": (0.0, 10.0)},
     "m15-descending": {"ketamine_um": (0.0, 10.0), "ketamine_uM": (0.0, 10.0)},
     "m15-transporters": {"n_points": 5},
+    "m16-tolerance-oih": {"hours_on": 6.0, "hours_off": 6.0, "ketamine_uM": (1.0,),
+                          "remifentanil": False},
+    "m17-postop-pca": {"patients": 3},
+    "m11-opioid-neuropathic": {"n_points": 2},
     "pk-regimens": {"models": ("domino",), "infusion_h": 1.0, "horizon_h": 2.0},
 }
 

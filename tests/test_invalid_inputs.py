@@ -30,7 +30,7 @@ from ketasim.core.validation import (
 )
 
 LAYERS = ("ketasim", "ketasim.pk", "ketasim.receptors", "ketasim.spinal", "ketasim.clinical",
-          "ketasim.scenarios", "ketasim.trials", "ketasim.brain",
+          "ketasim.scenarios", "ketasim.trials", "ketasim.exchange", "ketasim.brain",
           "ketasim.core")
 
 
@@ -184,6 +184,8 @@ def _examples() -> dict:
         "ketasim.pk.parse_bolus": {"text": "2 mg/kg"},
         "ketasim.pk.parse_infusion": {"text": "0.15 mg/kg/h"},
         "ketasim.pk.parse_times": {"text": "1,5 min"},
+        "ketasim.pk.tci": {"drug": "propofol", "target": "2 ug/mL", "duration": "1 min"},
+        "ketasim.pk.parse_targets": {"targets": "3 ug/mL"},
         "ketasim.receptors.clamp_nmda": {"protocols": seg},
         "ketasim.clamp_nmda": {"protocols": seg},
         "ketasim.receptors.nmda_dose_response": {"ketamine_uM": [1.0]},
@@ -203,7 +205,37 @@ def _examples() -> dict:
         "ketasim.clinical.heat_to_c_rate": {"temperature_c": 45.0},
         "ketasim.clinical.nrs_from_output": {"rate_Hz": 10.0,
                                              "spec": PainTransferSpec(5.0, 10.0)},
+        "ketasim.clinical.calibrate_morphine_k": _pca_model(),
+        **_exchange_examples(),
     }
+
+
+def _exchange_examples() -> dict:
+    import tempfile
+    from pathlib import Path
+
+    from ketasim.exchange import simulate_nonmem
+
+    data = Path(__file__).parent / "data" / "nonmem_small.csv"
+    out = Path(tempfile.mkdtemp())
+    return {
+        "ketasim.exchange.read_nonmem": {"data": data},
+        "ketasim.exchange.simulate_nonmem": {"data": data, "drug": "ketamine"},
+        "ketasim.exchange.write_nonmem": {"ds": simulate_nonmem(data, "ketamine"),
+                                          "path": out / "pred.csv"},
+        "ketasim.exchange.compartment_table": {"drug": "ketamine"},
+        "ketasim.exchange.export_sbml": {"drug": "ketamine"},
+        "ketasim.exchange.export_omex": {"drug": "ketamine", "path": out / "k.omex"},
+        "ketasim.exchange.export_nmodl": {"out_dir": out / "nmodl"},
+        "ketasim.exchange.nmodl_files": {},
+    }
+
+
+def _pca_model() -> dict:
+    from ketasim.experiments._pain_common import model_spec, pain_model
+
+    tab, tr = pain_model(model_spec())
+    return {"table": tab, "transfer": tr}
 
 
 EXAMPLES: dict[str, dict] = _examples()
@@ -321,6 +353,24 @@ BAD_COMMAND_LINES = [
     (["pk", "ketamine", "--bolus", "2 mg/kg", "--route", "rectal"], ["route", "rectal"]),
     (["pk", "ketamine", "--bolus", "200 mg/kg"], ["--bolus", "20"]),
     (["pk", "ketamine", "--bolus", "2 mg/kg", "--max-points", "0"], ["--max-points"]),
+    (["tci", "propofol", "--target", "3 mg"], ["--target", "3 mg"]),
+    (["tci", "propofol", "--target", "nan ug/mL"], ["--target"]),
+    (["tci", "propofol", "--target", "-1 ug/mL"], ["--target", ">= 0"]),
+    (["tci", "propofol", "--target", "3 ug/mL at 0 min, 2 ug/mL at 0 min"], ["--target",
+                                                                             "distinct"]),
+    (["tci", "remifentanil", "--target", "4 ug/mL"], ["--target", "ng/mL"]),
+    (["tci", "propofol", "--target", "3 ug/mL", "--site", "brain"], ["--site", "brain"]),
+    (["tci", "propofol", "--target", "3 ug/mL", "--update", "0 s"], ["--update"]),
+    (["tci", "propofol", "--target", "3 ug/mL", "--update", "10 mL"], ["--update"]),
+    (["tci", "propofol", "--target", "3 ug/mL", "--max-rate", "-5 mL/h"], ["--max-rate"]),
+    (["tci", "propofol", "--target", "3 ug/mL", "--syringe", "0 mg/mL"], ["--syringe"]),
+    (["tci", "propofol", "--target", "3 ug/mL", "--duration", "0 min"], ["--duration"]),
+    (["tci", "propofol", "--target", "3 ug/mL", "--duration", "40 d"], ["--duration"]),
+    (["tci", "propofol", "--target", "3 ug/mL", "--weight-kg", "-3"], ["--weight-kg"]),
+    (["tci", "propofol", "--target", "3 ug/mL", "--every", "0 min"], ["--every"]),
+    (["tci", "propofol", "--target", "3 ug/mL", "--update", "0.1 s", "--duration", "30 d"],
+     ["--max-updates"]),
+    (["tci", "propofol", "--model", "nomodel", "--target", "3 ug/mL"], ["model", "nomodel"]),
     (["clamp", "nmda", "--ketamine", "0,nan,1"], ["--ketamine[1]", "nan"]),
     (["clamp", "nmda", "--ketamine", "1 uM 3"], ["--ketamine"]),
     (["clamp", "nmda", "--ketamine", ",".join(["1"] * 100_000)], ["at most", "--max-points"]),
@@ -355,15 +405,38 @@ BAD_COMMAND_LINES = [
     (["experiment", "run", "m08-windup", "-p", "frequencies_Hz=1,nan"],
      ["frequencies_Hz[1]", "nan"]),
     (["experiment", "run", "m10-windup-ketamine", "-p", "n_stimuli=100000"], ["n_stimuli"]),
+    (["nonmem", "simulate", "{tmp}/missing.csv", "--out", "{tmp}/p.csv"], ["data"]),
+    (["nonmem", "simulate", "{tmp}/bad.csv", "--out", "{tmp}/p.csv"],
+     ["row 1 (line 2), column AMT"]),
+    (["nonmem", "simulate", "{tmp}/good.csv", "--out", "{tmp}/p.csv", "--time-unit", "kg"],
+     ["--time-unit", "kg"]),
+    (["nonmem", "simulate", "{tmp}/good.csv", "--out", "{tmp}/missing/p.csv"], ["--out"]),
+    (["nonmem", "simulate", "{tmp}/good.csv", "--out", "{tmp}/p.csv", "--model", "nope"],
+     ["model", "nope"]),
+    (["nonmem", "compartments", "cocaine"], ["drug", "cocaine"]),
+    (["export", "sbml", "ketamine", "--out", "{tmp}/k.txt"], ["--out", ".xml"]),
+    (["export", "sbml", "ketamine", "--bolus", "50 mg/kg", "--out", "{tmp}/k.xml"],
+     ["--bolus"]),
+    (["export", "sbml", "ketamine", "--weight-kg", "-3", "--out", "{tmp}/k.xml"],
+     ["--weight-kg"]),
+    (["export", "omex", "ketamine", "--t-end", "-1 h", "--out", "{tmp}/k.omex"], ["t_end"]),
+    (["export", "omex", "ketamine", "--points", "1", "--out", "{tmp}/k.omex"], ["points"]),
     (["cite", "nosuchkey"], ["nosuchkey"]),
     (["cite", "--format", "xml"], ["--format", "xml"]),
     (["cite", "--result", "{tmp}/missing.nc"], ["--result"]),
+    (["export", "nmodl", "--out", "{tmp}/n", "--ketamine-uM", "nan"], ["--ketamine-uM", "nan"]),
+    (["export", "nmodl", "--out", "{tmp}/n", "--mg-mM", "-1"], ["--mg-mM", "-1"]),
+    (["export", "nmodl", "--out", "{tmp}/n", "--dt-ms", "1"], ["--dt-ms"]),
+    (["export", "nmodl", "--out", "{tmp}/n", "--n-stimuli", "0"], ["--n-stimuli"]),
+    (["export", "nmodl", "--out", "{tmp}/afile/sub"], ["--out"]),
 ]
 
 
 @pytest.fixture
 def cli_tmp(tmp_path):
     (tmp_path / "afile").write_text("a regular file, not a folder")
+    (tmp_path / "bad.csv").write_text("ID,TIME,AMT\n1,0,x\n")
+    (tmp_path / "good.csv").write_text("ID,TIME,AMT\n1,0,10\n1,1,0\n")
     return tmp_path
 
 

@@ -33,7 +33,14 @@ FAST = {
     "m10-windup-ketamine": {"ketamine_uM": (0.0, 1.0, 10.0), "n_stimuli": 4},
     "m11-ketamine-sensitization": {"ketamine_uM": (0.0, 1.0, 10.0)},
     "m15-descending": {"ketamine_uM": (0.0, 1.0, 10.0)},
+    "m16-tolerance-oih": {"hours_on": 6.0, "hours_off": 6.0, "ketamine_uM": (1.0,),
+                          "remifentanil": False},
+    "m17-postop-pca": {"patients": 3},
+    "m11-opioid-neuropathic": {"n_points": 2},
     "pk-regimens": {"models": ("domino", "kamp"), "infusion_h": 1.0, "horizon_h": 2.0},
+    "brain-dose-sweep": {"detail_ms": 1000.0},
+    "m13-bolus-integration": {"horizon_min": 40.0, "detail_ms": 1000.0},
+    "m14-emergence": {"horizon_min": 90.0, "step_min": 2.0},
 }
 
 
@@ -165,7 +172,8 @@ def test_every_demo_experiment_has_a_story_with_sourced_comparisons(exp_id):
     if exp_id in FAST:
         params = {k: v for k, v in FAST[exp_id].items() if k in names}
     elif exp_id in ("m01-gabaa", "m05-mg-block", "m05-subunits", "m06-relief", "m09-trapping",
-                    "m09-allosteric", "m10-use-dependence", "m15-transporters"):
+                    "m09-allosteric", "m10-use-dependence", "m15-transporters",
+                    "m01-brain-sedatives"):
         params = {}  # fast on their defaults
     else:
         pytest.skip(f"{exp_id}: no fast parameters known")

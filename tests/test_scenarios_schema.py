@@ -31,7 +31,8 @@ from ketasim.scenarios import schema as S
 PRESETS = ["healthy_volunteer", "healthy_volunteer_ketamine", "postoperative",
            "postoperative_ketamine", "trauma", "neuropathic", "opioid_tolerant",
            "icu_sedation", "m12_low_dose_infusion", "m13_anaesthetic_bolus",
-           "m14_bolus_midazolam"]
+           "m14_bolus_midazolam", "postop_pca", "postop_pca_ketamine",
+           "postop_pca_remifentanil_high"]
 
 
 def base() -> dict:
@@ -152,10 +153,11 @@ def test_sections_build_directly():
     (lambda d: d["regimens"][0]["doses"][0].update(dose="50 mg/kg"),
      "regimens[0].doses[0].dose: got '50.0 mg/kg'; allowed: at most 20 mg/kg of ketamine"),
     (lambda d: d["regimens"][0].update(pca={"demand": "1 mg"}),
-     "regimens[0].pca: got {'demand': '1 mg'}; allowed: nothing (null): not available yet: "
-     "patient-controlled analgesia arrives with issue 13"),
-    (lambda d: d["regimens"][0].update(tci={"target": "1 ug/mL"}),
-     "TCI (target-controlled infusion) arrives with issue 15"),
+     "regimens[0].pca.demand: got '1 mg'; allowed: no field 'demand' in a PCA prescription"),
+    (lambda d: d["regimens"][0].update(pca={"bolus": "1 mg"}),
+     "regimens[0].pca: got 'ketamine'; allowed: pca on a morphine regimen only"),
+    (lambda d: d["regimens"][0].update(tci={"target": "1 ug/mL", "site": "brain"}),
+     "regimens[0].tci.site: got 'brain'; allowed: a site: one of effect, plasma"),
     (lambda d: d.pop("name"), "name: got None; allowed: a value (this field is required)"),
     (lambda d: d.update(version=2), "version: got 2; allowed: 1 (the only schema version)"),
 ])

@@ -230,8 +230,7 @@ def fit_gabaa_gains(m: dict | None = None) -> dict:
     >>> fit_gabaa_gains()["m50"] > 1.0   # doctest: +SKIP
     True
     """
-    from ketasim.core.units import MOLAR_MASS
-    from ketasim.pk import free_fraction
+    from ketasim.pk import free_concentration_umol
     from ketasim.receptors.gabaa import gabaa_decay_multiplier
 
     m = load_map() if m is None else m
@@ -245,7 +244,7 @@ def fit_gabaa_gains(m: dict | None = None) -> dict:
             break
     out = {"m50": m50}
     for drug, ng in CE50_TOTAL_NG_ML.items():
-        c = ng / MOLAR_MASS[drug] * free_fraction(drug)
+        c = float(free_concentration_umol(ng, drug))
         md = gabaa_decay_multiplier(**{f"{drug}_uM": c})
         out[drug] = (m50 - 1.0) / (md - 1.0)
     return out

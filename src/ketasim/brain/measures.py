@@ -575,7 +575,13 @@ def lz_complexity_multichannel(x, binarise: str = "median", normalise: str = "sh
 # --------------------------------------------------------------------------------------
 
 def source_entropy(p1) -> np.ndarray:
-    """Binary Shannon entropy (bits) of a fraction of ones ``p1`` (0 at 0 and 1)."""
+    """Binary Shannon entropy (bits) of a fraction of ones ``p1`` (0 at 0 and 1).
+
+    Examples
+    --------
+    >>> source_entropy([0.0, 0.5, 1.0]).tolist()
+    [0.0, 1.0, 0.0]
+    """
     p = np.clip(np.asarray(p1, dtype=float), 0.0, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         h = -(p * np.log2(p) + (1 - p) * np.log2(1 - p))

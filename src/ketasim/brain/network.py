@@ -22,7 +22,8 @@ sensory E -> TC/RE, TC <-> RE.
 Drug -> receptor -> synapse (all from `ketasim.receptors`):
 
 * NMDA: each cell type's receptor mixture (`ketasim.receptors.subunits`: pyramidal and
-  thalamic GluN2A/2B, fast-spiking ``cortex_fs_interneuron`` with GluN2D). Per subunit
+  thalamic relay GluN2A/2B, reticular with GluN2C, fast-spiking ``cortex_fs_interneuron``
+  with GluN2D). Per subunit
   component the synaptic conductance decays with the subunit's deactivation time constant and
   is multiplied by the receptor model's equilibrium unblocked fraction u(V) at the
   condition's Mg2+ and ketamine (`nmda_steady_state_block`: Mg2+ and ketamine compete in
@@ -147,6 +148,16 @@ class Pulse:
         return [self.start_ms + i * self.every_ms for i in range(self.count)]
 
 
+def _on_steps(ev: Stimulus | Pulse | None, n_steps: int, dt: float) -> np.ndarray:
+    """Boolean mask of the steps (``dt`` ms) inside the on-windows of ``ev`` (none if None)."""
+    on = np.zeros(n_steps, np.bool_)
+    if ev is not None:
+        for t0 in ev.onsets_ms():
+            a, b = int(round(t0 / dt)), int(round((t0 + ev.duration_ms) / dt))
+            on[max(a, 0):min(b, n_steps)] = True
+    return on
+
+
 # --------------------------------------------------------------------------- structure
 @lru_cache(maxsize=8)
 def _structure(p: BrainParams):
@@ -210,7 +221,7 @@ def _structure(p: BrainParams):
                     np.array([a[2] for a in arr]), np.array([a[3] for a in arr]),
                     np.array([a[4] for a in arr])))
     # NMDA component shares and time constants per cell type
-    mixes = (p.pyr_nmda, p.fs_nmda, p.thal_nmda, p.thal_nmda)
+    mixes = (p.pyr_nmda, p.fs_nmda, p.thal_nmda, p.re_nmda)
     comps = []
     for name in mixes:
         mix = as_mixture(name, field="BrainParams NMDA composition")
@@ -378,7 +389,7 @@ def simulate(ketamine_uM=0.0, propofol_uM=0.0, thiopental_uM=0.0, midazolam_uM=0
     tau_g = np.zeros(nc)
     g_ton = np.zeros(nc)
     hf = np.zeros(nc)
-    mix_names = (p.pyr_nmda, p.fs_nmda, p.thal_nmda, p.thal_nmda)
+    mix_names = (p.pyr_nmda, p.fs_nmda, p.thal_nmda, p.re_nmda)
     tau_gaba0 = 1.0 / G.GABAAParams().beta
     for c in range(nc):
         ket, prop, thio, mid = (float(x) for x in conds[c])
@@ -392,19 +403,13 @@ def simulate(ketamine_uM=0.0, propofol_uM=0.0, thiopental_uM=0.0, midazolam_uM=0
         g_ton[c] = gt
         hf[c] = hcn_factor(p, ket)
     # protocol arrays
-    stim_on = np.zeros(n_steps, np.bool_)
+    stim_on = _on_steps(stimulus, n_steps, dt)
     stim_lam, stim_w = 0.0, 0.0
     if stimulus is not None:
-        for t0 in stimulus.onsets_ms():
-            a, b = int(round(t0 / dt)), int(round((t0 + stimulus.duration_ms) / dt))
-            stim_on[max(a, 0):min(b, n_steps)] = True
         stim_lam, stim_w = stimulus.rate_Hz * dt / 1000.0, stimulus.weight_nS
-    pulse_on = np.zeros(n_steps, np.bool_)
+    pulse_on = _on_steps(pulse, n_steps, dt)
     pulse_pA, pulse_pop = 0.0, 2
     if pulse is not None:
-        for t0 in pulse.onsets_ms():
-            a, b = int(round(t0 / dt)), int(round((t0 + pulse.duration_ms) / dt))
-            pulse_on[max(a, 0):min(b, n_steps)] = True
         pulse_pA, pulse_pop = pulse.amplitude_pA, 2 * REGIONS.index(pulse.region)
     bg_lam = st["bg_rate"] * dt / 1000.0
     bg_w = np.full(n, p.bg_w)
@@ -425,6 +430,7 @@ def simulate(ketamine_uM=0.0, propofol_uM=0.0, thiopental_uM=0.0, midazolam_uM=0
                 grates)
     sizes = np.array(st["sizes"], float)
     rate_hz = rates / sizes[None, :, None] / (rec_every * dt / 1000.0)
+    vtr = vtr / sizes[None, :, None]   # the kernel sums V over a population's cells
     eeg[:, 3, :] = vtr[:, 6, :]  # thalamus: relay-cell mean V
     time = (np.arange(n_rec) + 0.5) * rec_every * dt
     ds = xr.Dataset(

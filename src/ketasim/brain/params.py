@@ -18,9 +18,24 @@ irregular state with weak gamma (pyramidal 2-10 Hz, fast-spiking 10-40 Hz), as c
 the awake state.
 
 NMDA:AMPA charge ratios (unblocked NMDA charge per spike over AMPA charge): local and
-thalamocortical 1.0 [estimate]; long-range feedforward 0.5 and long-range feedback 3.0
-[estimate], after Self et al. 2012 [self_2012]: feedforward activity in macaque V1 is
-carried by AMPA receptors, recurrent/feedback activity depends on NMDA receptors.
+thalamocortical 1.0 [estimate]; long-range feedforward 0.5 [estimate]. Long-range feedback
+37 with an AMPA weight ``w_fb`` 0.465 nS, after Self et al. 2012 [self_2012]: in macaque V1
+the AMPA antagonist CNQX strongly reduced feedforward-driven activity but had NO effect on
+figure-ground modulation (the feedback signal), which NMDA blockers reduced. The ratio is
+set at the drug-free operating point, not on unblocked charge: at -60 mV and 1 mM Mg2+ the
+pyramidal GluN2A/2B mixture is 8 % unblocked (u = 0.080, receptor layer), so the earlier
+ratio 3.0 left feedback 81 % AMPA-carried in effect (1.5 + 3.0 x 1.5 x 0.08 -> NMDA 19 %),
+the opposite of the data. Now NMDA carries 3/4 of the feedback charge at -60 mV
+(37 x 0.080 = 3.0 times the AMPA charge) [estimate: "no CNQX effect" read as >= 3/4], and
+the total effective feedback charge at -60 mV is kept (0.465 x (1 + 3.0) = 1.86 =
+1.5 x (1 + 0.24)), so the drug-free network is unchanged to first order.
+
+Thalamic NMDA receptors: relay (TC) cells GluN2A/2B [estimate]; reticular (RE) cells
+carry GluN2C: the weakly voltage-dependent synaptic NMDA current of rodent nRT neurons is
+absent in the GluN2C knockout (Zhang et al. 2012 [zhang_2012_nr2c]), and NMDA antagonists
+hyperpolarise nRT cells and trigger delta-frequency bursting (Zhang, Llinas & Lisman 2009
+[zhang_2009_nrt]); share 2A 0.25, 2B 0.25, 2C 0.5 [estimate] (GluN2D, also reported in
+nRT, has the same weak Mg2+ block as 2C in the receptor layer).
 
 GABA-A network gains [fitted]: the receptor layer gives propofol's and thiopental's
 prolongation of the IPSC at their free concentration (``m - 1``); in the network the
@@ -34,7 +49,10 @@ network's responsiveness falls to 0.5 at an IPSC multiplier m50 = 2.9 (drug-free
 short-protocol runs at m = 2: 1.0 and m = 3: 0.44, linear interpolation;
 `ketasim.brain.maps.fit_gabaa_gains` recomputes it from the map), so
 ``gain = (m50 - 1) / (m_d(c50) - 1)``: propofol 1.9 / 0.0871 = 21.8, thiopental
-1.9 / 0.2435 = 7.8, midazolam 1.9 / 0.2154 = 8.8. The gains stand for what the one-receptor
+1.9 / 0.2435 = 7.8, midazolam 1.9 / 0.2154 = 8.8. Rechecked after the feedback/reticular
+NMDA change (short protocol, map seed, drug-free ketamine): responsiveness 1.0 at m = 2.4,
+0.24 at m = 3.2 -> m50 = 2.93, gains 22.1 / 7.9 / 9.0, within 1.6 % of the values kept
+(below the map's run-to-run noise). The gains stand for what the one-receptor
 model leaves out (synaptic and extrasynaptic receptor subtypes, higher brain free
 concentrations, thalamic actions); ketamine is never part of this fit.
 """
@@ -83,7 +101,8 @@ class BrainParams:
     # NMDA receptor compositions (receptor layer weights: shares of maximal conductance)
     pyr_nmda: str = "2A=0.5,2B=0.5"          # pyramidal: GluN2A/2B [estimate]
     fs_nmda: str = "cortex_fs_interneuron"    # 2A 0.5, 2B 0.25, 2D 0.25 (receptor layer)
-    thal_nmda: str = "2A=0.5,2B=0.5"          # thalamic cells [estimate]
+    thal_nmda: str = "2A=0.5,2B=0.5"          # thalamic relay (TC) cells [estimate]
+    re_nmda: str = "2A=0.25,2B=0.25,2C=0.5"   # reticular cells: GluN2C [zhang_2012_nr2c]
     nmda_q10_factor: float = 2.64             # 22 -> 37 C, Q10 2 [estimate]
     tau_ampa_ms: float = 5.0                  # [destexhe_2009]
     # in-degrees and weights (nS per presynaptic spike) [estimate]
@@ -97,7 +116,7 @@ class BrainParams:
     w_ii: float = 10.0
     k_long: int = 20           # long-range in-degree per target cell
     w_ff: float = 3.0          # feedforward (sensory->parietal->frontal)
-    w_fb: float = 1.5          # feedback (frontal->parietal, parietal->sensory)
+    w_fb: float = 0.465        # feedback AMPA weight (frontal->parietal, parietal->sensory)
     k_tc: int = 10             # thalamocortical in-degree (onto sensory cortex)
     w_tc: float = 6.0
     k_ct: int = 10             # corticothalamic (sensory E -> TC, RE)
@@ -110,7 +129,7 @@ class BrainParams:
     w_rr: float = 5.0
     nmda_ratio_local: float = 1.0
     nmda_ratio_ff: float = 0.5     # [self_2012] (qualitative) / [estimate]
-    nmda_ratio_fb: float = 3.0     # [self_2012] (qualitative) / [estimate]
+    nmda_ratio_fb: float = 37.0    # NMDA 3/4 of feedback charge at -60 mV [self_2012]
     nmda_ratio_thal: float = 1.0
     delay_local_ms: float = 1.0
     delay_long_ms: float = 6.0     # [estimate] cortico-cortical conduction + synaptic delay
@@ -133,6 +152,7 @@ class BrainParams:
     g_tonic_max_nS: float = 20.0
     connectivity_seed: int = 1234
     citations: tuple = (S.BRETTE_GERSTNER_2005, S.DESTEXHE_2009, S.SELF_2012,
+                        S.ZHANG_2012_NR2C, S.ZHANG_2009_NRT,
                         S.CHEN_SHU_BAYLISS_2009, S.BOJAK_2013, S.MILNE_2003, S.HUNG_1992,
                         S.BARR_2001, S.OWN_ESTIMATE)
 

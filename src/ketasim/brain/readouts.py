@@ -215,6 +215,8 @@ def cortical_readouts(ketamine_uM=0.0, propofol_uM=0.0, thiopental_uM=0.0, midaz
     arrs = [np.atleast_1d(np.asarray(v, float)).ravel() for v in
             (ketamine_uM, propofol_uM, thiopental_uM, midazolam_uM)]
     n = max(len(a) for a in arrs)
+    if gabaa_multiplier is not None:   # a GABA-A axis alone also sets the batch size
+        n = max(n, np.atleast_1d(np.asarray(gabaa_multiplier, float)).size)
     arrs = [np.concatenate([[0.0], np.broadcast_to(a, (n,)) if len(a) in (1, n) else a])
             for a in arrs]
     gm = None

@@ -31,6 +31,13 @@ effect site), metabolite (null or {name, plasma_ng_mL [T], plasma_uM [T]}), cita
 """
 
 
+# The patient flags, shared by the one-patient commands (pk, tci, export); see `_patient`.
+WEIGHT_OPT = typer.Option("70", "--weight-kg", "--weight", help="kg (or a quantity)")
+AGE_OPT = typer.Option("40", "--age-yr", "--age", help="years (or a quantity)")
+HEIGHT_OPT = typer.Option("170", "--height-cm", "--height", help="cm (or a quantity)")
+SEX_OPT = typer.Option("male", "--sex", help="male or female")
+
+
 @app.command("pk", help=PK_HELP)
 @friendly
 def pk_cmd(
@@ -44,11 +51,8 @@ def pk_cmd(
                                        help="an infusion, e.g. '0.15 mg/kg/h for 2 h' "
                                        "(repeatable)"),
     route: str = typer.Option("iv", "--route", help="default route of boluses without one"),
-    weight: str = typer.Option("70", "--weight-kg", "--weight", help="kg (or a quantity)"),
-    age: str = typer.Option("40", "--age-yr", "--age", help="years (or a quantity)"),
-    height: str = typer.Option("170", "--height-cm", "--height",
-                               help="cm (or a quantity)"),
-    sex: str = typer.Option("male", "--sex", help="male or female"),
+    weight: str = WEIGHT_OPT, age: str = AGE_OPT, height: str = HEIGHT_OPT,
+    sex: str = SEX_OPT,
     at: str = typer.Option("1,5,10,30,60 min", "--at", help="output times, e.g. '1,5,10 "
                            "min' or '0:24:1 h'"),
     ke0: str = typer.Option(None, "--ke0", help="override ke0 (1/min, or e.g. '0.3 1/min')"),

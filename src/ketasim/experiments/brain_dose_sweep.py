@@ -27,26 +27,14 @@ from ketasim.brain import measures as M
 from ketasim.brain import simulate
 from ketasim.brain import sources as S
 from ketasim.brain.maps import STATE_VARS, cortical_state
-from ketasim.core.units import MOLAR_MASS
 from ketasim.core.validation import SEED, Each, Interval, validate_params
 from ketasim.experiments.registry import register
-from ketasim.pk import free_fraction
+from ketasim.pk import free_concentration_umol
 
 KET_NG_ML = (50.0, 150.0, 300.0, 600.0, 1000.0, 2000.0, 4000.0)
 PROP_NG_ML = (500.0, 1000.0, 2000.0, 2800.0, 4000.0)
 THIO_NG_ML = (3000.0, 7000.0, 12000.0, 15600.0, 22000.0)
 _CONC = Each(Interval(0, 1e6))
-
-
-def free_uM(drug: str, ng_mL) -> np.ndarray:
-    """Total effect-site ng/mL -> free uM (molar mass, pk free fraction).
-
-    Examples
-    --------
-    >>> round(float(free_uM("propofol", 2800.0)), 3)
-    0.236
-    """
-    return np.asarray(ng_mL, float) / MOLAR_MASS[drug] * free_fraction(drug)
 
 
 @validate_params({"ketamine_ng_mL": _CONC, "propofol_ng_mL": _CONC, "thiopental_ng_mL": _CONC,
@@ -59,7 +47,7 @@ def run(ketamine_ng_mL=KET_NG_ML, propofol_ng_mL=PROP_NG_ML, thiopental_ng_mL=TH
     for drug, grid in (("ketamine", ketamine_ng_mL), ("propofol", propofol_ng_mL),
                        ("thiopental", thiopental_ng_mL)):
         c = np.asarray(grid, float)
-        u = free_uM(drug, c)
+        u = np.asarray(free_concentration_umol(c, drug), float)
         st = cortical_state(**{f"{drug}_uM": u})
         cites.append(st)
         dim = f"{drug}_ng_mL"
@@ -69,9 +57,10 @@ def run(ketamine_ng_mL=KET_NG_ML, propofol_ng_mL=PROP_NG_ML, thiopental_ng_mL=TH
             out[f"{drug}_{v}"] = (dim, st[v].values)
     labels = ["drug-free", "ketamine 0.5 ug/mL", "ketamine 2 ug/mL", "propofol 2.8 ug/mL",
               "thiopental 15.6 ug/mL"]
-    k = [0.0, free_uM("ketamine", 500.0), free_uM("ketamine", 2000.0), 0.0, 0.0]
-    p = [0.0, 0.0, 0.0, free_uM("propofol", 2800.0), 0.0]
-    t = [0.0, 0.0, 0.0, 0.0, free_uM("thiopental", 15600.0)]
+    fu = free_concentration_umol
+    k = [0.0, fu(500.0, "ketamine"), fu(2000.0, "ketamine"), 0.0, 0.0]
+    p = [0.0, 0.0, 0.0, fu(2800.0, "propofol"), 0.0]
+    t = [0.0, 0.0, 0.0, 0.0, fu(15600.0, "thiopental")]
     ds = simulate(k, p, t, duration_ms=detail_ms, seed=seed)
     cites.append(ds)
     keep = ds.time.values >= 500.0
@@ -171,6 +160,20 @@ def story(s: dict) -> dict:
     nums += [("ketamine: largest gamma power vs drug-free", gmax, "x")]
     comps = [("gamma rises with ketamine (disinhibition)", f"max x{gmax:.2f}",
               "increase", "homayoun_moghaddam_2007; de la Salle 2016", gmax > 1.0)]
+    lo, hi = ket[0], ket[-1]
+
+    def share(r):
+        tot = r["feedback"] + r["feedforward"]
+        return r["feedback"] / tot if tot > 0 else float("nan")
+
+    comps.append((f"feedback share of directed transfer, TE F->P / (F->P + P->F), "
+                  f"{lo['effect_ng_mL']:g} -> {hi['effect_ng_mL']:g} ng/mL",
+                  f"{share(lo):.2f} -> {share(hi):.2f}",
+                  "falls (feedback inhibited, feedforward preserved)", "lee_2013",
+                  share(hi) < share(lo)))
+    a_hi = hi["alpha_rel"]
+    comps.append((f"alpha power at {hi['effect_ng_mL']:g} ng/mL vs drug-free", f"x{a_hi:.2f}",
+                  "falls (< 1)", "lee_2013", a_hi < 1.0))
     if 2800 in prop:
         r = prop[2800]["responsiveness"]
         comps.append(("propofol Ce50 LOC 2.8 ug/mL: responsiveness", f"{r:.2f}",
@@ -185,7 +188,14 @@ def story(s: dict) -> dict:
             "numbers": nums, "comparisons": comps,
             "deviations": ["Ketamine's cortical side is not calibrated on clinical "
                            "concentration-effect data; see the brain-layer report for where "
-                           "the network departs from the clinical picture."]}
+                           "the network departs from the clinical picture.",
+                           "The network has no thalamocortical alpha rhythm of the awake "
+                           "state: ketamine desynchronises nothing there, and its loss of "
+                           "NMDA drive instead synchronises cortical population activity "
+                           "(beta/low-gamma), which raises power in every band, alpha "
+                           "included, and the wPLI integration carried by the AMPA "
+                           "feedforward path. Responsiveness (an AMPA feedforward relay) "
+                           "is not lost at anaesthetic ketamine levels."]}
 
 
 register("brain-dose-sweep", claim="BRAIN", title="Cortical network vs effect-site "

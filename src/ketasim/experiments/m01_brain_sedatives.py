@@ -26,11 +26,10 @@ import xarray as xr
 
 from ketasim.brain import sources as BS
 from ketasim.brain.maps import cortical_state
-from ketasim.core.units import MOLAR_MASS
 from ketasim.core.validation import validate_params
 from ketasim.experiments._spinal_common import SEED, windup_metrics
 from ketasim.experiments.registry import register
-from ketasim.pk import free_fraction
+from ketasim.pk import free_concentration_umol
 from ketasim.spinal import Condition, simulate, train
 
 _CONDS = (("control", None, 0.0), ("propofol 2.8 ug/mL", "propofol", 2800.0),
@@ -45,7 +44,7 @@ def run(seed: int = 0) -> xr.Dataset:
     """Cortical responsiveness (map) and spinal wind-up at the hypnotics' Ce50 and 1.5 x."""
     labels, ng, free, kw = [], [], [], []
     for lab, drug, c in _CONDS:
-        u = 0.0 if drug is None else c / MOLAR_MASS[drug] * free_fraction(drug)
+        u = 0.0 if drug is None else float(free_concentration_umol(c, drug))
         labels.append(lab)
         ng.append(c)
         free.append(u)

@@ -12,9 +12,19 @@ with the drug-free run.
 Summary keys: ``peak_effect_ng_mL``, ``peak_free_uM``, ``t_peak_min``,
 ``integration_awake``, ``integration_at_peak``, ``integration_min``,
 ``dissociation_max``, ``responsiveness_at_peak``, ``t_recovery_min`` (first time after the
-peak when integration is back within 10 % of drug-free, None if never in the window),
+peak when integration, having left the band within 10 % of drug-free, is back in it; None
+if it never left the band or never came back within the horizon),
 ``gamma_envelope_cv`` / ``gamma_envelope_cv_awake``, ``delta_rel_at_peak``,
-``gamma_rel_at_peak``.
+``gamma_rel_at_peak``, ``feedback_share_awake`` / ``feedback_share_at_peak`` (directed
+transfer frontal -> parietal over the sum of both directions, the map's TE readouts).
+
+What the network does (see the brain-layer report): the NMDA-carried feedback
+(frontal -> parietal; Self 2012) is blocked, so the feedback share of directed transfer
+falls with the effect-site concentration, as Lee et al. 2013 [lee_2013] found after a
+2 mg/kg bolus; but the wPLI "integration" does NOT collapse: GluN2D block on fast-spiking
+cells disinhibits and synchronises cortical population activity (beta/low gamma), which
+the AMPA feedforward path carries between regions, so the mean wPLI rises. The seed
+claim's collapse of integration is therefore not reproduced.
 """
 
 from __future__ import annotations
@@ -26,10 +36,9 @@ from scipy import signal
 from ketasim.brain import simulate
 from ketasim.brain import sources as S
 from ketasim.brain.maps import STATE_VARS, cortical_state
-from ketasim.core.units import MOLAR_MASS
 from ketasim.core.validation import SEED, Interval, validate_params
 from ketasim.experiments.registry import register
-from ketasim.pk import free_fraction
+from ketasim.pk import free_concentration_umol
 from ketasim.pk import simulate as pk_simulate
 
 
@@ -50,7 +59,7 @@ def run(dose_mg_kg: float = 2.0, horizon_min: float = 90.0, step_min: float = 1.
                      times=f"0:{horizon_min}:{step_min} min")
     ce = pk.ketamine_effect_ng_mL.values[0]
     t = pk.time.values
-    free = ce / MOLAR_MASS["ketamine"] * free_fraction("ketamine")
+    free = np.asarray(free_concentration_umol(ce, "ketamine"), float)
     st = cortical_state(ketamine_uM=free)
     out = xr.Dataset({"ketamine_effect_ng_mL": ("time", ce, {"units": "ng/mL"}),
                       "ketamine_free_uM": ("time", free, {"units": "umol/L"})},
@@ -67,7 +76,7 @@ def run(dose_mg_kg: float = 2.0, horizon_min: float = 90.0, step_min: float = 1.
     out["gamma_envelope_cv"] = ("detail", _gamma_cv(fr))
     out.attrs["citations"] = ";".join(dict.fromkeys(
         [c for r in (pk, st, ds) for c in r.attrs.get("citations", "").split(";") if c]
-        + [S.ADAM_2024]))
+        + [S.ADAM_2024, S.LEE_2013]))
     return out
 
 
@@ -76,9 +85,11 @@ def summary(ds: xr.Dataset) -> dict:
     integ = ds.integration.values
     ipk = int(np.argmax(ds.ketamine_effect_ng_mL.values))
     awake = float(cortical_state(ketamine_uM=0.0).integration)
-    rec = None
+    rec, left = None, False
     for i in range(ipk, t.size):
-        if abs(integ[i] - awake) <= 0.1 * awake:
+        inside = abs(integ[i] - awake) <= 0.1 * awake
+        left = left or not inside
+        if left and inside:
             rec = float(t[i])
             break
     return {"peak_effect_ng_mL": float(ds.ketamine_effect_ng_mL.values[ipk]),
@@ -91,7 +102,14 @@ def summary(ds: xr.Dataset) -> dict:
             "gamma_envelope_cv": float(ds.gamma_envelope_cv.values[1]),
             "gamma_envelope_cv_awake": float(ds.gamma_envelope_cv.values[0]),
             "delta_rel_at_peak": float(ds.delta_rel.values[ipk]),
-            "gamma_rel_at_peak": float(ds.gamma_rel.values[ipk])}
+            "gamma_rel_at_peak": float(ds.gamma_rel.values[ipk]),
+            "feedback_share_awake": _share(cortical_state(ketamine_uM=0.0)),
+            "feedback_share_at_peak": _share(ds.isel(time=ipk))}
+
+
+def _share(r) -> float:
+    fb, ff = float(r["feedback"]), float(r["feedforward"])
+    return fb / (fb + ff) if fb + ff > 0 else float("nan")
 
 
 def figure(ds: xr.Dataset):
@@ -141,10 +159,20 @@ def story(s: dict) -> dict:
                             ("gamma bursts at the deepest level (envelope CV rises)",
                              f"{s['gamma_envelope_cv']:.2f} vs {s['gamma_envelope_cv_awake']:.2f}",
                              "higher than drug-free", "adam_2024",
-                             s["gamma_envelope_cv"] > s["gamma_envelope_cv_awake"])],
+                             s["gamma_envelope_cv"] > s["gamma_envelope_cv_awake"]),
+                            ("feedback share of directed transfer (F->P over both) falls",
+                             f"{s['feedback_share_awake']:.2f} -> "
+                             f"{s['feedback_share_at_peak']:.2f}",
+                             "lower at the peak (feedback inhibited, feedforward kept)",
+                             "lee_2013",
+                             s["feedback_share_at_peak"] < s["feedback_share_awake"])],
             "deviations": ["Integration here is the network's wPLI; the map is built from "
                            "8-10 s runs per grid point, so its readouts carry noise of a few "
-                           "per cent."]}
+                           "per cent.",
+                           "The wPLI integration rises rather than collapses: NMDA block on "
+                           "fast-spiking cells synchronises cortical population activity, "
+                           "carried between regions by the AMPA feedforward path; only the "
+                           "NMDA-carried feedback direction is lost."]}
 
 
 register("m13-bolus-integration", claim="M13", title="Cortical integration after a 2 mg/kg "

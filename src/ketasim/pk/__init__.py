@@ -10,6 +10,7 @@ get_model, list_models, drugs, ModelSpec, Metabolite, DEFAULT_MODEL (published m
 get_route, ROUTES (administration routes)
 free_fraction, free_concentration_umol (free drug in umol/L for the receptor layers)
 time_to_peak_effect, ke0_for_tpeak
+tci, Pump, parse_targets (target-controlled infusion: plasma and effect-site targeting)
 
 The exact solver (`ketasim.pk.solver.solve_linear`) and the system builder
 (`ketasim.pk.simulate.build_system`) stay in their modules; the compiled kernel is private.
@@ -39,6 +40,7 @@ from ketasim.pk.models.base import Covariates, Metabolite, ModelSpec
 from ketasim.pk.population import apply_iiv, virtual_patients
 from ketasim.pk.routes import ROUTES, get_route
 from ketasim.pk.simulate import simulate
+from ketasim.pk.tci import Pump, parse_targets, tci
 
 __all__ = [
     "simulate",
@@ -48,4 +50,5 @@ __all__ = [
     "get_route", "ROUTES",
     "free_fraction", "free_concentration_umol",
     "time_to_peak_effect", "ke0_for_tpeak",
+    "tci", "Pump", "parse_targets",
 ]

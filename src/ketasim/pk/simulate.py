@@ -27,7 +27,7 @@ from ketasim.core.validation import (
 )
 from ketasim.pk.binding import molar_mass
 from ketasim.pk.dosing import CLI, MAX_POINTS, PYTHON, Dialect, Schedule, parse_times
-from ketasim.pk.models import get_model, normalise_drug
+from ketasim.pk.models import resolve_model
 from ketasim.pk.models.base import Covariates, Metabolite, ModelSpec
 from ketasim.pk.population import _streams, apply_iiv
 from ketasim.pk.routes import ROUTE_ALIASES, ROUTES, Route, get_route
@@ -292,10 +292,7 @@ def simulate(drug: str, model: str | ModelSpec | None = None,
     True
     """
     dialect = _dialect
-    d = normalise_drug(drug)
-    spec: ModelSpec = model if isinstance(model, ModelSpec) else get_model(d, model)
-    if spec.drug != d:
-        raise InputError("model", spec.key, f"a model of {d}")
+    d, spec = resolve_model(drug, model)
     cov = _as_covariates(patients if patients is not None else {})
     if schedule is None:
         raise InputError("schedule", None, "a Schedule or {'bolus': [...], 'infusion': [...]}")

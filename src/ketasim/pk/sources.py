@@ -51,6 +51,12 @@ OLSEN = key("olsen1975")
 MEULDERMANS = key("meuldermans1982")
 EGAN = key("egan1993")
 
+# --- target-controlled infusion (ketasim.pk.tci) --------------------------------------
+JACOBS = key("jacobs1990")
+BAILEY_SHAFER = key("bailey_shafer1991")
+SHAFER_GREGG = key("shafer_gregg1992")
+PYTCI = key("pytci")
+
 # --- virtual populations --------------------------------------------------------------
 FRYAR = key("fryar2021")
 

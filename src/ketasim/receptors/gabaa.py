@@ -178,6 +178,10 @@ def gabaa_set_midazolam(q, mdz, prop, thio, pento, ket):
     gabaa_set_drugs(q, prop, thio, pento, ket)
 
 
+#: built once: validating a spec costs more than packing it (the brain map packs ~1e5)
+_DEFAULT_PARAMS = GABAAParams()
+
+
 def _check(name, val):
     return as_float(val, name, "uM", NONNEG)
 
@@ -198,7 +202,7 @@ def gabaa_params_array(propofol_uM=0.0, thiopental_uM=0.0, pentobarbital_uM=0.0,
     """
     if params is not None and not isinstance(params, GABAAParams):
         raise InputError("params", params, "a GABAAParams or None")
-    p = params or GABAAParams()
+    p = params or _DEFAULT_PARAMS
     q = np.zeros(GABAA_N_PARAMS)
     q[0], q[1], q[2], q[5] = p.alpha, p.beta, p.e_rev, p.gmax_direct_ratio
     rows = [(p.prop_mmax, p.prop_ec50, p.prop_ec50_direct, 1.0),

@@ -352,7 +352,10 @@ def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
     ``blockdiag(T^-1, 0) + u v^T / delta`` (T: B without C2; 2x2 and scalar blocks). The
     free arm then solves its 5x5 Schur complement (dense, no pivoting: an M-matrix), and
     each blocker arm is back-substituted as ``B^-1 (x_b - g x_free)``, a sum of non-negative
-    terms. Only non-zero rates are formed; the 20x20 matrix never is.
+    terms. Only non-zero rates are formed; the 20x20 matrix never is. The work is split in
+    `nmda_factor_ws` (everything that depends on the inputs but not on ``x``) and
+    `nmda_solve_ws` (the right-hand side), so that several state vectors under the same
+    inputs share one factorisation (same operations, same bits).
 
     Parameters
     ----------
@@ -369,11 +372,32 @@ def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
     >>> bool(abs(x.sum() - 1.0) < 1e-12)
     True
     """
-    n = NMDA_N_STATES
+    nmda_factor_ws(dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws)
+    nmda_solve_ws(x, ws)
+
+
+@njit(cache=True)
+def nmda_factor_ws(dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
+    """The x-independent half of `nmda_step_ws`: factor ``I - dt Q`` into ``ws``.
+
+    Rows 0-4 of ``ws`` receive the eliminated 5x5 Schur complement of the free arm (upper
+    triangle; the elimination multipliers below the diagonal), rows 5-7 each blocker arm's
+    closed-form inverse and couplings, row 10 the blocked-arm gating terms. Column 5 of rows
+    0-4 is left for `nmda_solve_ws`'s right-hand side.
+
+    Examples
+    --------
+    >>> p = nmda_params_array(); ws = nmda_workspace()
+    >>> x = nmda_equilibrium(-65.0, 0.0, 1.0, 0.0, 0.0, p); y = x.copy()
+    >>> nmda_factor_ws(0.1, -65.0, 1000.0, 1.0, 0.0, 0.0, p, ws)
+    >>> nmda_solve_ws(x, ws); nmda_step(y, 0.1, -65.0, 1000.0, 1.0, 0.0, 0.0, p)
+    >>> bool((x == y).all())
+    True
+    """
     dt = dt_ms
     v = v_mV
     glu = glu_uM
-    S = ws  # rows 0..4: 5x5 Schur complement of the free arm, column 5 its rhs
+    S = ws  # rows 0..4: 5x5 Schur complement of the free arm
     kb = p[P_KB] * glu
     ku = p[P_KU]
     kd = p[P_KD]
@@ -390,8 +414,10 @@ def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
     b32 = -dt * be_b
     b24 = -dt * kr
     b42 = -dt * kd
+    ws[10, 0] = b01
+    ws[10, 1] = b10
     for i in range(5):
-        for j in range(6):
+        for j in range(5):
             S[i, j] = 0.0
     cin_sum = 0.0
     on_sum = 0.0
@@ -400,7 +426,6 @@ def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
         on, off, cin, cout = _rates(b, v, conc, f, p)
         cin_sum += cin
         on_sum += on
-        o = 5 * (b + 1)
         # arm block B: gating tree C0-C1-C2, C2-O, C2-D; eliminate the leaves into C2
         d0 = 1.0 + dt * (2.0 * kb + cout)
         d1 = 1.0 + dt * (ku + kb + cout)
@@ -425,23 +450,6 @@ def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
         gon = -dt * on
         hout = -dt * cout
         hoff = -dt * off
-        # y = B^-1 r_b
-        r0 = x[o]
-        r1 = x[o + 1]
-        r2 = x[o + 2]
-        r3 = x[o + 3]
-        r4 = x[o + 4]
-        y2 = (r2 + v0 * r0 + v1 * r1 + v3 * r3 + v4 * r4) * idl
-        y0 = (d1 * r0 - b01 * r1) * det + u0 * y2
-        y1 = (d0 * r1 - b10 * r0) * det + u1 * y2
-        y3 = r3 * i3 + u3 * y2
-        y4 = r4 * i4 + u4 * y2
-        # Schur rhs: r_f - h * y
-        S[0, 5] -= hout * y0
-        S[1, 5] -= hout * y1
-        S[2, 5] -= hout * y2
-        S[3, 5] -= hoff * y3
-        S[4, 5] -= hout * y4
         # Schur matrix: - diag(h) B^-1 diag(g)
         hu0 = hout * u0
         hu1 = hout * u1
@@ -462,7 +470,7 @@ def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
         for i in range(5):
             for j in range(5):
                 S[i, j] -= hu[i] * gv[j]
-        # keep the arm's factors for the back-substitution
+        # keep the arm's factors for the right-hand side and the back-substitution
         w = ws[5 + b]
         w[0] = d0
         w[1] = d1
@@ -480,6 +488,8 @@ def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
         w[13] = idl
         w[14] = gin
         w[15] = gon
+        w[16] = hout
+        w[17] = hoff
         hg = hout * gin * det
         S[0, 0] -= hg * d1
         S[0, 1] += hg * b01
@@ -501,15 +511,67 @@ def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
     S[2, 2] += 1.0 + dt * (2.0 * ku + p[P_BETA] + kd + cin_sum)
     S[3, 3] += 1.0 + dt * (p[P_ALPHA] + on_sum)
     S[4, 4] += 1.0 + dt * (kr + cin_sum)
-    for i in range(5):
-        S[i, 5] += x[i]
-    # dense 5x5 elimination, no pivoting (M-matrix)
+    # dense 5x5 elimination, no pivoting (M-matrix); multipliers kept below the diagonal
     for k in range(5):
         piv = 1.0 / S[k, k]
         for i in range(k + 1, 5):
             fct = S[i, k] * piv
-            for c in range(k + 1, 6):
+            for c in range(k + 1, 5):
                 S[i, c] -= fct * S[k, c]
+            S[i, k] = fct
+
+
+@njit(cache=True)
+def nmda_solve_ws(x, ws):
+    """The x-dependent half of `nmda_step_ws`: advance ``x`` in place with the
+    factorisation that `nmda_factor_ws` left in ``ws`` (which it does not modify except
+    column 5 of rows 0-4, its right-hand side).
+
+    Examples
+    --------
+    >>> p = nmda_params_array(); ws = nmda_workspace()
+    >>> x = nmda_equilibrium(-65.0, 0.0, 1.0, 0.0, 0.0, p)
+    >>> nmda_factor_ws(0.1, -65.0, 0.0, 1.0, 0.0, 0.0, p, ws); nmda_solve_ws(x, ws)
+    >>> bool(abs(x.sum() - 1.0) < 1e-12)
+    True
+    """
+    n = NMDA_N_STATES
+    S = ws
+    b01 = ws[10, 0]
+    b10 = ws[10, 1]
+    for i in range(5):
+        S[i, 5] = 0.0
+    for b in range(3):
+        o = 5 * (b + 1)
+        w = ws[5 + b]
+        d0 = w[0]
+        d1 = w[1]
+        i3 = w[2]
+        i4 = w[3]
+        det = w[4]
+        hout = w[16]
+        # y = B^-1 r_b
+        r0 = x[o]
+        r1 = x[o + 1]
+        r2 = x[o + 2]
+        r3 = x[o + 3]
+        r4 = x[o + 4]
+        y2 = (r2 + w[9] * r0 + w[10] * r1 + w[11] * r3 + w[12] * r4) * w[13]
+        y0 = (d1 * r0 - b01 * r1) * det + w[5] * y2
+        y1 = (d0 * r1 - b10 * r0) * det + w[6] * y2
+        y3 = r3 * i3 + w[7] * y2
+        y4 = r4 * i4 + w[8] * y2
+        # Schur rhs: r_f - h * y
+        S[0, 5] -= hout * y0
+        S[1, 5] -= hout * y1
+        S[2, 5] -= hout * y2
+        S[3, 5] -= w[17] * y3
+        S[4, 5] -= hout * y4
+    for i in range(5):
+        S[i, 5] += x[i]
+    for k in range(5):
+        for i in range(k + 1, 5):
+            S[i, 5] -= S[i, k] * S[k, 5]
     for k in range(4, -1, -1):
         acc = S[k, 5]
         for c in range(k + 1, 5):

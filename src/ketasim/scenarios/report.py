@@ -10,8 +10,8 @@ Examples
 >>> from ketasim.scenarios import Scenario
 >>> from ketasim.scenarios.runner import simulate
 >>> fig = figure(simulate(Scenario(name="x", horizon="30 min")))
->>> len(fig.axes)   # four panels, two with a second y axis
-6
+>>> len(fig.axes)   # five panels (the fifth: the cortex), two with a second y axis
+7
 """
 
 from __future__ import annotations

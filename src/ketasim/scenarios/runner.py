@@ -32,6 +32,12 @@ The chain and how each step is mapped (read this before trusting a number)
      Levels above the table's top are CLIPPED to it for the slow model (the fraction of the
      horizon clipped is in ``attrs["slow_ketamine_clipped_fraction"]``); norketamine,
      opioids and hypnotics do not change the gain state here.
+   * Opioids (`ketasim.clinical.pca.scenario_opioids`, when a regimen doses morphine,
+     fentanyl or remifentanil): mu activation at the free levels drives tolerance and OIH
+     (`ketasim.spinal.opioid_adaptation`); the ongoing output gets the opioid's pre- and
+     postsynaptic factors and the gain the OIH factor; a morphine ``pca`` runs the patient's
+     demands and the pump minute by minute (boluses added by superposition); spiking tests
+     get the OIH state through `oih_params` (at the slow model's own gain).
    * Opioid-tolerant: the slow model starts from ``initial_gain`` (late-phase classes set
      potentiated to give it; one fractional class relaxes under the bistable rule).
 4. **Stimulus tests** (the spiking model, `ketasim.spinal.simulate`, one call per test, all in
@@ -129,12 +135,13 @@ def _ts(progress: Progress | None, what: str, frac: float) -> None:
         progress(what, frac)
 
 
-def _schedule(regimens):
-    """One `ketasim.pk.Schedule` from the doses of several regimens (times in min)."""
+def _schedule(regimens, extra=((), ())):
+    """One `ketasim.pk.Schedule` from the doses of several regimens (times in min), plus
+    ``extra`` (boluses, infusions) such as a TCI pump's (`ketasim.pk.tci.regimen_doses`)."""
     from ketasim.pk import Bolus, Infusion, Schedule
     from ketasim.scenarios.schema import Bolus as SBolus
 
-    boluses, infusions = [], []
+    boluses, infusions = list(extra[0]), list(extra[1])
     for r in regimens:
         for d in r.doses:
             if isinstance(d, SBolus):
@@ -163,8 +170,11 @@ def _pk(scenario, t_min: np.ndarray):
     free = {f: np.zeros_like(t_min) for f in RECEPTOR_DRUGS}
     runs = []
     for drug, regs in by_drug.items():
-        ds = simulate_pk(drug, regs[0].model, _schedule(regs), patient, t_min)
-        runs.append(ds)
+        from ketasim.pk.tci import regimen_citations, regimen_doses
+
+        pump = regimen_doses(regs, drug, patient, float(t_min[-1]))
+        ds = simulate_pk(drug, regs[0].model, _schedule(regs, pump), patient, t_min)
+        runs += [ds, regimen_citations(regs)]
         for v in ds.data_vars:
             if not v.endswith("_plasma_ng_mL"):
                 continue
@@ -258,12 +268,37 @@ def _initial_state(condition, spec):
     return np.array([w]), rho
 
 
-def _spiking(protocol, condition, seed: int):
+def spinal_nmda(spinal):
+    """The spinal synapses' NMDA model of a scenario's ``spinal`` section: None (the
+    default model) or an `NMDAMixture` (a subunit composition, ketamine's allosteric site at
+    its upper bound with ``allosteric_site: orser``).
+
+    >>> from ketasim.scenarios.schema import Spinal
+    >>> spinal_nmda(Spinal()) is None, spinal_nmda(Spinal(nmda="lamina_I")).labels
+    (True, ('2A', '2B', '2D'))
+    """
+    from dataclasses import replace
+
+    from ketasim.receptors.calibrate import ALLO_GATING_FACTOR_ORSER
+    from ketasim.receptors.subunits import NMDAMixture, as_mixture
+
+    if spinal.nmda == "default" and spinal.allosteric_site == "none":
+        return None
+    base = as_mixture(None if spinal.nmda == "default" else spinal.nmda)
+    if spinal.allosteric_site == "none":
+        return base
+    parts = tuple((lab, replace(p, allo_gating_factor=ALLO_GATING_FACTOR_ORSER), w)
+                  for lab, p, w in base.parts)
+    return NMDAMixture(parts, name=f"{spinal.nmda}+site_orser", note=base.note,
+                       citations=base.citations)
+
+
+def _spiking(protocol, condition, seed: int, nmda=None):
     """The one place that calls the spiking model (`ketasim.spinal.simulate`)."""
     from ketasim.spinal import simulate as simulate_spiking
     from ketasim.spinal.protocols import max_spikes_for
 
-    return simulate_spiking(protocol, [condition], seed=int(seed),
+    return simulate_spiking(protocol, [condition], seed=int(seed), nmda=nmda,
                             max_spikes=max_spikes_for(protocol.duration_ms))
 
 
@@ -300,7 +335,22 @@ def _circuit(scenario, site: str, g: float, spec):
     return params, hook
 
 
-def _run_test(scenario, i, test, levels: dict, g: float, c_now: float, spec, transfer):
+def _oih_at(scenario, opi, t, t_h):
+    """(D, Uf, Us) for a spiking test at ``t``; D relative to an opioid-tolerant start, whose
+    mu efficacy loss `_circuit` already applies (``mu_efficacy_scale``)."""
+    from ketasim.clinical.pca import tolerant_state0
+    from ketasim.spinal.opioid_adaptation import DEFAULT_ADAPTATION
+
+    d, uf, us = (float(np.clip(np.interp(t, t_h, opi[k][0]), 0, 1)) for k in ("D", "Uf", "Us"))
+    dm = DEFAULT_ADAPTATION.desens_max
+    d0 = float(tolerant_state0(scenario.condition)[0])
+    if d0 > 0 and 0 < dm * d0 < 1:
+        d = float(np.clip((1.0 - (1.0 - dm * d) / (1.0 - dm * d0)) / dm, 0.0, 1.0))
+    return d, uf, us
+
+
+def _run_test(scenario, i, test, levels: dict, g: float, c_now: float, spec, transfer,
+              oih=None):
     """One stimulus test on the spiking model -> dict of results."""
     from ketasim.clinical.pain import heat_to_c_rate, nrs_from_output
     from ketasim.spinal import Condition, train
@@ -312,6 +362,10 @@ def _run_test(scenario, i, test, levels: dict, g: float, c_now: float, spec, tra
     )
 
     params, hook = _circuit(scenario, test.site, g, spec)
+    if oih is not None:  # opioid tolerance / OIH (ketasim.spinal.opioid_adaptation)
+        from ketasim.spinal.opioid_adaptation import oih_params
+
+        params = oih_params(params, *oih)
     added_c = c_now if (test.site == "injured" and scenario.condition.kind != "neuropathic") \
         else 0.0
     cond = Condition(params=params, label=f"test {i}",
@@ -329,7 +383,7 @@ def _run_test(scenario, i, test, levels: dict, g: float, c_now: float, spec, tra
         prot = prot.with_rate_drive("c", added_c)
     if hook is not None:
         prot = hook(prot)
-    sp = _spiking(prot, cond, _test_seed(scenario.seed, i))
+    sp = _spiking(prot, cond, _test_seed(scenario.seed, i), spinal_nmda(scenario.spinal))
     out = {"added_c_rate_Hz": added_c, "citations": sp.attrs.get("citations", "")}
     if test.kind == "windup":
         resp = np.asarray(sp.response.values[0], float)
@@ -422,6 +476,15 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
                                                 np.clip(g_start, table.gain[0],
                                                         table.gain[-1])))],
                             slow.out_Hz.values[0]])
+    from ketasim.clinical.pca import SCENARIO_COURSES, scenario_opioids
+
+    opi = scenario_opioids(scenario, conc, free, t_min, c_sched, gain_f, table, transfer)
+    gain_slow = gain_f
+    if opi is not None:  # opioid analgesia, tolerance / OIH and PCA (ketasim.clinical.pca)
+        out_f, gain_f = opi["out_Hz_opioid"][0], opi["gain_oih"][0]
+        if "morphine" in conc:  # with the PCA boluses
+            conc["morphine"] = (opi["morphine_plasma_ng_mL"][0], opi["morphine_effect_ng_mL"][0])
+            free["morphine_uM"] = opi["morphine_free_uM"][0]
 
     # report grid
     every = scenario.readouts.every_h
@@ -462,6 +525,8 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
         from ketasim.scenarios import brain_readouts as B
         brain = B.brain_time_courses(B.brain_levels(conc, free, t_min.size), t_min, t_rep)
         data.update(brain[0])
+    for name, (k, u) in (SCENARIO_COURSES.items() if opi is not None else ()):
+        data[name] = ("time", on_grid(opi[k][0]), {"units": u, "long_name": name})
 
     # stimulus tests
     tests = scenario.tests
@@ -488,9 +553,10 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
                 tv[f"test_{sp}_effect_ng_mL"][i] = np.interp(t, t_h, eff)
         for f in RECEPTOR_DRUGS:
             tv[f"test_{f}"][i] = levels[f]
-        g = float(np.interp(t, t_h, gain_f))
+        g = float(np.interp(t, t_h, gain_slow))
         c_now = float(c_drive_Hz(scenario.condition, np.array([t]))[0])
-        res = _run_test(scenario, i, test, levels, g, c_now, spec, transfer)
+        oih = None if opi is None else _oih_at(scenario, opi, t, t_h)
+        res = _run_test(scenario, i, test, levels, g, c_now, spec, transfer, oih)
         tv["test_nmda_block"][i] = float(nmda_drug_block(levels["ketamine_uM"],
                                                          levels["norketamine_uM"]))
         tv["test_gain"][i] = g if test.site != "normal" else 1.0

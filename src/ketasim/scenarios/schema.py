@@ -67,8 +67,8 @@ from ketasim.core.errors import (
 )
 
 __all__ = [
-    "Scenario", "Patient", "Regimen", "Bolus", "Infusion", "Healthy", "Postoperative",
-    "Trauma", "Neuropathic", "OpioidTolerant", "ICU", "WindupTest", "HeatTest",
+    "Scenario", "Patient", "Regimen", "Bolus", "Infusion", "TCI", "PCA", "Healthy",
+    "Postoperative", "Trauma", "Neuropathic", "OpioidTolerant", "ICU", "WindupTest", "HeatTest",
     "PinprickTest", "TouchTest", "Readouts", "ScenarioError", "Problem", "scenario_hash",
     "MAX_TESTS", "MAX_HORIZON_H", "MAX_POINTS", "MAX_REGIMENS", "MAX_DOSES",
     "CONDITION_KINDS", "TEST_KINDS", "SITES", "ROUTES",
@@ -431,13 +431,103 @@ class Infusion(_Model):
 Dose = Annotated[Bolus | Infusion, Discriminator("kind")]
 
 
-def _not_yet(issue: int, what: str):
-    def validate(v):
-        if v is not None:
-            raise _bad(f"nothing (null): not available yet: {what} arrives with issue {issue}")
-        return v
+def _targets(v):
+    """A TCI target or schedule -> canonical ``"<ng/mL> ng/mL at <min> min, ..."``."""
+    from ketasim.pk.tci import parse_targets
 
-    return validate
+    if isinstance(v, list | tuple) and all(isinstance(x, str) for x in v):
+        v = ", ".join(v)
+    if not isinstance(v, str) or len(v) > 20_000:
+        raise _bad("a target such as '3 ug/mL' or a schedule '3 ug/mL at 0 min, 2 ug/mL at "
+                   "30 min' (times from the pump's start)", "ketasim_unit")
+    try:
+        pairs = parse_targets(v)
+    except KetasimError as exc:
+        raise _bad(exc.allowed if hasattr(exc, "allowed") else str(exc),
+                   "ketasim_unit") from None
+    return ", ".join(f"{c!r} ng/mL at {t!r} min" for t, c in pairs)
+
+
+class TCI(_Model):
+    """A target-controlled infusion pump (`ketasim.pk.tci`): it runs from ``start`` for
+    ``duration`` (null: to the horizon), targeting ``target`` (times from its start) at the
+    ``effect`` site (Shafer & Gregg 1992) or in ``plasma`` (Jacobs 1990) with its own PK
+    ``model`` (null: the regimen's; a different one simulates a pump whose model is not
+    the patient's). The pump knows only its own doses.
+
+    >>> TCI(target="3 ug/mL at 0 min, 2 ug/mL at 30 min").targets()
+    [(0.0, 3000.0), (30.0, 2000.0)]
+    """
+
+    _what: ClassVar[str] = ("a target-controlled infusion (target, site, model, start, "
+                            "duration, update_s, max_rate_mL_h, rate_step_mL_h, "
+                            "syringe_mg_mL)")
+    target: Annotated[str, BeforeValidator(_targets)]
+    site: Annotated[str, BeforeValidator(_choice(("effect", "plasma"), "a site"))] = "effect"
+    model: str | None = None
+    start: Time = "0.0 h"
+    duration: Duration | None = None
+    update_s: Annotated[float, BeforeValidator(_number(
+        "s", 0.1, 3600.0, "a pump update interval", "10 s"))] = 10.0
+    max_rate_mL_h: Annotated[float, BeforeValidator(_number(
+        "mL/h", 0.0, 10000.0, "a maximum pump rate", "1200 mL/h", lo_open=True))] = 1200.0
+    rate_step_mL_h: Annotated[float, BeforeValidator(_number(
+        "mL/h", 0.0, 100.0, "a pump rate step", "0.1 mL/h"))] = 0.0
+    syringe_mg_mL: Annotated[float | None, BeforeValidator(
+        lambda v: v if v is None else _number("mg/mL", 0.0, 1000.0, "a syringe concentration",
+                                              "10 mg/mL", lo_open=True)(v))] = None
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _model_text(cls, v):
+        if v is not None and (not isinstance(v, str) or len(v) > 40):
+            raise _bad("a PK model name (or null for the regimen's)", "ketasim_name")
+        return v.strip().lower() if v is not None else v
+
+    def targets(self) -> list[tuple[float, float]]:
+        from ketasim.pk.tci import parse_targets
+
+        return parse_targets(self.target)
+
+    @property
+    def start_min(self) -> float:
+        return hours(self.start) * 60.0
+
+    @property
+    def duration_min(self) -> float | None:
+        return None if self.duration is None else hours(self.duration) * 60.0
+
+
+class PCA(_Model):
+    """Patient-controlled analgesia on a morphine regimen: the pump (bolus, lockout, limit per
+    limit_window, optional background infusion, start, duration) and the patient's demand
+    (press when pain > a personal threshold; see `ketasim.clinical.pca`).
+
+    >>> PCA(bolus="1 mg", lockout="5 min").lockout
+    '0.08333333333333333 h'
+    """
+
+    _what: ClassVar[str] = ("a PCA prescription (bolus, lockout, limit, limit_window, "
+                            "background, start, duration, threshold_nrs, threshold_cv, "
+                            "press_per_min, side_effect_ng_mL, side_effect_cv)")
+    bolus: Annotated[str, BeforeValidator(_dose)] = "1.0 mg"  # owen1989
+    lockout: Annotated[str, BeforeValidator(_time(1 / 60, 4.0))] = "0.08333333333333333 h"
+    limit: Annotated[str | None, BeforeValidator(
+        lambda v: v if v is None else _dose(v))] = None
+    limit_window: Annotated[str, BeforeValidator(_time(1 / 60, 24.0))] = "1.0 h"
+    background: Annotated[str | None, BeforeValidator(
+        lambda v: v if v is None else _rate(v))] = None
+    start: Time = "0.0 h"
+    duration: Duration | None = None
+    threshold_nrs: Annotated[float, BeforeValidator(_number(
+        "", 0.0, 10.0, "an NRS threshold", "3", allow_str=False))] = 3.0  # [estimate]
+    threshold_cv: Annotated[float, BeforeValidator(_number(
+        "", 0.0, 2.0, "a coefficient of variation", "0.3", allow_str=False))] = 0.3
+    press_per_min: Fraction = 0.2  # [estimate]
+    side_effect_ng_mL: Annotated[float, BeforeValidator(_number(
+        "ng/mL", 0.0, 1000.0, "a morphine effect-site limit", "40 ng/mL", lo_open=True))] = 40.0
+    side_effect_cv: Annotated[float, BeforeValidator(_number(
+        "", 0.0, 2.0, "a coefficient of variation", "0.4", allow_str=False))] = 0.4
 
 
 class Regimen(_Model):
@@ -451,10 +541,11 @@ class Regimen(_Model):
     drug: str
     model: str | None = None
     doses: Annotated[list[Dose], BeforeValidator(_capped_list(
-        "max_doses", MAX_DOSES, "max_doses", "doses", min_len=1))]
-    #: Patient-controlled analgesia (issue 13) and target-controlled infusion (issue 15).
-    pca: Annotated[Any, BeforeValidator(_not_yet(13, "patient-controlled analgesia"))] = None
-    tci: Annotated[Any, BeforeValidator(_not_yet(15, "TCI (target-controlled infusion)"))] = None
+        "max_doses", MAX_DOSES, "max_doses", "doses"))] = []
+    #: Patient-controlled analgesia (`PCA`, morphine only).
+    pca: PCA | None = None
+    #: Target-controlled infusion (`TCI`); with or instead of ``doses``.
+    tci: TCI | None = None
 
     @field_validator("drug", mode="before")
     @classmethod
@@ -479,12 +570,19 @@ class Regimen(_Model):
         from ketasim.pk.models import DEFAULT_MODEL, list_models
         from ketasim.pk.routes import get_route
 
+        if self.pca is not None and self.drug != "morphine":
+            raise _bad("pca on a morphine regimen only", field="pca", value=self.drug)
         names = [m.name for m in list_models(self.drug)]
         if self.model is None:
             self.__dict__["model"] = DEFAULT_MODEL[self.drug]  # normalised: default spelled out
         elif self.model not in names:
             raise _bad(f"a model of {self.drug}: one of {', '.join(names)}", "ketasim_name",
                        field="model", value=self.model)
+        if not self.doses and self.tci is None:
+            raise _bad("a non-empty list of doses (or a tci section)", field="doses",
+                       value=[])
+        if self.tci is not None:
+            self._check_tci(names)
         for i, d in enumerate(self.doses):
             if isinstance(d, Bolus) and d.route != "iv":
                 try:
@@ -494,6 +592,28 @@ class Regimen(_Model):
                                "ketamine and s-ketamine only)", "ketasim_name",
                                field=f"doses[{i}].route", value=d.route) from None
         return self
+
+
+    def _check_tci(self, names):
+        from ketasim.pk.models import get_model
+        from ketasim.pk.tci import MAX_TARGET_NG_ML
+
+        t = self.tci
+        if t.model is not None and t.model not in names:
+            raise _bad(f"a model of {self.drug}: one of {', '.join(names)}", "ketasim_name",
+                       field="tci.model", value=t.model)
+        top = MAX_TARGET_NG_ML.get(self.drug, math.inf)
+        for _, c in t.targets():
+            if c > top:
+                raise _bad(f"targets <= {top:g} ng/mL of {self.drug} (a sanity limit); check "
+                           "the unit (ug/mL vs ng/mL)", field="tci.target", value=t.target)
+        if t.site == "effect":
+            from ketasim.pk.models.base import Covariates
+
+            spec = get_model(self.drug, t.model or self.model)
+            if "ke0" not in spec.typical(Covariates.single()):
+                raise _bad(f"'plasma' (the {spec.key} model has no effect site)",
+                           field="tci.site", value=t.site)
 
 
 class _Fail(Exception):
@@ -697,6 +817,43 @@ class Readouts(_Model):
         return hours(self.every)
 
 
+# ----------------------------------------------------------------------------- spinal
+#: NMDA receptor models a scenario may give the spinal synapses: "default" (the one
+#: GluN1/2A-2B-like model) or a named subunit composition (`ketasim.receptors.subunits`).
+SPINAL_NMDA = ("default", "lamina_I", "deep_wdr", "inhibitory_interneuron")
+#: Ketamine's allosteric site: "none" (pore block only) or "orser" (the site at the upper
+#: bound of its effect, `ketasim.receptors.calibrate.ALLO_GATING_FACTOR_ORSER`).
+ALLOSTERIC_SITES = ("none", "orser")
+
+
+def _canonical(validate, names: tuple[str, ...]):
+    """`_choice` on lower-cased names, returning the name as spelled in ``names``."""
+    by_lower = {x.lower(): x for x in names}
+
+    def wrapped(v):
+        return by_lower[validate(v)]
+
+    return wrapped
+
+
+class Spinal(_Model):
+    """The spinal synapses' NMDA receptors: subunit composition and ketamine's allosteric
+    site (both used by every stimulus test; the defaults are the model's defaults). The
+    ``nmda_block`` readout and the slow sensitization model keep the default receptor (their
+    drive table and calibration were computed with it).
+
+    >>> Spinal(nmda="lamina_I", allosteric_site="orser").allosteric_site
+    'orser'
+    """
+
+    _what: ClassVar[str] = "the spinal section (nmda, allosteric_site)"
+    nmda: Annotated[str, BeforeValidator(_canonical(_choice(
+        tuple(x.lower() for x in SPINAL_NMDA), "an NMDA receptor model"), SPINAL_NMDA))] = \
+        "default"
+    allosteric_site: Annotated[str, BeforeValidator(_choice(
+        ALLOSTERIC_SITES, "an allosteric-site setting"))] = "none"
+
+
 # ----------------------------------------------------------------------------- scenario
 class Scenario(_Model):
     """A patient, drug regimens, a clinical condition, stimulus tests and readouts.
@@ -711,7 +868,7 @@ class Scenario(_Model):
     """
 
     _what: ClassVar[str] = ("a scenario (version, name, description, patient, regimens, "
-                            "condition, tests, readouts, horizon, seed)")
+                            "condition, tests, readouts, spinal, horizon, seed)")
     version: Literal[1] = 1
     name: Annotated[str, BeforeValidator(_text(
         64, "a name of letters, digits, '_', '-' or '.'", r"[A-Za-z0-9_.\-]+"))]
@@ -723,6 +880,7 @@ class Scenario(_Model):
     tests: Annotated[list[StimulusTest], BeforeValidator(_capped_list(
         "max_tests", MAX_TESTS, "max_tests", "stimulus tests"))] = []
     readouts: Readouts = Field(default_factory=Readouts)
+    spinal: Spinal = Field(default_factory=Spinal)
     horizon: Duration = "48.0 h"
     seed: Annotated[int, BeforeValidator(_integer(0, 2**32 - 1, "a seed"))] = 20240517
 
@@ -768,6 +926,8 @@ def _cross_problems(s: Scenario, context: dict):
                           f" ({models[r.drug][0]!r}): one PK model per drug", "input")
         models.setdefault(r.drug, (r.model, i))
         max_bolus, max_rate = LIMITS.get(r.drug, (math.inf, math.inf))
+        if r.tci is not None and r.tci.start_min / 60.0 >= hz:
+            yield Problem(f"{p}.tci.start", r.tci.start, f"a start within the horizon ({hz:g} h)")
         for j, d in enumerate(r.doses):
             q = f"{p}.doses[{j}]"
             if isinstance(d, Bolus):

@@ -10,11 +10,14 @@ from ketasim.receptors.nmda import (
     P_EREV,
     NMDAParams,
     nmda_equilibrium,
+    nmda_factor_ws,
     nmda_fill_rate_matrix,
     nmda_params_array,
+    nmda_solve_ws,
     nmda_step_ws,
     nmda_workspace,
 )
 
 __all__ = ["NMDA_N_POS", "NMDA_N_STATES", "P_CAFRAC", "P_EREV", "NMDAParams", "nmda_equilibrium",
-           "nmda_fill_rate_matrix", "nmda_params_array", "nmda_step_ws", "nmda_workspace"]
+           "nmda_factor_ws", "nmda_fill_rate_matrix", "nmda_params_array", "nmda_solve_ws",
+           "nmda_step_ws", "nmda_workspace"]

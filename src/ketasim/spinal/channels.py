@@ -177,9 +177,11 @@ def gate_table(vtraub, tadj_hh, tadj_cal, dt):
 
 
 @njit(cache=True, inline="always")
-def gates(v, T, exact, vtraub, tadj_hh, tadj_cal, dt, out):
+def gates(v, T, exact, vtraub, tadj_hh, tadj_cal, dt, out, j0=0, j1=N_GATE_COLS):
     """Gate (inf, decay) at v: linear interpolation in a 0.01 mV table (as NEURON's usetable;
-    relative error < 1e-6) or, with ``exact`` (or off the table), the closed-form rates."""
+    relative error < 1e-6) or, with ``exact`` (or off the table), the closed-form rates.
+    Only columns ``j0:j1`` are interpolated (a compartment that needs only some gates; the
+    closed-form branch fills them all)."""
     x = (v - V_MIN) / DV
     # ``not x >= 0``: a NaN voltage takes the closed-form branch, never an index
     if exact or not (x >= 0.0) or x >= T.shape[0] - 1:
@@ -187,7 +189,7 @@ def gates(v, T, exact, vtraub, tadj_hh, tadj_cal, dt, out):
         return
     i = int(x)
     fr = x - i
-    for j in range(N_GATE_COLS):
+    for j in range(j0, j1):
         out[j] = T[i, j] + fr * (T[i + 1, j] - T[i, j])
 
 

@@ -38,6 +38,8 @@ from ketasim.spinal._rx import (
     NMDA_N_STATES,
     P_CAFRAC,
     P_EREV,
+    nmda_factor_ws,
+    nmda_solve_ws,
     nmda_step_ws,
     nmda_workspace,
 )
@@ -119,6 +121,7 @@ from ketasim.spinal.layout import (
     S_W_NMDA,
 )
 from ketasim.spinal.synapses import (
+    active_synapses,
     conductances,
     decay,
     deliver,
@@ -215,6 +218,7 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
     sa = np.zeros((N_CH, N_SYN))
     sb = np.zeros((N_CH, N_SYN))
     taur, taud = time_constants(p)
+    act_n, act_s = active_synapses(w)  # the synapse types each pathway decays
     fa = np.zeros(N_SYN)
     fb = np.zeros(N_SYN)
     norm = np.zeros(N_SYN)
@@ -232,6 +236,7 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
         mn[1, ch] = nmda_m0
     p0 = nmda_p[0]
     ws = nmda_workspace()
+    ws_d = nmda_workspace()  # the WDR dendrite's factorisation, shared by its synapses
     Q = np.zeros((NMDA_N_STATES, NMDA_N_STATES))
     f_rel = np.zeros((2, N_CH))  # recruitment x release of the last event (lumping factor)
     glu_left = np.zeros(N_CH, np.int64)
@@ -307,7 +312,7 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
         gates(v, T, exact, vtr, tadj_hh, tadj_cal, dt, gs)
         i_cal_s, gs_tot, ges = soma_currents(p, v, vd, m, h, n, mp, hp, ml, mks, ca, temp,
                                              gl_s, e_l, gc, g_girk, gbe, gbi)
-        gates(vd, T, exact, vtr, tadj_hh, tadj_cal, dt, gd)
+        gates(vd, T, exact, vtr, tadj_hh, tadj_cal, dt, gd, 10, 12)  # CaL only
         i_cal_d, g_can, i_nmda, i_nk1, gd_tot, ged = dendrite_currents(
             p, vd, v, mld, mcan, mkd, cad, temp, gl_d, e_l, gc, g_ampa, g_nk1, g_nmda, e_nmda,
             g_inh_gaba, g_inh_gly)
@@ -338,7 +343,7 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
             rec[ir, R_V_INT] = vi
             ir += 1
         # --- interneuron at t
-        gates(vi, T, exact, vtr, tadj_hh, tadj_cal, dt, gi)
+        gates(vi, T, exact, vtr, tadj_hh, tadj_cal, dt, gi, 0, 6)  # Traub Na/K only
         gi_tot, gei = interneuron_currents(p, mi, hi, ni, e_l, gi_ampa, gi_nk1, gi_nmda,
                                            e_nmda)
         # --- advance t -> t + dt (every variable from the state at t; Rush-Larsen gates)
@@ -367,6 +372,9 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
         # --- synapses: glutamate pulses (averaged over the NMDA sub-step), NMDA receptors
         #     every n_sub steps at the pre-step voltages, dual-exponential decay
         do_nmda = (k + 1) % n_sub == 0
+        # the WDR dendrite's synapses see the same voltage and drugs: those with the same
+        # glutamate share one factorisation of the receptor kernel (same bits)
+        d_glu = -1.0
         for ch in range(N_CH):
             if glu_left[ch] > 0:
                 glu_acc[ch] += glu_c
@@ -384,7 +392,10 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
                     elif nmda_ee:
                         nmda_step_expeuler(xn[0, ch, 0], dt_sub, vd_old, glu, mg, ket, nk, p0, Q)
                     else:
-                        nmda_step_ws(xn[0, ch, 0], dt_sub, vd_old, glu, mg, ket, nk, p0, ws)
+                        if glu != d_glu:
+                            nmda_factor_ws(dt_sub, vd_old, glu, mg, ket, nk, p0, ws_d)
+                            d_glu = glu
+                        nmda_solve_ws(xn[0, ch, 0], ws_d)
                 if w[ch, S_I_NMDA] > 0.0:
                     if n_pop > 1:
                         populations_step(xn[1, ch], mn[1, ch], dt_sub, vi_old, glu, mg, ket, nk,
@@ -393,7 +404,7 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
                         nmda_step_expeuler(xn[1, ch, 0], dt_sub, vi_old, glu, mg, ket, nk, p0, Q)
                     else:
                         nmda_step_ws(xn[1, ch, 0], dt_sub, vi_old, glu, mg, ket, nk, p0, ws)
-            decay(ch, w, sa, sb, fa, fb)
+            decay(ch, act_n, act_s, sa, sb, fa, fb)
         # --- spikes (upward crossing during the step, time stamped t as in Brian2)
         t = k * dt
         if v > vthr and v_old <= vthr:

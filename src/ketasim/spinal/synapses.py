@@ -137,12 +137,34 @@ def conductances(w, sa, sb, f_rel, xn, mn, ca_frac, ca_uniform, ampa_sc, nk1_sc,
 
 
 @njit(cache=True, inline="always")
-def decay(ch, w, sa, sb, fa, fb):
-    """One step of decay of the dual-exponential synapses of pathway ``ch``."""
-    for s in range(N_SYN):
-        if w[ch, s] != 0.0:
-            sa[ch, s] *= fa[s]
-            sb[ch, s] *= fb[s]
+def decay(ch, act_n, act_s, sa, sb, fa, fb):
+    """One step of decay of the dual-exponential synapses of pathway ``ch``: its
+    ``act_n[ch]`` synapse types with a non-zero weight, ``act_s[ch, :act_n[ch]]``
+    (`active_synapses`)."""
+    for q in range(act_n[ch]):
+        s = act_s[ch, q]
+        sa[ch, s] *= fa[s]
+        sb[ch, s] *= fb[s]
+
+
+@njit(cache=True)
+def active_synapses(w):
+    """Per pathway, the count and the indices of the synapse types with a non-zero weight
+    in ``w`` (N_CH, N_SYN), the ones `decay` advances.
+
+    >>> import numpy as np
+    >>> w = np.zeros((N_CH, N_SYN)); w[2, 3] = 1.0
+    >>> n, s = active_synapses(w); int(n[2]), int(s[2, 0]), int(n.sum())
+    (1, 3, 1)
+    """
+    act_n = np.zeros(N_CH, np.int64)
+    act_s = np.zeros((N_CH, N_SYN), np.int64)
+    for ch in range(N_CH):
+        for s in range(N_SYN):
+            if w[ch, s] != 0.0:
+                act_s[ch, act_n[ch]] = s
+                act_n[ch] += 1
+    return act_n, act_s
 
 
 @njit(cache=True)

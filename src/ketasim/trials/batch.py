@@ -17,7 +17,9 @@ It reuses `ketasim.scenarios.runner` step by step, over patients at once:
    checked against the spiking model in the spinal tests). Heat = C drive
    `heat_to_c_rate(T)` plus, in the injured area, the condition's C drive (clipped to 16 Hz);
    pin-prick and touch use the table's probe outputs (no added C drive: a limitation of the
-   table). Only ketamine is seen by the table; norketamine, opioids and hypnotics are not.
+   table). Only ketamine is seen by the table; norketamine and hypnotics are not. Opioids
+   (and a morphine ``pca``) act through `ketasim.clinical.pca.apply_opioids` on the ongoing
+   output and the gain (analgesia, tolerance / OIH, PCA demand), one compiled pass per arm.
    **Wind-up** runs the spiking model: one `ketasim.spinal.simulate` call per test with
    every patient of the block as a condition (params from `runner._circuit` at the
    patient's gain; all free drug levels, ketamine and norketamine x ``nmda_sensitivity``),
@@ -43,6 +45,7 @@ import math
 
 import numpy as np
 
+from ketasim.clinical.pca import expand_pca_regimens
 from ketasim.scenarios.runner import (
     _FIELD_OF,
     RECEPTOR_DRUGS,
@@ -119,6 +122,7 @@ def _pk_block(regimens, cov, trial, idx, t_min):
     from ketasim.pk.models import get_model, normalise_drug
     from ketasim.pk.simulate import absorption_routes, build_system, dose_events
     from ketasim.pk.solver import solve_linear
+    from ketasim.pk.tci import regimen_events
 
     m = cov.n
     by_drug: dict[str, list] = {}
@@ -133,11 +137,13 @@ def _pk_block(regimens, cov, trial, idx, t_min):
         for k, e in pk_etas(trial, spec, idx).items():
             if k in params:
                 params[k] = params[k] * np.exp(e)
-        sched = _schedule(regs)
-        routes = absorption_routes(d, sched)
+        sched = _schedule(regs) if any(r.doses for r in regs) else None
+        routes = absorption_routes(d, sched) if sched is not None else {}
         sysm = build_system(params, species=d, metabolite=spec.metabolite,
                             routes=tuple(routes.values()))
-        bol, inf = dose_events(sched, routes, sysm, cov.weight_kg, float(t_min.max()))
+        bol, inf = (dose_events(sched, routes, sysm, cov.weight_kg, float(t_min.max()))
+                    if sched is not None else ([], []))
+        inf += regimen_events(regs, d, cov, float(t_min.max()))  # TCI: typical-model pump
         y = solve_linear(sysm.A, sysm.b, sysm.C, t_min, bol, inf, dtype=np.dtype("float64"))
         outs = {name: y[:, o, :] for o, name in enumerate(sysm.outputs)}
         for name, plasma in outs.items():
@@ -173,7 +179,7 @@ def _arm(trial, base, a, idx, cov, scales, spec, table, transfer):
     regimens = trial.arms[a].regimens
     sub = Covariates(cov.weight_kg[idx], cov.age_yr[idx], cov.height_cm[idx], cov.sex[idx])
     if regimens:
-        conc, free = _pk_block(regimens, sub, trial, idx, t_min)
+        conc, free = _pk_block(expand_pca_regimens(regimens), sub, trial, idx, t_min)
     else:
         conc, free = {}, {f: np.zeros((m, t_min.size)) for f in RECEPTOR_DRUGS}
 
@@ -200,6 +206,11 @@ def _arm(trial, base, a, idx, cov, scales, spec, table, transfer):
                         np.full(m, np.clip(g_start, table.gain[0], table.gain[-1])))
     out_f = np.concatenate([out0[:, None], slow.out_Hz.values], axis=1)
     del slow
+    opi = _opioids(trial, regimens, conc, free, sub, idx, t_min, c_sched, gain_f, s_tr, s_nm,
+                   table, transfer)
+    mg_f = np.zeros_like(gain_f)
+    if opi is not None:  # opioid analgesia, tolerance/OIH and PCA (ketasim.clinical.pca)
+        out_f, gain_f, mg_f = opi["out_Hz_opioid"], opi["gain_oih"], opi["morphine_mg"]
 
     def at(y, t):  # (m, T) on t_h -> (m,) at time t
         return np.array([np.interp(t, t_h, y[j]) for j in range(m)])
@@ -230,6 +241,8 @@ def _arm(trial, base, a, idx, cov, scales, spec, table, transfer):
             res[o.name] = _windup(trial, base, tests[ti], ti, nseed, m, at, free, gain_f,
                                   s_nm, spec)
             ti += 1
+        elif o.kind == "opioid_consumption":
+            res[o.name] = at(mg_f, o.time_h)
         elif o.kind == "peak_plasma":
             sp = "ketamine" if "ketamine" in conc else ("s_ketamine" if "s_ketamine" in conc
                                                         else None)
@@ -252,6 +265,28 @@ def _arm(trial, base, a, idx, cov, scales, spec, table, transfer):
         "ketamine_uM": on_grid(k_free)}
     res["_slow_ketamine_clipped_fraction"] = clipped
     return res, courses
+
+
+def _opioids(trial, regimens, conc, free, sub, idx, t_min, c_sched, gain_f, s_tr, s_nm,
+             table, transfer):
+    """`ketasim.clinical.pca.apply_opioids` for a block (None without opioids)."""
+    from ketasim.clinical.pca import apply_opioids, tolerant_state0
+    from ketasim.scenarios.schema import Regimen
+
+    pca = [r for r in regimens if r.pca is not None]
+    unit = None
+    if pca:
+        one = Regimen(drug="morphine", model=pca[0].model,
+                      doses=[{"kind": "bolus", "dose": "1 mg"}])
+        unit = _pk_block([one], sub, trial, idx, t_min)[0]["morphine"]
+        unit = (unit[0], unit[0] if unit[1] is None else unit[1])
+    seeds = np.array([np.random.SeedSequence([trial.population.seed, int(i), 3])
+                      .generate_state(1)[0] for i in idx], np.int64)
+    c_step = np.concatenate([c_sched, c_sched[:, -1:]], axis=1)
+    return apply_opioids(regimens=regimens, conc=conc, free=free, unit=unit,
+                         weight_kg=sub.weight_kg, t_h=t_min / 60.0, c_step=c_step,
+                         gain_f=gain_f, s_tr=s_tr, s_nm=s_nm, table=table, transfer=transfer,
+                         seeds=seeds, state0=tolerant_state0(trial.base_scenario().condition))
 
 
 def _windup(trial, base, test, ti, nseed, m, at, free, gain_f, s_nm, spec):

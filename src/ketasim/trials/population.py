@@ -49,9 +49,11 @@ def validity_ranges(trial) -> dict[str, tuple[float, float]]:
     out: dict[str, tuple[float, float]] = {}
     for arm in trial.arms:
         for r in arm.regimens:
-            for k, (lo, hi) in get_model(normalise_drug(r.drug), r.model).validity.items():
-                a, b = out.get(k, (-np.inf, np.inf))
-                out[k] = (max(a, lo), min(b, hi))
+            pump = r.tci.model if r.tci is not None and r.tci.model else r.model  # TCI's
+            for name in dict.fromkeys((r.model, pump)):
+                for k, (lo, hi) in get_model(normalise_drug(r.drug), name).validity.items():
+                    a, b = out.get(k, (-np.inf, np.inf))
+                    out[k] = (max(a, lo), min(b, hi))
     return out
 
 

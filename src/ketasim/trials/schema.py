@@ -91,7 +91,7 @@ MAX_PATIENTS = 1_000_000
 MAX_ARMS = 8
 MAX_OUTCOMES = 50
 OUTCOME_KINDS = ("ongoing_pain", "heat", "pinprick", "touch", "windup", "peak_plasma",
-                 "event")
+                 "event", "opioid_consumption")
 
 #: Where each PD variability default comes from.
 PD_IIV_SOURCES = {
@@ -213,6 +213,12 @@ class Windup(_Timed):
         "Hz", 0.0, 5.0, "a frequency", "1 Hz", lo_open=True))] = 1.0
 
 
+class OpioidConsumption(_Timed):
+    """Cumulative morphine (mg: scheduled doses + PCA boluses) up to ``time``."""
+    _what: ClassVar[str] = "an opioid-consumption outcome (name, kind, time)"
+    kind: Literal["opioid_consumption"] = "opioid_consumption"
+
+
 class PeakPlasma(_Outcome):
     """Maximum ketamine plasma concentration (ng/mL) over the horizon."""
     _what: ClassVar[str] = "a peak-plasma outcome (name, kind)"
@@ -237,7 +243,8 @@ class Event(_Outcome):
         return self
 
 
-Outcome = Annotated[OngoingPain | Probe | Windup | PeakPlasma | Event, Discriminator("kind")]
+Outcome = Annotated[OngoingPain | Probe | Windup | PeakPlasma | Event | OpioidConsumption,
+                    Discriminator("kind")]
 
 
 class Summaries(_T):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ketasim.core.errors import UnknownNameError
-from ketasim.core.validation import TEXT, NoneOK, validate_params
+from ketasim.core.errors import InputError, UnknownNameError
+from ketasim.core.validation import TEXT, Instance, NoneOK, validate_params
 from ketasim.pk.models import ketamine, midazolam, opioids, propofol, thiopental
 from ketasim.pk.models.base import Covariates, Metabolite, ModelSpec
 
@@ -67,6 +67,23 @@ def get_model(drug: str, name: str | None = None) -> ModelSpec:
         raise UnknownNameError("model", name,
                                f"one of {[m.name for m in list_models(d)]} for {d}") from None
 
+@validate_params({"drug": TEXT, "model": (Instance(str, ModelSpec), NoneOK())})
+def resolve_model(drug: str, model: str | ModelSpec | None = None) -> tuple[str, ModelSpec]:
+    """``(drug, spec)``: the normalised drug name and its model, given by name (None: the
+    drug's default, `get_model`) or as a `ModelSpec`, which must be a model of ``drug``.
+
+    Examples
+    --------
+    >>> d, spec = resolve_model("Ketamine", "kamp")
+    >>> d, spec.citation
+    ('ketamine', 'kamp2020')
+    """
+    d = normalise_drug(drug)
+    spec = model if isinstance(model, ModelSpec) else get_model(d, model)
+    if spec.drug != d:
+        raise InputError("model", spec.key, f"a model of {d}")
+    return d, spec
+
 
 __all__ = ["Covariates", "Metabolite", "ModelSpec", "get_model", "list_models", "drugs",
-           "normalise_drug", "DEFAULT_MODEL"]
+           "normalise_drug", "resolve_model", "DEFAULT_MODEL"]
