@@ -320,3 +320,19 @@ def test_concentrations_show_every_drug_given():
     free = float(metric(at, "midazolam free at 0.5 h"))
     assert free == pytest.approx(float(free_concentration_umol(eff, "midazolam")), rel=2e-3)
     assert float(metric(at, "ketamine free at 0.5 h")) > 0
+
+
+def test_tci_regimen_reaches_its_effect_site_target():
+    """A propofol effect-site TCI at 3 ug/mL (Shafer & Gregg 1992 algorithm, `ketasim.pk.tci`)
+    configured in Choices: at 1 h the effect site shown is at the target (within the pump's
+    update chatter, 2 %), and the YAML export carries the tci section."""
+    cfg = {**core.default_config(), "drug": "propofol", "model": "", "bolus": "",
+           "infusion": "", "tci_target": "3 ug/mL", "tci_site": "effect", "time_h": 1.0}
+    at = app("concentrations", cfg)
+    clean(at)
+    assert float(metric(at, "propofol effect site at 1 h")) == pytest.approx(3000.0, rel=0.02)
+    s = core.to_scenario(cfg)
+    assert s.regimens[0].tci.target and "tci:" in core.scenario_yaml(s)
+    back = core.from_scenario(s)
+    assert (back["tci_target"], back["tci_site"]) == (s.regimens[0].tci.target, "effect")
+    assert core.to_scenario(back).regimens[0].tci == s.regimens[0].tci

@@ -71,6 +71,7 @@ def default_config() -> dict:
         "patient": {"weight_kg": 90.0, "height_cm": 165.0, "age_yr": 65.0, "sex": "female"},
         "drug": "ketamine", "model": "",
         "bolus": "0.5 mg/kg", "infusion": "0.15 mg/kg/h", "infusion_duration": "24 h",
+        "tci_target": "", "tci_site": "effect",
         "second_drug": "none", "second_bolus": "1 ug/kg", "second_infusion": "",
         "second_infusion_duration": "24 h",
         "condition": "postoperative", "horizon": "48 h", "time_h": 2.0, "seed": 20240517,
@@ -105,10 +106,17 @@ def scenario_dict(cfg: dict, *, tests: bool = True) -> dict:
     regimens = []
     doses = _doses(cfg.get("bolus", ""), cfg.get("infusion", ""),
                    cfg.get("infusion_duration", ""))
-    if doses:
+    tci = cfg.get("tci_target", "")
+    tci = tci.strip() if isinstance(tci, str) else tci
+    if doses or tci:
         r = {"drug": cfg.get("drug"), "doses": doses}
         if cfg.get("model"):
             r["model"] = cfg["model"]
+        if tci:  # target-controlled infusion (`ketasim.pk.tci`), with or instead of doses;
+            # the pump runs for the infusion duration (a pump plans at most 10,000 updates)
+            r["tci"] = {"target": tci, "site": cfg.get("tci_site", "effect")}
+            if (cfg.get("infusion_duration") or "").strip():
+                r["tci"]["duration"] = cfg["infusion_duration"].strip()
         regimens.append(r)
     second = cfg.get("second_drug", "none")
     if second and second != "none":
@@ -184,11 +192,15 @@ def from_scenario(scenario, base: dict | None = None) -> dict:
         f = next((d for d in r.doses if not isinstance(d, Bolus)), None)
         if i == 0:
             cfg["drug"], cfg["model"] = r.drug, r.model
+            cfg["tci_target"] = r.tci.target if r.tci is not None else ""
+            cfg["tci_site"] = r.tci.site if r.tci is not None else "effect"
         else:
             cfg["second_drug"] = r.drug
         cfg[f"{prefix}bolus"] = b.dose if b is not None else ""
         cfg[f"{prefix}infusion"] = f.rate if f is not None else ""
         cfg[f"{prefix}infusion_duration"] = (f.duration or "") if f is not None else ""
+        if i == 0 and f is None and r.tci is not None:  # the pump's duration
+            cfg["infusion_duration"] = r.tci.duration or ""
     return cfg
 
 

@@ -55,6 +55,14 @@ with right:
     draft["infusion_duration"] = st.text_input("infusion duration ('' = to the horizon)",
                                                draft["infusion_duration"], max_chars=32,
                                                key="ch_infusion_duration")
+    draft["tci_target"] = st.text_input(
+        "TCI target ('3 ug/mL', or '3 ug/mL at 0 min, 2 ug/mL at 30 min'; '' = none; "
+        "runs for the infusion duration)",
+        draft.get("tci_target", ""), max_chars=200, key="ch_tci_target")
+    sites = ("effect", "plasma")
+    draft["tci_site"] = st.selectbox("TCI site", sites,
+                                     sites.index(draft.get("tci_site", "effect")),
+                                     key="ch_tci_site")
     st.subheader("Second drug (optional)")
     seconds = ("none", *core.DRUG_CHOICES)
     draft["second_drug"] = st.selectbox("second drug", seconds,
