@@ -2,8 +2,9 @@
 
 Examples
 --------
->>> list_trial_presets()
-['healthy_psychophysics', 'ketamine_infusion_vs_bolus', 'postop_ketamine_vs_placebo']
+>>> list_trial_presets()  # doctest: +NORMALIZE_WHITESPACE
+['healthy_psychophysics', 'ketamine_infusion_vs_bolus', 'postop_ketamine_vs_placebo',
+ 'postop_pca', 'postop_pca_ketamine', 'remifentanil_high_vs_low']
 """
 
 from __future__ import annotations
