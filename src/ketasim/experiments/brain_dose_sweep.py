@@ -111,6 +111,7 @@ def summary(ds: xr.Dataset) -> dict:
 
 def figure(ds: xr.Dataset):
     from matplotlib.figure import Figure
+    from matplotlib.ticker import NullFormatter
 
     fig = Figure(figsize=(13, 7))
     axs = fig.subplots(2, 3)
@@ -132,6 +133,7 @@ def figure(ds: xr.Dataset):
                   "lzc"):
             ax.semilogx(c, ds[f"{drug}_{v}"].values, "o-", ms=3, label=v)
         ax.set_xlabel(f"{drug} effect site (ng/mL total)")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # decade labels only: no overlap
         ax.set_title(drug)
         ax.legend(fontsize=6)
     ax = axs[1, 2]
@@ -144,8 +146,9 @@ def figure(ds: xr.Dataset):
     ax2.set_ylabel("transfer entropy (nats)")
     ax.set_xlabel("ketamine effect site (ng/mL total)")
     ax.set_title("band power vs drug-free; directed connectivity")
-    ax.legend(fontsize=6, loc="upper left")
-    ax2.legend(fontsize=6, loc="lower right")
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, fontsize=6, loc="upper left")  # one legend, both axes
     fig.tight_layout()
     return fig
 
