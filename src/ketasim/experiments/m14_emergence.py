@@ -205,6 +205,7 @@ def figure(ds: xr.Dataset):
                            f"{float(ds.sel(arm=a).window_min):.0f} min",
                            (b_.get_x() + b_.get_width() / 2, b_.get_height()),
                            ha="center", va="bottom", fontsize=8)
+    axs[1, 1].set_ylim(0, 1.3 * max(max(graded), 1e-9))  # room for the labels under the title
     axs[1, 1].set_ylabel("graded psychotomimetic exposure (min)")
     axs[1, 1].set_title("Emergence by regimen (bars: graded exposure; text: risk index)")
     for a in axs[0]:
