@@ -13,6 +13,7 @@ from rich.console import Console
 
 from ketasim.cli.app import app
 from ketasim.cli.pk import AGE_OPT as _A
+from ketasim.cli.pk import DRUG_HELP
 from ketasim.cli.pk import HEIGHT_OPT as _H
 from ketasim.cli.pk import SEX_OPT as _S
 from ketasim.cli.pk import WEIGHT_OPT as _W
@@ -71,8 +72,7 @@ def _summary(drug, model, path, xml, as_json):
             console.print(f"  {c}", style="dim", highlight=False)
 
 
-_DRUG = typer.Argument(..., help="ketamine, s-ketamine, propofol, thiopental, fentanyl, "
-                       "remifentanil, morphine")
+_DRUG = typer.Argument(..., help=DRUG_HELP)
 _MODEL = typer.Option(None, "--model", "-m", help="model name (default: the drug's default)")
 _BOLUS = typer.Option([], "--bolus", "-b", help="a bolus (repeatable)")
 _INF = typer.Option([], "--infusion", "-i", help="an infusion (repeatable)")

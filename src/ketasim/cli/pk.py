@@ -11,6 +11,10 @@ from rich.table import Table
 
 from ketasim.cli.app import app
 from ketasim.cli.errors import friendly
+from ketasim.pk.models import drugs
+
+#: the DRUG argument's help: every drug with a registered PK model
+DRUG_HELP = ", ".join(drugs())
 
 console = Console()
 
@@ -41,8 +45,7 @@ SEX_OPT = typer.Option("male", "--sex", help="male or female")
 @app.command("pk", help=PK_HELP)
 @friendly
 def pk_cmd(
-    drug: str = typer.Argument(..., help="ketamine, s-ketamine, propofol, thiopental, "
-                               "fentanyl, remifentanil, morphine"),
+    drug: str = typer.Argument(..., help=DRUG_HELP),
     model: str = typer.Option(None, "--model", "-m", help="model name (default: the drug's "
                               "default; `ketasim pk DRUG --list-models`)"),
     bolus: list[str] = typer.Option([], "--bolus", "-b",  # noqa: B008

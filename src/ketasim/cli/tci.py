@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ketasim.cli.app import app
 from ketasim.cli.errors import friendly
-from ketasim.cli.pk import AGE_OPT, HEIGHT_OPT, SEX_OPT, WEIGHT_OPT
+from ketasim.cli.pk import AGE_OPT, DRUG_HELP, HEIGHT_OPT, SEX_OPT, WEIGHT_OPT
 
 console = Console()
 
@@ -40,8 +40,7 @@ infused_mg [T], plasma_ng_mL [T], effect_ng_mL [T] (null if no effect site), cit
 @app.command("tci", help=TCI_HELP)
 @friendly
 def tci_cmd(
-    drug: str = typer.Argument(..., help="propofol, remifentanil, fentanyl, ketamine, "
-                               "s-ketamine, thiopental, morphine"),
+    drug: str = typer.Argument(..., help=DRUG_HELP),
     model: str = typer.Option(None, "--model", "-m", help="PK model (default: the drug's "
                               "default; `ketasim pk DRUG --list-models`)"),
     target: str = typer.Option(..., "--target", "-t", help="'3 ug/mL' or '3 ug/mL at 0 "
