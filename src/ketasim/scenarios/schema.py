@@ -1043,16 +1043,17 @@ def _models_in(ann) -> list[type]:
     return [m for a in get_args(ann) for m in _models_in(a)]
 
 
-def _model_at(loc) -> type | None:
-    """The section class at a pydantic error location (tags pick a union member)."""
-    cls: type | None = Scenario
+def model_at(root: type, loc) -> type | None:
+    """The section class at a pydantic error location under ``root`` (a ``kind`` tag picks
+    the union member). Shared by the scenario and trial schemas."""
+    cls: type | None = root
     pending: list[type] = []
     for part in loc:
         if isinstance(part, int):
             continue
         if pending:
-            pick = [m for m in pending if m.model_fields.get("kind") is not None
-                    and m.model_fields["kind"].default == part]
+            pick = [m for m in pending if "kind" in m.model_fields and (
+                part in (get_args(m.model_fields["kind"].annotation) or ()))]
             pending = []
             if pick:
                 cls = pick[0]
@@ -1079,7 +1080,7 @@ def _problems_of(exc: ValidationError) -> list[Problem]:
             probs.extend(err.problems)
             continue
         if typ == "extra_forbidden":
-            cls = _model_at(loc[:-1])
+            cls = model_at(Scenario, loc[:-1])
             fields = ", ".join(cls.model_fields) if cls is not None else "?"
             what = cls._what if cls is not None else "this section"
             probs.append(Problem(path, val, f"no field {str(loc[-1])[:60]!r} in {what}; its "

@@ -56,7 +56,7 @@ import hashlib
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -78,10 +78,10 @@ from ketasim.scenarios.schema import (
     ScenarioError,
     Time,
     _integer,
-    _models_in,
     _number,
     _text,
     hours,
+    model_at,
 )
 
 __all__ = ["Trial", "TrialError", "load_trial", "trial_hash", "MAX_PATIENTS", "MAX_ARMS",
@@ -363,31 +363,6 @@ class Trial(_T):
 
 
 # ----------------------------------------------------------------------------- errors
-def _model_at(loc) -> type | None:
-    cls: type | None = Trial
-    pending: list[type] = []
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        if pending:
-            pick = [m for m in pending if "kind" in m.model_fields and (
-                part in (get_args(m.model_fields["kind"].annotation) or ()))]
-            pending = []
-            if pick:
-                cls = pick[0]
-                continue
-        if cls is None or part not in cls.model_fields:
-            return None
-        found = _models_in(cls.model_fields[part].annotation)
-        if len(found) == 1:
-            cls = found[0]
-        elif found:
-            cls, pending = None, found
-        else:
-            return None
-    return cls
-
-
 _KINDS = set(OUTCOME_KINDS) | {"bolus", "infusion"}
 
 
@@ -410,7 +385,7 @@ def _trial_error(exc: ValidationError) -> TrialError:
         loc, typ, ctx, val = e["loc"], e["type"], e.get("ctx") or {}, e.get("input")
         path = _path(loc)
         if typ == "extra_forbidden":
-            cls = _model_at(loc[:-1])
+            cls = model_at(Trial, loc[:-1])
             fields = ", ".join(cls.model_fields) if cls is not None else "?"
             what = getattr(cls, "_what", "this section") if cls is not None else "this section"
             if not isinstance(what, str):
