@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import re
 from pathlib import Path
 
 import typer
@@ -12,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ketasim.cli.app import app
-from ketasim.cli.errors import friendly
+from ketasim.cli.errors import as_flags, friendly
 from ketasim.core.errors import InputError, UnknownNameError
 from ketasim.core.validation import Interval, check, check_work
 
@@ -26,22 +24,6 @@ _FLAGS = {"voltage_mV": "--voltage", "mg_mM": "--mg", "glutamate_uM": "--glutama
           "max_points": "--max-points", "Segment.duration_ms": "--duration"}
 _NONNEG = Interval(0, None)
 _POSITIVE = Interval(0, None, closed="neither")
-
-
-@contextlib.contextmanager
-def _flags():
-    """Re-raise input errors of the Python API in the command's language (flags)."""
-    try:
-        yield
-    except InputError as exc:
-        head = re.match(r"[A-Za-z_.]+", exc.field)
-        name = head.group(0) if head else exc.field
-        if name not in _FLAGS:
-            raise
-        allowed = exc.allowed.replace("max_points=...", "--max-points ...")
-        for arg, flag in _FLAGS.items():
-            allowed = re.sub(rf"\b{re.escape(arg)}\b", flag, allowed)
-        raise type(exc)(_FLAGS[name] + exc.field[len(name):], exc.value, allowed) from None
 
 
 def _number(text: str, flag: str, unit: str, constraint: Interval) -> float:
@@ -174,7 +156,7 @@ def clamp(
         pulse_ms = _number(pulse, "--pulse", "ms", _POSITIVE)
         rows, traces = [], []
         for v in volts:
-            with _flags():
+            with as_flags(_FLAGS):
                 ds = gabaa_pulse_response(drug, concs, gaba_uM=gaba_uM, pulse_ms=pulse_ms,
                                           voltage_mV=v, gmax_nS=gmax_nS, receptor=receptor,
                                           dt_ms=dt_ms,
@@ -235,7 +217,7 @@ def clamp(
     start = "equilibrium" if preincubate else "rest"
     rows, first = [], None
     for v in volts:
-        with _flags():
+        with as_flags(_FLAGS):
             ds = nmda_dose_response(nonzero or [0.0], voltage_mV=v, mg_mM=mg_mM,
                                     glutamate_uM=glu_uM, duration_ms=dur_ms,
                                     norketamine_uM=nk_uM, dt_ms=dt_ms, gmax_nS=gmax_nS,

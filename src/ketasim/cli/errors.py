@@ -9,8 +9,10 @@ is not created).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -69,6 +71,26 @@ def friendly(fn):
             raise _fail(_escape(_os_message(exc))) from None
 
     return wrapper
+
+
+@contextlib.contextmanager
+def as_flags(flags: dict[str, str]):
+    """Re-raise input errors of the Python API in a command's language: a field named in
+    ``flags`` (argument name -> flag, e.g. ``{"port": "--port"}``; also as the head of a
+    field such as ``ketamine_uM[2]``) is reported as its flag, in the message too."""
+    try:
+        yield
+    except InputError as exc:
+        head = re.match(r"[A-Za-z_.]+", exc.field)
+        name = head.group(0) if head else exc.field
+        if name not in flags:
+            raise
+        allowed = exc.allowed
+        for arg, flag in flags.items():  # code-like names only: 'data' stays a word
+            allowed = re.sub(rf"\b{re.escape(arg)}=", f"{flag} ", allowed)
+            if "_" in arg:
+                allowed = re.sub(rf"\b{re.escape(arg)}\b", flag, allowed)
+        raise type(exc)(flags[name] + exc.field[len(name):], exc.value, allowed) from None
 
 
 def _probe_writable(flag: str, folder: Path, shown) -> None:

@@ -31,7 +31,7 @@ JSON keys (--json): drug, model, records, individuals, out, ipred, params_hash, 
 
 
 _FLAGS = {"time_unit": "--time-unit", "amt_unit": "--amt-unit", "conc_unit": "--conc-unit",
-          "sex_coding": "--sex-coding", "seed": "--seed"}
+          "sex_coding": "--sex-coding", "seed": "--seed", "data": "DATA"}
 
 
 def _drug_model(drug: str, model: str | None):
@@ -62,22 +62,17 @@ def simulate_cmd(
                                   help="allow covariates outside the model's range"),
     as_json: bool = typer.Option(False, "--json", help="print a JSON summary (keys above)"),
 ) -> None:
-    from ketasim.cli.errors import output_file
+    from ketasim.cli.errors import as_flags, output_file
     from ketasim.core.citations import cite
     from ketasim.exchange.nonmem import simulate_nonmem, write_nonmem
 
     path = output_file("--out", out, (".csv", ".txt", ".dat"))
-    from ketasim.core.errors import InputError
 
     d, m = _drug_model(drug, model)
-    try:
+    with as_flags(_FLAGS):
         ds = simulate_nonmem(data, d, m, time_unit=time_unit, amt_unit=amt_unit,
                              conc_unit=conc_unit, etas=etas, iiv=iiv, seed=seed,
                              sex_coding=sex_coding, check_validity=not no_check)
-    except InputError as exc:
-        if exc.field not in _FLAGS:
-            raise
-        raise type(exc)(_FLAGS[exc.field], exc.value, exc.allowed) from None
     write_nonmem(ds, path)
     ids = ds["ID"].values
     n_ind = int(1 + (ids[1:] != ids[:-1]).sum()) if ids.size else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from ketasim.cli.app import app
-from ketasim.cli.errors import friendly
+from ketasim.cli.errors import as_flags, friendly
 
 
 @app.command("app")
@@ -26,7 +26,8 @@ def app_cmd(
     if host not in LOCAL_HOSTS and not allow_remote:
         raise InputError("--host", host, "127.0.0.1 or localhost (binding beyond this "
                          "machine needs --allow-remote)")
-    streamlit_command(port, host)  # validates before anything starts
+    with as_flags({"port": "--port", "host": "--host"}):
+        streamlit_command(port, host)  # validates before anything starts
     if host not in LOCAL_HOSTS:
         typer.echo(f"warning: the explorer is bound to {host}: anyone who can reach this "
                    "address can use it (there is no authentication).", err=True)
