@@ -47,6 +47,9 @@ from ketasim.spinal.layout import (
     S_W_NMDA,
 )
 
+# a decaying synaptic trace (peak-normalised to ~1) below this is zero (see `decay`)
+TINY = 1e-200
+
 
 @njit(cache=True)
 def dexp_norm(tr, td):
@@ -140,11 +143,16 @@ def conductances(w, sa, sb, f_rel, xn, mn, ca_frac, ca_uniform, ampa_sc, nk1_sc,
 def decay(ch, act_n, act_s, sa, sb, fa, fb):
     """One step of decay of the dual-exponential synapses of pathway ``ch``: its
     ``act_n[ch]`` synapse types with a non-zero weight, ``act_s[ch, :act_n[ch]]``
-    (`active_synapses`)."""
+    (`active_synapses`). A trace below ``TINY`` is set to 0: left to decay it would spend
+    thousands of steps as a subnormal float, whose arithmetic is ~100x slower on x86 (a
+    quarter of a wind-up run's time); at that size it changes no sum it enters (spikes and
+    traces bit-identical, `benchmarks/bench_spinal.py`)."""
     for q in range(act_n[ch]):
         s = act_s[ch, q]
-        sa[ch, s] *= fa[s]
-        sb[ch, s] *= fb[s]
+        a = sa[ch, s] * fa[s]
+        b = sb[ch, s] * fb[s]
+        sa[ch, s] = a if abs(a) > TINY else 0.0
+        sb[ch, s] = b if abs(b) > TINY else 0.0
 
 
 @njit(cache=True)
