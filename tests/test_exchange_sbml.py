@@ -23,6 +23,9 @@ CASES = [
     ("s-ketamine", "flint", {"bolus": ["0.3 mg/kg", "1 mg/kg oral at 60 min"],
                              "infusion": ["0.1 mg/kg/h"]}, {"weight_kg": 20, "age_yr": 6},
      [0.25, 2, 20, 59, 61, 90, 180, 300]),
+    # adult S-ketamine: 3-cmt parent, 2-cmt metabolite (otto2021)
+    ("s-ketamine", "otto", {"bolus": ["0.25 mg/kg"], "infusion": ["0.2 mg/kg/h at 5 min"]},
+     None, [0.5, 4.9, 6, 30, 120, 600]),
     ("propofol", "eleveld", {"bolus": ["2 mg/kg"], "infusion": ["6 mg/kg/h for 30 min"]},
      None, [0.2, 1, 3, 10, 29, 31, 60, 120]),
     ("fentanyl", None, {"bolus": ["100 ug", "50 ug at 20 min"]}, None,
@@ -42,7 +45,7 @@ def _run(xml: str, names: list[str], times) -> dict[str, np.ndarray]:
 
 
 @pytest.mark.parametrize("drug,model,schedule,patient,times", CASES,
-                         ids=[c[0] for c in CASES])
+                         ids=[f"{c[0]}-{c[1]}" for c in CASES])
 def test_roadrunner_reproduces_ketasim_pk(drug, model, schedule, patient, times):
     """Concentrations from the exported SBML (libroadrunner CVODE, rtol 1e-12, atol 1e-15)
     equal ketasim's exact solution (`ketasim.pk.simulate`) within 1e-6 relative: plasma,

@@ -32,6 +32,13 @@ def test_m02_regimen_levels_from_the_pk_layer(ds):
     assert s["0.3 mg/kg/h"] == pytest.approx(0.556, rel=0.02)
     assert s["1 mg/kg"] == pytest.approx(5.04, rel=0.05)
     assert s["2 mg/kg"] == pytest.approx(2 * s["1 mg/kg"], rel=1e-6)  # linear PK
+    # the same mg/kg as S-ketamine (Otto 2021 / Fanta 2015, CL 95.2 L/h at 70 kg, free
+    # fraction 0.53): 0.3 mg/kg/h -> 21 mg/h / 95.2 L/h = 221 ng/mL at steady state
+    # (0.93 uM, 0.49 uM free); 24 h reaches 97 % of it
+    sS = EXP.summary(ds)["regimen_free_uM_S"]
+    free_ss = 21e3 / 95.2 / 237.73 * 0.53
+    assert sS["0.3 mg/kg/h"] == pytest.approx(0.97 * free_ss, rel=0.02)
+    assert sS["1 mg/kg"] < 0.2 * s["1 mg/kg"]  # venous model, slow analgesic effect site
 
 
 def test_m02_pore_block_alone_does_little_at_analgesic_levels(ds):

@@ -210,3 +210,35 @@ def test_kamp_steady_state_of_long_term_analgosedation():
     # mg/kg/h for 3 days -> ketamine 1.2 +- 0.3 ug/mL at steady state (validation only)
     ds = simulate("ketamine", "kamp", {"infusion": ["1.2 mg/kg/h"]}, times=[3 * 24 * 60.0])
     assert 900 < ds["ketamine_plasma_ng_mL"].values[0, 0] < 1500
+
+
+def test_otto_adult_s_ketamine_at_source_values_and_steady_state():
+    # otto2021 Table 3 (Fanta 2015 S-ketamine fixed): V1 133, Vp1 187, Vp2 98.8 L; CL 95.2,
+    # Q1 23.2, Q2 157 L/h; S-norketamine V 98.6, Vp 160 L, CL 57.7, Q 42.8 L/h, at 70 kg
+    spec = get_model("s-ketamine", "otto")
+    p = spec.parameters(ADULT)
+    assert [p[k][0] for k in ("V1", "V2", "V3", "M_V1", "M_V2")] == pytest.approx(
+        [133, 187, 98.8, 98.6, 160])
+    assert [p[k][0] * 60 for k in ("CL", "Q2", "Q3", "M_CL", "M_Q2")] == pytest.approx(
+        [95.2, 23.2, 157, 57.7, 42.8])
+    # fanta2015 abstract (read at the source): "clearance was high, 95 L/h/70 kg"
+    assert p["CL"][0] * 60 == pytest.approx(95, rel=0.005)
+    # olofsen2012 abstract: pain-intensity blood-effect-site t1/2 11.8 min
+    assert np.log(2) / p["ke0"][0] == pytest.approx(11.8)
+    # scaling: central volumes (W/70)^1, elimination clearances ^0.75, the rest unscaled
+    q = spec.parameters(Covariates.single(100, 40, 180, "m"))
+    assert q["V1"][0] == pytest.approx(133 * 100 / 70)
+    assert q["M_CL"][0] * 60 == pytest.approx(57.7 * (100 / 70) ** 0.75)
+    assert q["V2"][0] == pytest.approx(187) and q["M_Q2"][0] * 60 == pytest.approx(42.8)
+    # steady state of a 0.3 mg/kg/h infusion (21 mg/h at 70 kg): C = R / CL for the parent
+    # and, with every eliminated S-ketamine mass forming S-norketamine (fm 1, no molar-mass
+    # conversion, as run by Otto), R / CL_nk for the metabolite
+    pt = {"weight_kg": 70.0, "age_yr": 40.0, "height_cm": 170.0, "sex": "male"}
+    ds = simulate("s-ketamine", "otto", {"infusion": ["0.3 mg/kg/h"]}, pt, [3e4])
+    assert float(ds.s_ketamine_plasma_ng_mL[0, -1]) == pytest.approx(21e3 / 95.2, rel=1e-4)
+    assert float(ds.s_norketamine_plasma_ng_mL[0, -1]) == pytest.approx(21e3 / 57.7, rel=1e-4)
+
+
+def test_otto_refuses_a_child():
+    with pytest.raises(ValidityRangeError, match="weight_kg.*40-120.*otto"):
+        get_model("s-ketamine", "otto").parameters(CHILD)

@@ -108,11 +108,14 @@ def test_cli_pk_json_keys_and_values():
     assert out["metabolite"] is None
 
 
-def test_cli_pk_metabolite_table_and_plot(tmp_path):
+@pytest.mark.parametrize("patient", [
+    ["--model", "flint", "--weight-kg", "20", "--age-yr", "6", "--height-cm", "115"],
+    ["--weight-kg", "70", "--age-yr", "40", "--height-cm", "175"],  # default: adult otto
+])
+def test_cli_pk_metabolite_table_and_plot(tmp_path, patient):
     png = tmp_path / "pk.png"
-    r = runner.invoke(_app(), ["pk", "esketamine", "--weight-kg", "20", "--age-yr", "6",
-                               "--height-cm", "115", "--infusion", "1 mg/kg/h", "--at",
-                               "0:24:6 h", "--plot", str(png), "--json"])
+    r = runner.invoke(_app(), ["pk", "esketamine", *patient, "--infusion", "1 mg/kg/h",
+                               "--at", "0:24:6 h", "--plot", str(png), "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["metabolite"]["name"] == "s_norketamine"
     assert png.stat().st_size > 10_000

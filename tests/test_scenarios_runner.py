@@ -177,18 +177,26 @@ def test_cli_bad_file_one_line_error(tmp_path, text):
     assert len(lines) == 1 and lines[0].startswith("error:") and "Traceback" not in r.output
 
 
-def test_s_ketamine_reaches_the_receptor():
+@pytest.mark.parametrize("patient,model", [
+    ({"weight_kg": 20, "height_cm": 115, "age_yr": 6, "sex": "male"}, "flint"),  # children
+    ({"weight_kg": 70, "height_cm": 175, "age_yr": 40, "sex": "male"}, None),  # adult: otto
+])
+def test_s_ketamine_reaches_the_receptor_as_racemic_equivalent(patient, model):
     """The PK layer names S-ketamine's variables ``s_ketamine_*``: its free level must reach
-    the receptor (it was silently dropped when the runner looked up ``s-ketamine`` only)."""
+    the receptor (it was silently dropped when the runner looked up ``s-ketamine`` only), as
+    the racemic-equivalent level: x uM S-ketamine = x / 0.607 uM racemate (ebert_1997 Ki
+    0.3 vs 1.4 uM; `ketasim.receptors.enantiomers`)."""
     import ketasim
+    from ketasim.pk import free_concentration_umol
 
-    # the only S-ketamine model is paediatric (flint2017): a 20 kg, 6-year-old child
-    doc = {"name": "s-ketamine", "patient": {"weight_kg": 20, "height_cm": 115, "age_yr": 6,
-                                              "sex": "male"},
-           "regimens": [{"drug": "s-ketamine", "doses": [{"kind": "infusion",
-                                                          "rate": "0.15 mg/kg/h",
-                                                          "start": "0 min"}]}],
+    reg = {"drug": "s-ketamine", "doses": [{"kind": "infusion", "rate": "0.15 mg/kg/h",
+                                            "start": "0 min"}]}
+    if model:
+        reg["model"] = model
+    doc = {"name": "s-ketamine", "patient": patient, "regimens": [reg],
            "condition": {"kind": "healthy"}, "tests": [], "horizon": "4 h"}
     ds = ketasim.simulate(doc)
+    own = free_concentration_umol(ds["s_ketamine_effect_ng_mL"].values, "s-ketamine")
     assert float(ds["ketamine_uM"].max()) > 0.05
-    assert float(ds["norketamine_uM"].max()) > 0.0  # S-norketamine from the Flint 2017 model
+    np.testing.assert_allclose(ds["ketamine_uM"].values, own / 0.6071, rtol=1e-3)
+    assert float(ds["norketamine_uM"].max()) > 0.0  # S-norketamine of both models

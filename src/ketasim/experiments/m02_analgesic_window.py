@@ -3,7 +3,11 @@ level, for racemic and S-ketamine, with each candidate mechanism switched off in
 
 The seed's low-dose infusions (0.05-0.3 mg/kg/h) give 0.09-0.56 uM free ketamine at steady
 state and the 1-2 mg/kg boluses 5-10 uM at the effect-site peak (the PK layer: Kamp 2020,
-70 kg adult, free fraction of `ketasim.pk.binding`; `regimen_levels`). Free ketamine at the
+70 kg adult, free fraction of `ketasim.pk.binding`; `regimen_levels`). Given as S-ketamine at
+the same mg/kg (Otto 2021 / Fanta 2015, the PK layer's adult S-ketamine model) the infusions
+give 0.08-0.48 uM free S-ketamine, but a 1 mg/kg bolus only 0.58 uM at its effect-site peak:
+that model is venous (V1 133 L) with Olofsen 2012's slow analgesic effect site (t1/2 11.8
+min), so its bolus marks are a lower bound. Free ketamine at the
 receptor (constant, pre-equilibrated) acts only through the receptor layer's NMDA model.
 
 Mechanism configurations (`CONFIGS`; the contribution table switches each one off):
@@ -34,7 +38,9 @@ Readouts, per form, configuration and free concentration:
   expression of the sensitized state; the slow reversal of the gain state over hours runs
   through the slow model, which is tabulated for the ``pore`` configuration only: m11).
 
-Summary keys (JSON): ``ketamine_uM``; ``regimen_free_uM`` ({regimen: uM}); ``results``
+Summary keys (JSON): ``ketamine_uM``; ``regimen_free_uM`` ({regimen: uM}, racemic,
+Kamp 2020) and ``regimen_free_uM_S`` (the same mg/kg as S-ketamine, Otto 2021; empty
+without the S form); ``results``
 {form: {config: {readout: [per concentration]}}} with the readouts above
 (``heat_nrs_normal``, ``heat_nrs_sensitized``, ``pinprick_nrs_sensitized``,
 ``touch_nrs_sensitized``, ``first_rel``, ``windup_total_rel``, ``prevention_pct``,
@@ -98,20 +104,27 @@ def nmda_model(config: str, form: str) -> NMDAMixture:
                        citations=base.citations)
 
 
-def regimen_levels() -> dict[str, float]:
+#: PK model per ketamine form for `regimen_levels` (the adult models of the PK layer)
+REGIMEN_PK = {"racemic": ("ketamine", "kamp"), "S": ("s-ketamine", "otto")}
+
+
+def regimen_levels(form: str = "racemic") -> dict[str, float]:
     """Free ketamine (uM) the seed's regimens reach: steady state after 24 h of infusion, or
-    the effect-site peak of a bolus (Kamp 2020, 70 kg, 40 yr, 170 cm, male)."""
+    the effect-site peak of a bolus (70 kg, 40 yr, 170 cm, male), given as racemic ketamine
+    (Kamp 2020) or, ``form="S"``, as S-ketamine at the same mg/kg (Otto 2021 / Fanta 2015;
+    its slower effect site puts a bolus peak later and lower)."""
     from ketasim.pk import free_concentration_umol
     from ketasim.pk import simulate as pk
 
+    drug, model = REGIMEN_PK[form]
     pt = {"weight_kg": 70.0, "age_yr": 40.0, "height_cm": 170.0, "sex": "male"}
     out = {}
     for name, (kind, text) in REGIMENS.items():
-        grid = "0:24:1 h" if kind == "infusion" else "0:60:0.25 min"
-        ds = pk("ketamine", "kamp", {kind: [text]}, pt, grid)
-        c = ds.ketamine_effect_ng_mL.values[0]
+        grid = "0:24:1 h" if kind == "infusion" else "0:120:0.25 min"
+        ds = pk(drug, model, {kind: [text]}, pt, grid)
+        c = ds[f"{drug.replace('-', '_')}_effect_ng_mL"].values[0]
         out[name] = float(free_concentration_umol(c[-1] if kind == "infusion" else c.max(),
-                                                  "ketamine"))
+                                                  drug))
     return out
 
 
@@ -198,7 +211,7 @@ def run(ketamine_uM: tuple = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0), forms: tuple = FOR
                             "subunit": list(SUBUNIT_NAMES), "site": [False, True]})
     ds["synaptic_charge_rel"] = (("form", "site", "subunit", "ketamine_uM"), charge)
     ds.attrs.update(reference_uM=float(reference_uM), sensitized_gain=g_sens,
-                    regimen_free_uM=json.dumps(regimen_levels()))
+                    regimen_free_uM=json.dumps({f: regimen_levels(f) for f in forms}))
     cites = (RS.ABBOTT_2024, RS.ORSER_1997, RS.EBERT_1997, RS.HILDEBRAND_2014,
              RS.KOTERMANSKI_JOHNSON_2009)
     return stamp_experiment(ds, runs, "m02-analgesic-window",
@@ -235,9 +248,10 @@ def summary(ds: xr.Dataset) -> dict:
         met = bool(np.any(sel.first_rel.values[:, low] <= 0.7)
                    or np.any(sel.windup_total_rel.values[:, low] <= 0.7)
                    or np.any(sel.prevention_pct.values[:, low] >= 30.0))
-    regimens = json.loads(ds.attrs["regimen_free_uM"])
+    levels = json.loads(ds.attrs["regimen_free_uM"])
     return json_clean({"ketamine_uM": ds.ketamine_uM.values.tolist(),
-                       "regimen_free_uM": regimens, "reference_uM": ref,
+                       "regimen_free_uM": levels.get("racemic", {}),
+                       "regimen_free_uM_S": levels.get("S", {}), "reference_uM": ref,
                        "sensitized_gain": float(ds.attrs["sensitized_gain"]),
                        "results": res, "contribution": contrib,
                        "analgesic_window_met": met})
@@ -265,16 +279,20 @@ def figure(ds: xr.Dataset):
                             color=colors.get(cfg), label=f"{form}, {cfg}")
                 if key == "heat_nrs_normal" and form == "racemic":
                     ax.semilogx(x, by[cfg]["heat_nrs_sensitized"], ":", color=colors.get(cfg))
-        for name, level in s["regimen_free_uM"].items():
-            ax.axvline(level, color="0.75", lw=0.8, zorder=0)
-            ax.text(level, 0.02, " " + name, rotation=90, va="bottom", ha="right",
-                    fontsize=9, transform=ax.get_xaxis_transform(), color="0.35")
+        for form, key_lv in (("racemic", "regimen_free_uM"), ("S", "regimen_free_uM_S")):
+            for name, level in s[key_lv].items():
+                ax.axvline(level, color="0.75", lw=0.8, zorder=0, ls=styles[form])
+                ax.text(level, 0.02 if form == "racemic" else 0.98, f" {name} ({form})",
+                        rotation=90, va="bottom" if form == "racemic" else "top",
+                        ha="right", fontsize=8, transform=ax.get_xaxis_transform(),
+                        color="0.35")
         ax.set_ylim(*ylim)
         ax.set_xlabel("free ketamine at the receptor (uM; drug-free plotted at left)")
         ax.set_title(label, fontsize=11)
     axs[0].legend(fontsize=9, ncol=2, loc="center right")
     fig.suptitle("M2/M12: ketamine at each level vs the free levels of the seed's regimens "
-                 "(grey); 'site' is the allosteric site at its upper bound")
+                 "(grey; solid racemic, dashed the same mg/kg as S-ketamine)\n'site' is the "
+                 "allosteric site at its upper bound", fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -289,8 +307,10 @@ def story(s: dict) -> dict:
                   100 * c[cfg]["windup_total_rel"], "% of drug-free"),
                  (f"HFS gain prevented at {ref:g} uM, {cfg} (racemic)",
                   c[cfg]["prevention_pct"], "%")]
-    nums += [(f"free ketamine at steady state, {name}", level, "uM")
-             for name, level in s["regimen_free_uM"].items()]
+    nums += [(f"free {form} ketamine, {name} (infusion: 24 h; bolus: effect-site peak)",
+              level, "uM")
+             for form, key in (("racemic", "regimen_free_uM"), ("S", "regimen_free_uM_S"))
+             for name, level in s.get(key, {}).items()]
     comps = []
     for cfg in [x for x in ("pore", "all") if x in c]:
         comps.append((f"wind-up at {ref:g} uM free ({cfg})",

@@ -94,6 +94,7 @@ import xarray as xr
 from ketasim.core.errors import InputError
 from ketasim.core.provenance import stamp
 from ketasim.core.validation import check_finite
+from ketasim.receptors.enantiomers import ENANTIOMER_AFFINITY_SCALE
 
 __all__ = ["simulate", "summary", "REFERENCE_VOLTAGE_MV", "MG_MM", "RECEPTOR_DRUGS",
            "SUMMARY_TEST_KEYS", "SUMMARY_KEYS"]
@@ -116,6 +117,15 @@ _FIELD_OF = {"ketamine": "ketamine_uM", "s-ketamine": "ketamine_uM",
              "propofol": "propofol_uM", "thiopental": "thiopental_uM",
              "morphine": "morphine_uM", "fentanyl": "fentanyl_uM",
              "remifentanil": "remifentanil_uM"}
+#: The receptor levels are racemic-equivalent: the NMDA model's ketamine and norketamine
+#: arms are calibrated on the racemate, and S-ketamine binds the pore with 0.607x its Kd
+#: (`ketasim.receptors.enantiomers`, ebert_1997), so x uM free S-ketamine acts as x / 0.607
+#: uM racemic at equilibrium. S-norketamine takes the same factor: the norketamine arm is
+#: racemic ketamine's affinity / 5.7 (Ebert's S-NK/S-K Ki ratio), so the factor returns
+#: Ebert's own S-norketamine Ki of 1.7 uM. (The slower unblocking of S-ketamine is not
+#: carried into the scenario's equilibrium and drive-table readouts.)
+RACEMIC_EQUIVALENT = {"s-ketamine": 1.0 / ENANTIOMER_AFFINITY_SCALE["S"],
+                      "s-norketamine": 1.0 / ENANTIOMER_AFFINITY_SCALE["S"]}
 
 #: Keys of each entry of ``summary(ds)["tests"]`` (stable; see `summary`).
 SUMMARY_TEST_KEYS = ("index", "time_h", "kind", "site", "ketamine_plasma_ng_mL",
@@ -190,7 +200,7 @@ def _pk(scenario, t_min: np.ndarray):
             field = _FIELD_OF.get(name)
             if field is not None:
                 own = ds[f"{sp}_effect_ng_mL" if f"{sp}_effect_ng_mL" in ds else v].values[0]
-                free[field] = free[field] + np.asarray(
+                free[field] = free[field] + RACEMIC_EQUIVALENT.get(name, 1.0) * np.asarray(
                     free_concentration_umol(np.maximum(own, 0.0), name), float)
     return conc, free, runs
 
@@ -412,7 +422,8 @@ def simulate(scenario, *, progress: Progress | None = None) -> xr.Dataset:
 
     * dim ``time`` (h, the report grid ``readouts.every``): ``<species>_plasma_ng_mL``,
       ``<species>_effect_ng_mL`` per dosed species; the free receptor levels
-      ``ketamine_uM``, ``norketamine_uM``, ``propofol_uM``... (every drug, 0 when not given);
+      ``ketamine_uM``, ``norketamine_uM``, ``propofol_uM``... (every drug, 0 when not given;
+      ketamine and norketamine racemic-equivalent, `RACEMIC_EQUIVALENT`);
       ``nmda_block``; ``c_rate_Hz`` (scheduled C drive); ``gain``, ``W``, ``rho_bar``;
       ``out_Hz`` and ``ongoing_nrs`` (ongoing pain from the slow model);
     * dim ``test``: coordinates ``test_time_h``, ``test_kind``, ``test_site``; variables

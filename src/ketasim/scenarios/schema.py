@@ -534,7 +534,7 @@ class Regimen(_Model):
     """Doses of one drug under one PK model (default: the PK layer's default model).
 
     >>> Regimen(drug="Esketamine", doses=[{"kind": "bolus", "dose": "0.25 mg/kg"}]).model
-    'flint'
+    'otto'
     """
 
     _what: ClassVar[str] = "a regimen (drug, model, doses, pca, tci)"

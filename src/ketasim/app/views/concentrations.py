@@ -26,9 +26,10 @@ with ui.guard():
         if f"{sp}_effect_ng_mL" in ds:
             ef = float(np.interp(th, t, ds[f"{sp}_effect_ng_mL"].values))
             col.metric(f"{sp} effect site at {th:g} h (ng/mL)", f"{ef:.4g}")
-        fv = "ketamine_uM" if sp.replace("_", "-") == "s-ketamine" else f"{sp}_uM"
-        if fv in ds:
-            col.metric(f"{sp} free at {th:g} h (umol/L)",
+        s_form = sp.replace("_", "-") == "s-ketamine"
+        fv = "ketamine_uM" if s_form else f"{sp}_uM"
+        if fv in ds:  # S-ketamine reaches the receptor as its racemic-equivalent level
+            col.metric(f"{sp} free at {th:g} h (umol/L{', racemic-equivalent' if s_form else ''})",
                        f"{float(np.interp(th, t, ds[fv].values)):.4g}")
     if species:
         fig, (a1, a2) = ui.figure(10, 3.4, 2)

@@ -18,7 +18,7 @@ ALIASES = {"esketamine": "s-ketamine", "s_ketamine": "s-ketamine", "remi": "remi
 
 #: Default model per drug (ketamine: Kamp 2020, the meta-analytic model that best matches
 #: measured concentrations in our validation tests).
-DEFAULT_MODEL = {"ketamine": "kamp", "s-ketamine": "flint", "propofol": "eleveld",
+DEFAULT_MODEL = {"ketamine": "kamp", "s-ketamine": "otto", "propofol": "eleveld",
                  "thiopental": "stanski", "fentanyl": "shafer", "remifentanil": "minto",
                  "morphine": "sarton", "midazolam": "zomorodi"}
 

@@ -8,7 +8,8 @@ ke0. None of these papers publishes an effect-site rate constant for analgesia. 
 opentiva we derive ke0 from an assumed time to peak effect-site concentration of 1 min
 after a bolus (the clinical onset of IV ketamine); `tests/test_pk_models.py` checks that
 each ke0 below indeed gives a 1-min peak with our solver (so the values are ours to own,
-not copied). Pass ``ke0=`` to `simulate` for another endpoint.
+not copied). Pass ``ke0=`` to `simulate` for another endpoint. The adult S-ketamine model
+(Otto 2021, venous) cannot reach a 1-min peak; it takes Olofsen 2012's analgesic ke0.
 """
 
 from __future__ import annotations
@@ -98,6 +99,26 @@ def _flint(c: Covariates):
             "M_V1": 1.0 * s, "M_CL": 53.2 / 60 * s**0.75}
 
 
+#: S-ketamine analgesia ke0 (1/min): olofsen2012's blood-effect-site t1/2 for pain intensity,
+#: 11.8 min [verified: abstract] (its other endpoints 0-11.8, mean 6.1 min)
+OTTO_KE0 = float(np.log(2.0) / 11.8)
+
+
+def _otto(c: Covariates):
+    # otto2021 Table 3 (via nlmixr2lib's Otto_2021_s_ketamine.R, which quotes each row and the
+    # supplementary NONMEM code): S-ketamine 3-cmt fixed to fanta2015 -- V1 133 L, CL
+    # 95.2 L/h, Vp1 187 L, Q1 23.2 L/h, Vp2 98.8 L, Q2 157 L/h; S-norketamine 2-cmt
+    # estimated by Otto -- V 98.6 L, CL 57.7 L/h, Vp 160 L, Q 42.8 L/h; all at 70 kg.
+    # Central volumes (W/70)^1 and elimination clearances (W/70)^0.75; peripheral volumes
+    # and intercompartmental clearances are not weight-scaled (as in the as-run code).
+    s = c.weight_kg / 70.0
+    one = _ones(c)
+    return {"V1": 133.0 * s, "V2": 187.0 * one, "V3": 98.8 * one, "CL": 95.2 / 60 * s**0.75,
+            "Q2": 23.2 / 60 * one, "Q3": 157.0 / 60 * one, "ke0": OTTO_KE0 * one,
+            "M_V1": 98.6 * s, "M_CL": 57.7 / 60 * s**0.75, "M_V2": 160.0 * one,
+            "M_Q2": 42.8 / 60 * one}
+
+
 MODELS = [
     ModelSpec(
         "ketamine", "domino", "Domino 1984, 3-compartment, racemic", S.DOMINO, _domino,
@@ -175,6 +196,36 @@ MODELS = [
               "S-norketamine concentration by up to ~20 %. ke0 1.10/min is our Tpeak-1-min "
               "value at 20 kg.",
         ke0_source="ketasim (Tpeak 1 min at 20 kg)"),
+    ModelSpec(
+        "s-ketamine", "otto", "Otto 2021 / Fanta 2015, S-ketamine + S-norketamine, adults",
+        S.OTTO, _otto,
+        # the volunteers: Otto 2021 Table 1 (via nlmixr2lib) 68.0 +- 7.2 and 71.3 +- 8.5 kg,
+        # 23 +- 4-5 y; Fanta 2015 77 +- 7.5 kg (Otto 2021 Table 2, read at the source).
+        # Ages above 45 and weights beyond ~mean +- 4 SD are an extrapolation we allow.
+        validity={"weight_kg": (40, 120), "age_yr": (18, 65)},
+        population="48 healthy adult volunteers (Otto 2021; S-ketamine part: 11 men, "
+                   "Fanta 2015), IV infusion, venous sampling",
+        # otto2021 Table 3: omega^2 V1 0.084, CL 0.026 (cov 0.023); S-norketamine V 0.040,
+        # CL 0.103 (cov 0.044); only these had IIV
+        omega={"V1": 0.084177, "CL": 0.026048, "M_V1": 0.040426, "M_CL": 0.10319},
+        omega_corr={("V1", "CL"): 0.02261 / (0.084177 * 0.026048) ** 0.5,
+                    ("M_V1", "M_CL"): 0.04456 / (0.040426 * 0.10319) ** 0.5},
+        omega_source="otto2021 Table 3 (published; via nlmixr2lib)",
+        extra_citations=(S.FANTA, S.NLMIXR2LIB, S.OLOFSEN2012),
+        metabolite=Metabolite(
+            "s-norketamine", fm=1.0, mass_ratio=1.0, citation=S.OTTO,
+            note="all S-ketamine clearance forms S-norketamine, carried in S-ketamine mass "
+                 "without molar-mass conversion (Otto 2021 Methods, as run): apparent "
+                 "parameters, concentrations as measured (ng/mL)"),
+        notes="Parameters [secondary]: Otto 2021 Table 3 as transcribed row by row in "
+              "nlmixr2lib (the table itself was not reachable); the S-ketamine clearance "
+              "agrees with Fanta 2015's abstract (95 L/h/70 kg, read at the source). Venous "
+              "samples: the large V1 (133 L) makes the plasma curve after a bolus flat for "
+              "minutes, so no ke0 gives the 1-min time to peak used for the racemic models. "
+              "ke0 is Olofsen 2012's pain-intensity equilibration (t1/2 11.8 min), estimated "
+              "with arterial concentrations and another PK model: on venous concentrations "
+              "it overstates the delay (part of it is already in the venous sampling).",
+        ke0_source="olofsen2012 (pain intensity, t1/2ke0 11.8 min)"),
 ]
 
 #: norketamine molar mass / ketamine molar mass: parent mass -> metabolite mass
