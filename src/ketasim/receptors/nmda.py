@@ -338,7 +338,7 @@ def _rates(b, v, conc, f, p):
 
 
 @njit(cache=True)
-def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
+def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws, skip=0):
     """Advance occupancies ``x`` by ``dt_ms`` in place (backward Euler; no allocation).
 
     Inputs are held constant over the step. Backward Euler is L-stable for the stiff Mg2+
@@ -363,6 +363,10 @@ def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
     dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM : floats (ms, mV, uM, mM, uM, uM).
     p : float64[NMDA_N_PARAMS] from `nmda_params_array`.
     ws : float64[20, 21] from `nmda_workspace` (scratch).
+    skip : int, bit mask of blocker arms left out (1 Mg2+, 2 ketamine, 4 norketamine). Only
+        for an arm whose concentration is 0 and whose states are all 0: they then stay
+        exactly 0 and every term the arm adds is an exact zero, so leaving it out changes
+        no bit of the result (the caller checks both conditions; default: none).
 
     Examples
     --------
@@ -372,12 +376,12 @@ def nmda_step_ws(x, dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
     >>> bool(abs(x.sum() - 1.0) < 1e-12)
     True
     """
-    nmda_factor_ws(dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws)
-    nmda_solve_ws(x, ws)
+    nmda_factor_ws(dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws, skip)
+    nmda_solve_ws(x, ws, skip)
 
 
 @njit(cache=True)
-def nmda_factor_ws(dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
+def nmda_factor_ws(dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws, skip=0):
     """The x-independent half of `nmda_step_ws`: factor ``I - dt Q`` into ``ws``.
 
     Rows 0-4 of ``ws`` receive the eliminated 5x5 Schur complement of the free arm (upper
@@ -422,6 +426,8 @@ def nmda_factor_ws(dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
     cin_sum = 0.0
     on_sum = 0.0
     for b in range(3):
+        if skip & (1 << b):
+            continue
         conc = mg_mM if b == 0 else (ket_uM if b == 1 else nk_uM)
         on, off, cin, cout = _rates(b, v, conc, f, p)
         cin_sum += cin
@@ -522,7 +528,7 @@ def nmda_factor_ws(dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws):
 
 
 @njit(cache=True)
-def nmda_solve_ws(x, ws):
+def nmda_solve_ws(x, ws, skip=0):
     """The x-dependent half of `nmda_step_ws`: advance ``x`` in place with the
     factorisation that `nmda_factor_ws` left in ``ws`` (which it does not modify except
     column 5 of rows 0-4, its right-hand side).
@@ -542,6 +548,8 @@ def nmda_solve_ws(x, ws):
     for i in range(5):
         S[i, 5] = 0.0
     for b in range(3):
+        if skip & (1 << b):
+            continue
         o = 5 * (b + 1)
         w = ws[5 + b]
         d0 = w[0]
@@ -583,6 +591,8 @@ def nmda_solve_ws(x, ws):
     s = x[0] + x[1] + x[2] + x[3] + x[4]
     # blocker arms: x_b = B^-1 (r_b - g x_f)  (sums of non-negative terms)
     for b in range(3):
+        if skip & (1 << b):
+            continue
         o = 5 * (b + 1)
         w = ws[5 + b]
         d0 = w[0]

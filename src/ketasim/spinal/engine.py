@@ -235,6 +235,21 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
         mn[0, ch] = nmda_m0
         mn[1, ch] = nmda_m0
     p0 = nmda_p[0]
+    # blocker arms (Mg2+, ketamine, norketamine) absent for the whole run: zero in every
+    # drug-input row and in the initial state. The one-population kernel then leaves them
+    # out (their states stay exactly 0; same bits, `nmda_step_ws`'s ``skip``)
+    skip = 0
+    for b, col in enumerate((M_MG, M_KET, M_NK)):
+        unused = True
+        for r in range(md.shape[0]):
+            if md[r, col] != 0.0:
+                unused = False
+        for kp in range(n_pop):
+            for j in range(5):
+                if nmda_x0[kp, 5 * (b + 1) + j] != 0.0:
+                    unused = False
+        if unused:
+            skip |= 1 << b
     ws = nmda_workspace()
     ws_d = nmda_workspace()  # the WDR dendrite's factorisation, shared by its synapses
     Q = np.zeros((NMDA_N_STATES, NMDA_N_STATES))
@@ -393,9 +408,9 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
                         nmda_step_expeuler(xn[0, ch, 0], dt_sub, vd_old, glu, mg, ket, nk, p0, Q)
                     else:
                         if glu != d_glu:
-                            nmda_factor_ws(dt_sub, vd_old, glu, mg, ket, nk, p0, ws_d)
+                            nmda_factor_ws(dt_sub, vd_old, glu, mg, ket, nk, p0, ws_d, skip)
                             d_glu = glu
-                        nmda_solve_ws(xn[0, ch, 0], ws_d)
+                        nmda_solve_ws(xn[0, ch, 0], ws_d, skip)
                 if w[ch, S_I_NMDA] > 0.0:
                     if n_pop > 1:
                         populations_step(xn[1, ch], mn[1, ch], dt_sub, vi_old, glu, mg, ket, nk,
@@ -403,7 +418,8 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
                     elif nmda_ee:
                         nmda_step_expeuler(xn[1, ch, 0], dt_sub, vi_old, glu, mg, ket, nk, p0, Q)
                     else:
-                        nmda_step_ws(xn[1, ch, 0], dt_sub, vi_old, glu, mg, ket, nk, p0, ws)
+                        nmda_step_ws(xn[1, ch, 0], dt_sub, vi_old, glu, mg, ket, nk, p0, ws,
+                                     skip)
             decay(ch, act_n, act_s, sa, sb, fa, fb)
         # --- spikes (upward crossing during the step, time stamped t as in Brian2)
         t = k * dt
