@@ -67,3 +67,51 @@ def test_active_synapses_lists_the_nonzero_weights():
     n, s = active_synapses(w)
     assert n.tolist() == [0, 3, 0, 0, 0, 0, 1, 0]
     assert s[1, :3].tolist() == [0, 1, 7] and s[6, 0] == 4
+
+
+@pytest.mark.parametrize("args", CASES)
+@pytest.mark.parametrize("absent", [(1,), (2,), (1, 2), (0, 1, 2)])
+def test_skipped_absent_arms_change_no_bit(args, absent):
+    """An arm with zero concentration and zero occupancy left out of the kernel (``skip``)
+    gives the same bits as the full step, over 200 steps (its states stay exactly 0)."""
+    dt, v, glu, mg, ket, nk = args
+    conc = [mg, ket, nk]
+    for b in absent:
+        conc[b] = 0.0
+    p = nmda_params_array()
+    x = np.random.default_rng(11).random(20)
+    for b in absent:
+        x[5 * (b + 1): 5 * (b + 2)] = 0.0
+    x /= x.sum()
+    y = x.copy()
+    skip = sum(1 << b for b in absent)
+    ws, wt = nmda_workspace(), nmda_workspace()
+    for k in range(200):
+        g = glu if k < 20 else 0.0
+        nmda_step_ws(x, dt, v, g, *conc, p, ws)
+        nmda_step_ws(y, dt, v, g, *conc, p, wt, skip)
+        assert np.array_equal(x, y)
+    for b in absent:
+        assert not y[5 * (b + 1): 5 * (b + 2)].any()
+
+
+def test_decay_flushes_traces_before_the_subnormal_range():
+    """A decaying trace is set to exactly 0 below TINY (subnormal floats are ~100x slower),
+    and is untouched above it."""
+    from ketasim.spinal.synapses import TINY, decay
+
+    w = np.zeros((N_CH, N_SYN))
+    w[0, 0] = 1.0
+    n, s = active_synapses(w)
+    sa, sb = np.zeros((N_CH, N_SYN)), np.zeros((N_CH, N_SYN))
+    sa[0, 0], sb[0, 0] = 1.0, 1.0
+    fa, fb = np.full(N_SYN, 0.5), np.full(N_SYN, 0.9)
+    steps = 0
+    while sa[0, 0] != 0.0:
+        prev = sa[0, 0]
+        decay(0, n, s, sa, sb, fa, fb)
+        steps += 1
+        assert sa[0, 0] == (prev * 0.5 if prev * 0.5 > TINY else 0.0)
+    assert steps == int(np.ceil(-np.log2(TINY)))  # 0.5^k falls below 1e-200 at k = 665
+    assert sb[0, 0] == pytest.approx(0.9**steps, rel=1e-12)
+    assert np.all((sa == 0) | (np.abs(sa) > TINY)) and np.finfo(float).tiny < TINY
