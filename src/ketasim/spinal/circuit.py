@@ -27,6 +27,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 
+import numba
 import numpy as np
 import xarray as xr
 
@@ -512,11 +513,19 @@ def simulate(protocol: Protocol, conditions=None, *,
             init[key] = nmda_initial_states(pops, *(float(v) for v in key))
         x0[i], m0[i] = init[key]
     pair = np.ascontiguousarray(np.stack([pops.partner, pops.occupied], axis=1), np.int64)
-    E.run_batch(P, W, ptr, ev_step, ev_ch, ev_w, mod, mod_every, n_steps, dt_ms, rec_every,
-                rec, spk_t, spk_n, ispk_t, ispk_n, np.ascontiguousarray(pops.params), pair,
-                np.ascontiguousarray(pops.kon_pos, float),
-                np.ascontiguousarray(pops.koff_pos, float), x0, m0, v_end, exact_gates, n_sub,
-                nmda_expeuler)
+    # conditions take very different times (ketamine removes spikes): the threads take them
+    # one at a time as they free up, instead of fixed shares of the batch (set here, not in
+    # the kernel, where it would stop numba caching it)
+    previous = numba.set_parallel_chunksize(1)
+    try:
+        E.run_batch(P, W, ptr, ev_step, ev_ch, ev_w, mod, mod_every, n_steps, dt_ms,
+                    rec_every, rec, spk_t, spk_n, ispk_t, ispk_n,
+                    np.ascontiguousarray(pops.params), pair,
+                    np.ascontiguousarray(pops.kon_pos, float),
+                    np.ascontiguousarray(pops.koff_pos, float), x0, m0, v_end, exact_gates,
+                    n_sub, nmda_expeuler)
+    finally:
+        numba.set_parallel_chunksize(previous)
     if np.any(spk_n > max_spikes):
         raise InputError("max_spikes", max_spikes,
                          f"at least {int(spk_n.max())} (spikes were dropped)")
