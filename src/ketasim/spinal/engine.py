@@ -236,8 +236,8 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
         mn[1, ch] = nmda_m0
     p0 = nmda_p[0]
     # blocker arms (Mg2+, ketamine, norketamine) absent for the whole run: zero in every
-    # drug-input row and in the initial state. The one-population kernel then leaves them
-    # out (their states stay exactly 0; same bits, `nmda_step_ws`'s ``skip``)
+    # drug-input row and in every population's initial state. The receptor kernel then
+    # leaves them out (their states stay exactly 0; same bits, `nmda_step_ws`'s ``skip``)
     skip = 0
     for b, col in enumerate((M_MG, M_KET, M_NK)):
         unused = True
@@ -403,7 +403,7 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
                 if w[ch, S_W_NMDA] > 0.0:
                     if n_pop > 1:
                         populations_step(xn[0, ch], mn[0, ch], dt_sub, vd_old, glu, mg, ket, nk,
-                                         nmda_p, nmda_pair, fx, ex, ws)
+                                         nmda_p, nmda_pair, fx, ex, ws, skip)
                     elif nmda_ee:
                         nmda_step_expeuler(xn[0, ch, 0], dt_sub, vd_old, glu, mg, ket, nk, p0, Q)
                     else:
@@ -414,7 +414,7 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
                 if w[ch, S_I_NMDA] > 0.0:
                     if n_pop > 1:
                         populations_step(xn[1, ch], mn[1, ch], dt_sub, vi_old, glu, mg, ket, nk,
-                                         nmda_p, nmda_pair, fx, ex, ws)
+                                         nmda_p, nmda_pair, fx, ex, ws, skip)
                     elif nmda_ee:
                         nmda_step_expeuler(xn[1, ch, 0], dt_sub, vi_old, glu, mg, ket, nk, p0, Q)
                     else:

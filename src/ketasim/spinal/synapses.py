@@ -259,13 +259,14 @@ def pair_exchange(xe, xo, m, k, j, f, e):
 
 
 @njit(cache=True, inline="always")
-def populations_step(xs, ms, dt, v, glu, mg, ket, nk, ps, pair, fx, ex, ws):
+def populations_step(xs, ms, dt, v, glu, mg, ket, nk, ps, pair, fx, ex, ws, skip=0):
     """One NMDA sub-step of a synapse's K populations: each population with its own
-    parameter row (`ketasim.receptors.nmda.nmda_step_ws`; a pair member of zero mass is
-    skipped), then every pair's exchange (`pair_exchange`; split step)."""
+    parameter row (`ketasim.receptors.nmda.nmda_step_ws`, with its ``skip`` mask of absent
+    blocker arms; a pair member of zero mass is skipped), then every pair's exchange
+    (`pair_exchange`; split step)."""
     for k in range(xs.shape[0]):
         if ms[k] > 0.0:
-            nmda_step_ws(xs[k], dt, v, glu, mg, ket, nk, ps[k], ws)
+            nmda_step_ws(xs[k], dt, v, glu, mg, ket, nk, ps[k], ws, skip)
     for k in range(xs.shape[0]):
         j = pair[k, 0]
         if j >= 0 and pair[k, 1] == 0:
