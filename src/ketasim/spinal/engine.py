@@ -245,8 +245,8 @@ def _run_one(c, p, w, ev_ptr, ev_step, ev_ch, ev_w, md, mod_every, n_steps, dt, 
             if md[r, col] != 0.0:
                 unused = False
         for kp in range(n_pop):
-            for j in range(5):
-                if nmda_x0[kp, 5 * (b + 1) + j] != 0.0:
+            for j in range(NMDA_N_POS):
+                if nmda_x0[kp, NMDA_N_POS * (b + 1) + j] != 0.0:
                     unused = False
         if unused:
             skip |= 1 << b
