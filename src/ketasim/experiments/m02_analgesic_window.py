@@ -282,6 +282,8 @@ def figure(ds: xr.Dataset):
         for form, key_lv in (("racemic", "regimen_free_uM"), ("S", "regimen_free_uM_S")):
             for name, level in s[key_lv].items():
                 ax.axvline(level, color="0.75", lw=0.8, zorder=0, ls=styles[form])
+                if key != "first_rel":  # labelled once, in the first panel
+                    continue
                 ax.text(level, 0.02 if form == "racemic" else 0.98, f" {name} ({form})",
                         rotation=90, va="bottom" if form == "racemic" else "top",
                         ha="right", fontsize=8, transform=ax.get_xaxis_transform(),
@@ -289,7 +291,7 @@ def figure(ds: xr.Dataset):
         ax.set_ylim(*ylim)
         ax.set_xlabel("free ketamine at the receptor (uM; drug-free plotted at left)")
         ax.set_title(label, fontsize=11)
-    axs[0].legend(fontsize=9, ncol=2, loc="center right")
+    axs[1].legend(fontsize=9, ncol=2, loc="lower left")
     fig.suptitle("M2/M12: ketamine at each level vs the free levels of the seed's regimens "
                  "(grey; solid racemic, dashed the same mg/kg as S-ketamine)\n'site' is the "
                  "allosteric site at its upper bound", fontsize=11)
