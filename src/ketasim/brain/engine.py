@@ -92,6 +92,22 @@ def _u_lookup(tab, v):
     return tab[i] * (1.0 - f) + tab[i + 1] * f
 
 
+@njit(cache=True, inline="always")
+def _deliver(fired, ptr, tgt, wa, wg, wn, nshare, ga, gg, gn):
+    """Add the AMPA, GABA and NMDA (split over the target's receptor compartments) weights
+    of every synapse of the cells that ``fired`` to their targets' conductances (one
+    connection set: CSR rows ``ptr``, targets ``tgt``)."""
+    for j in range(fired.shape[0]):
+        if fired[j]:
+            for s in range(ptr[j], ptr[j + 1]):
+                t = tgt[s]
+                ga[t] += wa[s]
+                gg[t] += wg[s]
+                if wn[s] > 0.0:
+                    for k in range(N_NMDA_COMP):
+                        gn[t, k] += wn[s] * nshare[t, k]
+
+
 @njit(cache=True)
 def run_one(n_steps, dt, cell, ctype, region, pop, is_pyr, n_region, n_pop,
             ptr_l, tgt_l, wa_l, wn_l, wg_l, d_l, ptr_r, tgt_r, wa_r, wn_r, wg_r, d_r,
@@ -140,25 +156,9 @@ def run_one(n_steps, dt, cell, ctype, region, pop, is_pyr, n_region, n_pop,
         sl = (step - d_l) % max_d
         sr = (step - d_r) % max_d
         if step >= d_l:
-            for j in range(n):
-                if ring[sl, j]:
-                    for s in range(ptr_l[j], ptr_l[j + 1]):
-                        t = tgt_l[s]
-                        ga[t] += wa_l[s]
-                        gg[t] += wg_l[s]
-                        if wn_l[s] > 0.0:
-                            for k in range(N_NMDA_COMP):
-                                gn[t, k] += wn_l[s] * nshare[t, k]
+            _deliver(ring[sl], ptr_l, tgt_l, wa_l, wg_l, wn_l, nshare, ga, gg, gn)
         if step >= d_r:
-            for j in range(n):
-                if ring[sr, j]:
-                    for s in range(ptr_r[j], ptr_r[j + 1]):
-                        t = tgt_r[s]
-                        ga[t] += wa_r[s]
-                        gg[t] += wg_r[s]
-                        if wn_r[s] > 0.0:
-                            for k in range(N_NMDA_COMP):
-                                gn[t, k] += wn_r[s] * nshare[t, k]
+            _deliver(ring[sr], ptr_r, tgt_r, wa_r, wg_r, wn_r, nshare, ga, gg, gn)
         for j in range(n):
             ring[slot, j] = 0
         stim = stim_on[step]

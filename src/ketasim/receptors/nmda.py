@@ -527,6 +527,16 @@ def nmda_factor_ws(dt_ms, v_mV, glu_uM, mg_mM, ket_uM, nk_uM, p, ws, skip=0):
             S[i, k] = fct
 
 
+@njit(cache=True, inline="always")
+def _arm_inverse(w, b01, b10, r0, r1, r2, r3, r4):
+    """y = B^-1 r for one blocker arm, from the closed-form inverse `nmda_factor_ws` kept
+    in its row ``w`` of the workspace (the leaves C0, C1, O, D eliminated into C2)."""
+    y2 = (r2 + w[9] * r0 + w[10] * r1 + w[11] * r3 + w[12] * r4) * w[13]
+    y0 = (w[1] * r0 - b01 * r1) * w[4] + w[5] * y2
+    y1 = (w[0] * r1 - b10 * r0) * w[4] + w[6] * y2
+    return y0, y1, y2, r3 * w[2] + w[7] * y2, r4 * w[3] + w[8] * y2
+
+
 @njit(cache=True)
 def nmda_solve_ws(x, ws, skip=0):
     """The x-dependent half of `nmda_step_ws`: advance ``x`` in place with the
@@ -552,23 +562,9 @@ def nmda_solve_ws(x, ws, skip=0):
             continue
         o = 5 * (b + 1)
         w = ws[5 + b]
-        d0 = w[0]
-        d1 = w[1]
-        i3 = w[2]
-        i4 = w[3]
-        det = w[4]
         hout = w[16]
-        # y = B^-1 r_b
-        r0 = x[o]
-        r1 = x[o + 1]
-        r2 = x[o + 2]
-        r3 = x[o + 3]
-        r4 = x[o + 4]
-        y2 = (r2 + w[9] * r0 + w[10] * r1 + w[11] * r3 + w[12] * r4) * w[13]
-        y0 = (d1 * r0 - b01 * r1) * det + w[5] * y2
-        y1 = (d0 * r1 - b10 * r0) * det + w[6] * y2
-        y3 = r3 * i3 + w[7] * y2
-        y4 = r4 * i4 + w[8] * y2
+        y0, y1, y2, y3, y4 = _arm_inverse(w, b01, b10, x[o], x[o + 1], x[o + 2], x[o + 3],
+                                          x[o + 4])
         # Schur rhs: r_f - h * y
         S[0, 5] -= hout * y0
         S[1, 5] -= hout * y1
@@ -595,22 +591,10 @@ def nmda_solve_ws(x, ws, skip=0):
             continue
         o = 5 * (b + 1)
         w = ws[5 + b]
-        d0 = w[0]
-        d1 = w[1]
-        i3 = w[2]
-        i4 = w[3]
-        det = w[4]
         gin = w[14]
-        r0 = x[o] - gin * x[0]
-        r1 = x[o + 1] - gin * x[1]
-        r2 = x[o + 2] - gin * x[2]
-        r3 = x[o + 3] - w[15] * x[3]
-        r4 = x[o + 4] - gin * x[4]
-        y2 = (r2 + w[9] * r0 + w[10] * r1 + w[11] * r3 + w[12] * r4) * w[13]
-        y0 = (d1 * r0 - b01 * r1) * det + w[5] * y2
-        y1 = (d0 * r1 - b10 * r0) * det + w[6] * y2
-        y3 = r3 * i3 + w[7] * y2
-        y4 = r4 * i4 + w[8] * y2
+        y0, y1, y2, y3, y4 = _arm_inverse(w, b01, b10, x[o] - gin * x[0],
+                                          x[o + 1] - gin * x[1], x[o + 2] - gin * x[2],
+                                          x[o + 3] - w[15] * x[3], x[o + 4] - gin * x[4])
         x[o] = y0 if y0 > 0.0 else 0.0
         x[o + 1] = y1 if y1 > 0.0 else 0.0
         x[o + 2] = y2 if y2 > 0.0 else 0.0
