@@ -66,9 +66,12 @@ PANELS = {
             "layer uses. Compare a 0.15 mg/kg/h infusion (a few tenths of a micromolar) "
             "with a 1-2 mg/kg bolus (several micromolar): this is the difference between "
             "the seed's analgesic and anaesthetic doses. In a PK model with a metabolite "
-            "chain (S-ketamine, model flint), norketamine builds up slowly and also blocks "
-            "NMDA receptors."),
-        "sources": ("kamp2020", "domino1984", "dayton1983", "eleveld2018", "shafer1990"),
+            "chain (S-ketamine: models otto, adults, and flint, children), norketamine "
+            "builds up slowly and also blocks NMDA receptors. S-ketamine binds the NMDA "
+            "pore more tightly than the racemate: its free level counts 1.65x at the "
+            "receptor (racemic-equivalent)."),
+        "sources": ("kamp2020", "domino1984", "dayton1983", "eleveld2018", "shafer1990",
+                    "otto2021", "ebert_1997"),
     },
     "nmda": {
         "claims": ("M5", "M9", "M10"),
