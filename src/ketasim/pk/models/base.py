@@ -259,7 +259,7 @@ class ModelSpec:
                 raise ValidityRangeError(
                     name, round(float(arr[i]), 2),
                     f"{lo}-{hi} for the {self.drug} model '{self.name}' ({self.population}); "
-                    f"patient index {i}")
+                    f"patient index {i}; other models: ketasim pk {self.drug} --list-models")
 
     def parameters(self, cov: Covariates, *, check: bool = True) -> dict[str, np.ndarray]:
         """Typical parameters for each patient (after the validity check)."""
